@@ -1,0 +1,44 @@
+# Casebook: `make run` serves the site with the seed cases; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint migrate seed clean-db shell help
+
+help:
+	@echo "make run   create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
+	@echo "make test  install what the tests need and run the whole suite"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_seed
+
+# One Python process prepares the database and serves, so the embedded server
+# starts once; it stops when the server does (Ctrl-C), keeping its data.
+run: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py devserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || (echo "Model changes without a migration: run manage.py makemigrations"; exit 1)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+shell: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py shell
+
+clean-db:
+	rm -rf .casebook/pgdata

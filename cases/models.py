@@ -1,0 +1,629 @@
+"""The case data: persons and their names, organizations, detentions with their
+charges and events, allegations and statements. Invariants are database
+constraints, so no code path (admin, import, raw SQL) can break them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import (
+    Gender,
+    NameVariantKind,
+    OrganizationKind,
+    PaceCriterion,
+    Visibility,
+)
+from cases.partial_dates import (
+    PartialDateField,
+    PrecisionField,
+    partial_date_constraints,
+    period_ends_before,
+    period_not_before,
+)
+from cases.search import name_key
+
+
+def not_blank(field: str, model: str) -> models.CheckConstraint:
+    """The text is not empty and not only white space."""
+    return models.CheckConstraint(
+        condition=~Q(**{f"{field}__regex": r"^\s*$"}),
+        name=f"{model}_{field}_not_blank",
+        violation_error_message=_("%(field)s may not be blank.") % {"field": field.replace("_", " ")},
+    )
+
+
+class Record(models.Model):
+    """What every table has: a public identifier, timestamps and a visibility level."""
+
+    uuid = models.UUIDField(_("public identifier"), default=uuid.uuid4, unique=True, editable=False)
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.INTERNAL,
+        db_index=True,
+        help_text=_("Who may see this record. New records stay internal until an editor publishes them."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- Vocabularies ----------------------------------------------------------
+
+
+class Vocabulary(models.Model):
+    """A controlled term: a stable code and an English label (translated in the
+    interface). Imports and API filters accept either, case-insensitively."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    label = models.CharField(_("label (English)"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "label"]
+
+    def __str__(self) -> str:
+        return gettext(self.label)
+
+    @classmethod
+    def lookup(cls, text: str):
+        """The term whose code or label is `text`, case-insensitively, or None."""
+        text = text.strip()
+        return cls.objects.filter(Q(code__iexact=text) | Q(label__iexact=text)).first()
+
+
+class Occupation(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("occupation")
+
+
+class LegalStage(Vocabulary):
+    in_detention = models.BooleanField(
+        _("deprived of liberty"),
+        default=False,
+        help_text=_("Whether a person at this stage is held (prison, detention, house arrest)."),
+    )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("legal stage")
+
+
+class CaseEventKind(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("case event kind")
+
+
+class ReleaseReason(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("release reason")
+
+
+class AllegationKind(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("allegation kind")
+
+
+class AllegationStatus(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("allegation status")
+        verbose_name_plural = _("allegation statuses")
+
+
+class StatementKind(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("statement kind")
+
+
+class SourceKind(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("source kind")
+
+
+# --- Organizations and persons ---------------------------------------------
+
+
+class Organization(Record):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=40, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=OrganizationKind.choices, default=OrganizationKind.OTHER
+    )
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    url = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("public description"), blank=True)
+    internal_notes = models.TextField(_("internal notes (staff only)"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [not_blank("name", "organization")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(name_key(self.name) or self.name)[:120] or "organization"
+        super().save(*args, **kwargs)
+
+
+class IssuedSlug(models.Model):
+    """Every person slug ever issued, so that a slug is never given to anyone else,
+    even after the person it named is merged or deleted."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Person(Record):
+    display_name = models.CharField(
+        _("display name"), max_length=200, help_text=_("The name as usually written in English.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        editable=False,
+        help_text=_("Stable public identifier used in page URLs and the API; never reused."),
+    )
+    name_key = models.CharField(max_length=400, editable=False, db_index=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = PartialDateField(_("birth date"))
+    birth_date_precision = PrecisionField()
+    citizenship = models.CharField(_("citizenship"), max_length=100, blank=True)
+    occupations = models.ManyToManyField(
+        Occupation, verbose_name=_("occupations"), blank=True, related_name="persons"
+    )
+    summary = models.TextField(_("public summary"), blank=True)
+    internal_notes = models.TextField(
+        _("internal notes (staff only)"),
+        blank=True,
+        help_text=_("Never shown outside the admin: contacts, sensitive context, open questions."),
+    )
+    photo = models.ImageField(_("photo"), upload_to="persons/", blank=True)
+    photo_visibility = models.CharField(
+        _("photo visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.INTERNAL,
+        help_text=_("Show the photo only where the person or family agreed."),
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("person")
+        constraints = [
+            not_blank("display_name", "person"),
+            *partial_date_constraints("person", "birth_date"),
+        ]
+        indexes = [
+            GinIndex(name="person_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.display_name)
+        with transaction.atomic():
+            if not self.slug:
+                self.slug = issue_person_slug(self.display_name)
+            super().save(*args, **kwargs)
+
+
+def issue_person_slug(display_name: str) -> str:
+    """A slug no person has ever had: the name, then -2, -3... Recorded at once."""
+    base = slugify(name_key(display_name)) or "person"
+    base = base[:110]
+    candidate, number = base, 1
+    while IssuedSlug.objects.filter(slug=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    IssuedSlug.objects.create(slug=candidate)
+    return candidate
+
+
+class NameVariant(Record):
+    """Another spelling of a person's name: native script, transliteration, alias."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_variants")
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language or script"),
+        max_length=20,
+        blank=True,
+        help_text=_("A language code such as az, ru or en, or a script such as az-Cyrl."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=NameVariantKind.choices, default=NameVariantKind.TRANSLITERATION
+    )
+    name_key = models.CharField(max_length=400, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["person", "language", "name"]
+        verbose_name = _("name variant")
+        constraints = [
+            not_blank("name", "namevariant"),
+            models.UniqueConstraint(fields=["person", "name"], name="namevariant_unique_per_person"),
+        ]
+        indexes = [
+            GinIndex(name="namevariant_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Affiliation(Record):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="affiliations"
+    )
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    started_on = PartialDateField(_("started on"))
+    started_on_precision = PrecisionField()
+    ended_on = PartialDateField(_("ended on"))
+    ended_on_precision = PrecisionField()
+
+    class Meta:
+        ordering = ["person", "started_on"]
+        verbose_name = _("affiliation")
+        constraints = [
+            *partial_date_constraints("affiliation", "started_on", "ended_on"),
+            models.CheckConstraint(
+                condition=period_not_before("started_on", "ended_on"),
+                name="affiliation_ends_after_start",
+                violation_error_message=_("Ended on: the affiliation cannot end before it started."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        role = f", {self.role}" if self.role else ""
+        return f"{self.person} at {self.organization}{role}"
+
+    def clean(self):
+        if period_ends_before(self.started_on_partial, self.ended_on_partial):
+            raise ValidationError({"ended_on": _("The affiliation cannot end before it started.")})
+
+
+# --- Detentions -------------------------------------------------------------
+
+
+class Detention(Record):
+    """One episode of deprivation of liberty of one person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="detentions")
+    arrested_on = PartialDateField(_("arrested on"))
+    arrested_on_precision = PrecisionField()
+    arrest_place = models.CharField(_("place of arrest"), max_length=200, blank=True)
+    arresting_authority = models.ForeignKey(
+        Organization,
+        verbose_name=_("arresting authority"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="arrests",
+    )
+    legal_stage = models.ForeignKey(
+        LegalStage,
+        verbose_name=_("current legal stage"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="detentions",
+    )
+    facility = models.CharField(_("facility"), max_length=200, blank=True)
+    sentence_months = models.PositiveIntegerField(
+        _("sentence (months)"),
+        null=True,
+        blank=True,
+        help_text=_("The sentence in months: 7 years 6 months is 90."),
+    )
+    released_on = PartialDateField(_("released on"))
+    released_on_precision = PrecisionField()
+    release_reason = models.ForeignKey(
+        ReleaseReason,
+        verbose_name=_("release reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="detentions",
+    )
+    summary = models.TextField(_("public summary"), blank=True)
+    internal_notes = models.TextField(_("internal notes (staff only)"), blank=True)
+
+    class Meta:
+        ordering = ["person", "arrested_on"]
+        verbose_name = _("detention")
+        constraints = [
+            *partial_date_constraints("detention", "arrested_on", "released_on"),
+            models.CheckConstraint(
+                condition=period_not_before("arrested_on", "released_on"),
+                name="detention_released_after_arrest",
+                violation_error_message=_("Released on: the release cannot be before the arrest."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sentence_months__isnull=True) | Q(sentence_months__gte=0),
+                name="detention_sentence_not_negative",
+                violation_error_message=_("Sentence: the number of months cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = self.arrested_on_partial
+        return f"{self.person}, arrested {when}" if when else f"{self.person}, detention"
+
+    @property
+    def sentence_display(self) -> str:
+        return format_sentence(self.sentence_months)
+
+    def clean(self):
+        if period_ends_before(self.arrested_on_partial, self.released_on_partial):
+            raise ValidationError(
+                {"released_on": _("The release cannot be before the arrest (%(arrest)s).")
+                 % {"arrest": self.arrested_on_partial}}
+            )
+
+
+def format_sentence(months: int | None) -> str:
+    if months is None:
+        return ""
+    years, rest = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if rest or not parts:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+class Charge(Record):
+    """A criminal-code article a person is charged under in one detention."""
+
+    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="charges")
+    article = models.CharField(_("article"), max_length=40, help_text=_("For example 206.3.2"))
+    description = models.CharField(
+        _("description"), max_length=300, blank=True, help_text=_("For example smuggling")
+    )
+
+    class Meta:
+        ordering = ["detention", "article"]
+        verbose_name = _("charge")
+        constraints = [
+            not_blank("article", "charge"),
+            models.UniqueConstraint(fields=["detention", "article"], name="charge_unique_article"),
+        ]
+        indexes = [models.Index(fields=["article"], name="charge_article_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.article} ({self.description})" if self.description else self.article
+
+
+class CaseEvent(Record):
+    """A dated event of a detention: ordered, extended, sentenced, released..."""
+
+    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="events")
+    kind = models.ForeignKey(
+        CaseEventKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="events"
+    )
+    occurred_on = PartialDateField(_("date"))
+    occurred_on_precision = PrecisionField()
+    sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["detention", models.F("occurred_on").asc(nulls_last=True), "id"]
+        verbose_name = _("case event")
+        constraints = [
+            *partial_date_constraints("caseevent", "occurred_on"),
+            models.CheckConstraint(
+                condition=Q(sentence_months__isnull=True) | Q(sentence_months__gte=0),
+                name="caseevent_sentence_not_negative",
+                violation_error_message=_("Sentence: the number of months cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = self.occurred_on_partial
+        return f"{self.kind} ({when})" if when else str(self.kind)
+
+
+class PaceAssessment(Record):
+    """A criterion of PACE Resolution 1900 (2012) that a detention meets, and why."""
+
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, related_name="pace_assessments"
+    )
+    criterion = models.CharField(_("criterion"), max_length=1, choices=PaceCriterion.choices)
+    justification = models.TextField(_("justification"))
+
+    class Meta:
+        ordering = ["detention", "criterion"]
+        verbose_name = _("PACE 1900 criterion")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["detention", "criterion"], name="paceassessment_unique_criterion"
+            ),
+            not_blank("justification", "paceassessment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_criterion_display()
+
+
+# --- Allegations and statements ---------------------------------------------
+
+
+class Allegation(Record):
+    """Something done to a person (or to unnamed detainees a person reported)."""
+
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person it was done to"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="allegations",
+    )
+    victim_description = models.CharField(
+        _("victims, when not one recorded person"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example: fellow detainees at the facility (unnamed)."),
+    )
+    reported_by = models.ForeignKey(
+        Person,
+        verbose_name=_("reported by (person)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_allegations",
+    )
+    detention = models.ForeignKey(
+        Detention, on_delete=models.SET_NULL, null=True, blank=True, related_name="allegations"
+    )
+    kind = models.ForeignKey(
+        AllegationKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="allegations"
+    )
+    started_on = PartialDateField(_("started on"))
+    started_on_precision = PrecisionField()
+    ended_on = PartialDateField(_("ended on"))
+    ended_on_precision = PrecisionField()
+    count = models.IntegerField(
+        _("count"), null=True, blank=True, help_text=_("Where the source gives one: 58 instances.")
+    )
+    perpetrator = models.CharField(_("alleged perpetrator"), max_length=300, blank=True)
+    perpetrator_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("alleged perpetrator (organization)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alleged_acts",
+    )
+    description = models.TextField(_("description"), blank=True)
+    status = models.ForeignKey(
+        AllegationStatus,
+        verbose_name=_("status"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations",
+    )
+    internal_notes = models.TextField(_("internal notes (staff only)"), blank=True)
+
+    class Meta:
+        ordering = [models.F("started_on").asc(nulls_last=True), "id"]
+        verbose_name = _("allegation")
+        constraints = [
+            *partial_date_constraints("allegation", "started_on", "ended_on"),
+            models.CheckConstraint(
+                condition=period_not_before("started_on", "ended_on"),
+                name="allegation_ends_after_start",
+                violation_error_message=_("Ended on: the allegation cannot end before it started."),
+            ),
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(count__gte=0),
+                name="allegation_count_not_negative",
+                violation_error_message=_("Count: the number of instances cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(victim_description__regex=r"^\s*$"),
+                name="allegation_has_victim",
+                violation_error_message=_(
+                    "Person: name the person it was done to, or describe the victims."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.person or self.victim_description
+        return f"{self.kind}: {who}"
+
+    def clean(self):
+        errors = {}
+        if period_ends_before(self.started_on_partial, self.ended_on_partial):
+            errors["ended_on"] = _("The allegation cannot end before it started.")
+        if self.count is not None and self.count < 0:
+            errors["count"] = _("The count cannot be negative.")
+        if self.person_id is None and not self.victim_description.strip():
+            errors["person"] = _("Name the person it was done to, or describe the victims.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Statement(Record):
+    """A dated public statement, report, resolution, court decision, award or reply."""
+
+    issued_on = PartialDateField(_("issued on"))
+    issued_on_precision = PrecisionField()
+    kind = models.ForeignKey(
+        StatementKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="statements"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    issuer_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("issuer (organization)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+    )
+    issuer_person = models.ForeignKey(
+        Person,
+        verbose_name=_("issuer (person)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_statements",
+    )
+    speaker = models.CharField(
+        _("speaker"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who spoke for the issuer, e.g. Secretary of State Antony Blinken."),
+    )
+    quote = models.TextField(_("quote"), blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    url = models.URLField(_("link"), blank=True, max_length=500)
+    persons = models.ManyToManyField(
+        Person, verbose_name=_("persons concerned"), blank=True, related_name="statements"
+    )
+
+    class Meta:
+        ordering = [models.F("issued_on").desc(nulls_last=True), "title"]
+        verbose_name = _("statement")
+        constraints = [
+            not_blank("title", "statement"),
+            *partial_date_constraints("statement", "issued_on"),
+            models.CheckConstraint(
+                condition=Q(issuer_organization__isnull=False) | Q(issuer_person__isnull=False),
+                name="statement_has_issuer",
+                violation_error_message=_("Issuer: a statement needs an issuing organization or person."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,68 @@
+"""Name keys: every spelling of a name (Azerbaijani Latin, English
+transliteration, Russian or Azerbaijani Cyrillic) folds to one ASCII key, so
+"Bəxtiyar Hacıyev", "Bakhtiyar Hajiyev", "Bakhtiyar Hajiev" and
+"Бахтияр Гаджиев" all become "bagtiar gajiav". Keys are indexed with pg_trgm
+and compared by trigram similarity, so close keys rank high even where the
+folding leaves a letter apart.
+
+The folding is deliberately coarse; a key is for finding, never for display:
+
+- Cyrillic is romanised first (х→kh, ж→zh, ч→ch, ш→sh, ы→i, Azerbaijani ә→ə...).
+- ə, e and a fold to "a"; ı, ы and i to "i"; ö to "o"; ü to "u".
+- g, q, ğ, gh, h, x and kh fold to "g" (Russian writes Azerbaijani h as г or х:
+  Гасанов, Мехрализаде; Azerbaijani x is English kh).
+- c, j, dzh, dj and zh fold to "j"; ş/sh and ç/ch stay sh and ch.
+- "iy" becomes "i" and a "y" between a vowel and "e" goes (-iyev/-iev/-yev).
+- doubled letters are single (Hassanli/Hasanli), and other marks go.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh",
+    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "i", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ў": "u",
+    # Azerbaijani Cyrillic (1939-1991 alphabet)
+    "ә": "ə", "ғ": "ğ", "ҹ": "c", "һ": "h", "ө": "ö", "ү": "ü", "ҝ": "g", "ј": "y",
+    "ҳ": "h", "ӯ": "u", "қ": "q", "ң": "n",
+}  # fmt: skip
+
+# Applied left to right, longest first: each sound's spellings become one token.
+_TOKENS = {
+    "shch": "sh", "dzh": "j", "dj": "j", "zh": "j", "kh": "g", "gh": "g", "sh": "sh",
+    "ch": "ch", "ts": "ts",
+    "ş": "sh", "ç": "ch", "c": "j", "j": "j", "x": "g", "q": "g", "ğ": "g", "g": "g",
+    "h": "g", "ə": "a", "ä": "a", "e": "a", "é": "a", "ı": "i", "ö": "o", "ü": "u", "w": "v",
+}  # fmt: skip
+_TOKEN_RE = re.compile("|".join(sorted((re.escape(k) for k in _TOKENS), key=len, reverse=True)))
+_VOWELS = "aeiouəıöüy"
+
+
+def name_key(name: str) -> str:
+    """The folded search key of a name or a query; "" for a name with no letters."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    text = text.replace("i̇", "i")  # Turkish/Azerbaijani dotted capital İ casefolds to i + dot
+    text = "".join(_CYRILLIC.get(char, char) for char in text)
+    words = []
+    for word in re.split(r"[^\w]+|_", text):
+        if word:
+            words.append(_fold_word(word))
+    return " ".join(word for word in words if word)
+
+
+def _fold_word(word: str) -> str:
+    # -iyev/-iev/-yev and Yelena/Elena, before vowels fold
+    word = word.replace("ı", "i")
+    word = re.sub(r"iy", "i", word)
+    word = re.sub(rf"(?<=[{_VOWELS}])y(?=e)", "", word)
+    word = re.sub(r"^ye", "e", word)
+    word = _TOKEN_RE.sub(lambda match: _TOKENS[match.group(0)], word)
+    # strip remaining diacritics, keep letters and digits only
+    word = unicodedata.normalize("NFKD", word)
+    word = "".join(char for char in word if char.isascii() and char.isalnum())
+    return re.sub(r"(.)\1+", r"\1", word)

@@ -1,0 +1,168 @@
+"""Sources and citations: every fact shown publicly links to at least one source,
+with a locator, an excerpt and how strongly the source supports it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import Confidence, Reliability
+from cases.models import (
+    Affiliation,
+    Allegation,
+    CaseEvent,
+    Detention,
+    Organization,
+    Person,
+    Record,
+    SourceKind,
+    Statement,
+    not_blank,
+)
+from cases.partial_dates import PartialDateField, PrecisionField, partial_date_constraints
+
+
+class Source(Record):
+    title = models.CharField(_("title"), max_length=400)
+    publisher = models.ForeignKey(
+        Organization,
+        verbose_name=_("publisher"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_sources",
+    )
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    published_on = PartialDateField(_("published on"))
+    published_on_precision = PrecisionField()
+    accessed_on = models.DateField(_("accessed on"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=20, blank=True)
+    kind = models.ForeignKey(
+        SourceKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="sources"
+    )
+    reliability = models.CharField(
+        _("reliability"), max_length=10, choices=Reliability.choices, default=Reliability.UNKNOWN
+    )
+    archive_url = models.URLField(_("archived copy (URL)"), max_length=1000, blank=True)
+    archive_file = models.FileField(_("archived copy (file)"), upload_to="sources/", blank=True)
+    archive_text = models.TextField(_("archived copy (text)"), blank=True)
+    is_confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "An interview whose speaker must stay unnamed. Shown publicly only as "
+            "\"confidential source on file\"; every other field stays in the admin."
+        ),
+    )
+    internal_notes = models.TextField(
+        _("internal notes (staff only)"),
+        blank=True,
+        help_text=_("Who the source is, how to reach them, what they asked of us. Never public."),
+    )
+
+    class Meta:
+        ordering = [models.F("published_on").desc(nulls_last=True), "title"]
+        verbose_name = _("source")
+        constraints = [
+            not_blank("title", "source"),
+            *partial_date_constraints("source", "published_on"),
+        ]
+        indexes = [models.Index(fields=["url"], name="source_url_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
+
+
+class Citation(Record):
+    """Links one fact to a source. Exactly one of the target fields is set; a
+    citation of a person names the biographical claim it supports."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    claim = models.CharField(
+        _("claim"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a person: which biographical claim this supports (name, occupation...)."),
+    )
+    affiliation = models.ForeignKey(
+        Affiliation, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    case_event = models.ForeignKey(
+        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    allegation = models.ForeignKey(
+        Allegation, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    locator = models.CharField(
+        _("locator"), max_length=200, blank=True, help_text=_("Page, paragraph or timestamp.")
+    )
+    excerpt = models.TextField(_("quoted excerpt"), blank=True)
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("citation")
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(
+                    models.Func(
+                        *[models.F(target) for target in CITATION_TARGETS],
+                        function="num_nonnulls",
+                        output_field=models.IntegerField(),
+                    ),
+                    1,
+                ),
+                name="citation_exactly_one_target",
+                violation_error_message=_(
+                    "A citation supports exactly one fact: choose one of person, affiliation, "
+                    "detention, case event, allegation or statement."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) | ~Q(claim__regex=r"^\s*$"),
+                name="citation_person_claim_named",
+                violation_error_message=_("Claim: say which claim about the person this supports."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}"
+
+    @property
+    def target(self):
+        for name in CITATION_TARGETS:
+            value = getattr(self, name)
+            if value is not None:
+                return value
+        return None
+
+    def clean(self):
+        chosen = [name for name in CITATION_TARGETS if getattr(self, f"{name}_id") is not None]
+        if len(chosen) != 1:
+            raise ValidationError(
+                _(
+                    "A citation supports exactly one fact: choose one of person, affiliation, "
+                    "detention, case event, allegation or statement (chosen: %(n)s)."
+                )
+                % {"n": len(chosen)}
+            )
+        if self.person_id and not self.claim.strip():
+            raise ValidationError({"claim": _("Say which claim about the person this supports.")})
