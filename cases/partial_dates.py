@@ -296,17 +296,14 @@ def partial_date_constraints(model_name: str, *field_names: str) -> list[models.
     constraints = []
     for name in field_names:
         precision = precision_field_name(name)
-        condition = (
-            Q(**{f"{name}__isnull": True, f"{precision}__isnull": True})
-            | Q(**{f"{name}__isnull": False, precision: Precision.DAY})
-            | Q(**{f"{name}__isnull": False, precision: Precision.MONTH, f"{name}__day": 1})
-            | Q(
-                **{
-                    f"{name}__isnull": False,
-                    precision: Precision.YEAR,
-                    f"{name}__day": 1,
-                    f"{name}__month": 1,
-                }
+        # every branch is non-NULL, so a NULL precision beside a date cannot slip
+        # through (a CHECK passes when its condition is NULL)
+        condition = Q(**{f"{name}__isnull": True, f"{precision}__isnull": True}) | (
+            Q(**{f"{name}__isnull": False, f"{precision}__isnull": False})
+            & (
+                Q(**{precision: Precision.DAY})
+                | Q(**{precision: Precision.MONTH, f"{name}__day": 1})
+                | Q(**{precision: Precision.YEAR, f"{name}__day": 1, f"{name}__month": 1})
             )
         )
         constraints.append(

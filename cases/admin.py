@@ -1,0 +1,355 @@
+"""The researchers' admin: persons with their names, affiliations and
+detentions inline; detentions with charges, events and citations; every
+foreign key an autocomplete; the person search finds any spelling."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    Affiliation,
+    Allegation,
+    AllegationKind,
+    AllegationStatus,
+    CaseEvent,
+    CaseEventKind,
+    Charge,
+    Detention,
+    IssuedSlug,
+    LegalStage,
+    NameVariant,
+    Occupation,
+    Organization,
+    PaceAssessment,
+    Person,
+    ReleaseReason,
+    SourceKind,
+    Statement,
+    StatementKind,
+)
+from cases.selectors import search_persons
+from sources.models import Citation
+
+# --- shared pieces -----------------------------------------------------------
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """What every case table's admin shows: visibility and timestamps."""
+
+    readonly_fields = ("uuid", "created_at", "updated_at")
+    list_per_page = 50
+    save_on_top = True
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "locator", "excerpt", "confidence", "visibility")
+    verbose_name = _("citation")
+    verbose_name_plural = _("citations (every public fact needs at least one)")
+
+
+class PersonCitationInline(CitationInline):
+    fields = ("claim", "source", "locator", "excerpt", "confidence", "visibility")
+    verbose_name_plural = _("citations of biographical claims (name, occupation, summary...)")
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "sort_order", "usage")
+    search_fields = ("label", "code")
+    ordering = ("sort_order", "label")
+    prepopulated_fields = {"code": ("label",)}
+
+    def get_queryset(self, request):
+        related = self.model._meta.related_objects[0].get_accessor_name()
+        return super().get_queryset(request).annotate(usage=Count(related, distinct=True))
+
+    @admin.display(description=_("in use"), ordering="usage")
+    def usage(self, obj):
+        return obj.usage
+
+
+for vocabulary in (
+    Occupation,
+    CaseEventKind,
+    ReleaseReason,
+    AllegationKind,
+    AllegationStatus,
+    StatementKind,
+    SourceKind,
+):
+    admin.site.register(vocabulary, VocabularyAdmin)
+
+
+@admin.register(LegalStage)
+class LegalStageAdmin(VocabularyAdmin):
+    list_display = ("label", "code", "in_detention", "sort_order", "usage")
+    list_filter = ("in_detention",)
+
+
+# --- organizations and persons -------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(RecordAdmin):
+    list_display = ("name", "abbreviation", "kind", "country", "visibility", "updated_at")
+    list_filter = ("kind", "visibility")
+    search_fields = ("name", "abbreviation", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = (
+        ("name", "abbreviation"),
+        "slug",
+        ("kind", "country"),
+        "url",
+        "description",
+        "internal_notes",
+        "visibility",
+        ("uuid", "created_at", "updated_at"),
+    )
+
+
+class NameVariantInline(admin.TabularInline):
+    model = NameVariant
+    extra = 1
+    fields = ("name", "language", "kind", "visibility")
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    extra = 0
+    autocomplete_fields = ("organization",)
+    fields = ("organization", "role", "started_on", "ended_on", "visibility")
+    show_change_link = True
+
+
+class DetentionInline(admin.TabularInline):
+    model = Detention
+    extra = 0
+    autocomplete_fields = ("legal_stage", "release_reason", "arresting_authority")
+    fields = ("arrested_on", "legal_stage", "facility", "released_on", "visibility")
+    show_change_link = True
+
+
+class HasDetentionFilter(admin.SimpleListFilter):
+    title = _("in detention now")
+    parameter_name = "in_detention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("yes")), ("no", _("no"))]
+
+    def queryset(self, request, queryset):
+        held = {"detentions__legal_stage__in_detention": True, "detentions__released_on": None}
+        if self.value() == "yes":
+            return queryset.filter(**held).distinct()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.filter(**held).values("pk"))
+        return queryset
+
+
+@admin.register(Person)
+class PersonAdmin(RecordAdmin):
+    list_display = ("display_name", "variant_names", "gender", "visibility", "updated_at")
+    list_filter = ("visibility", HasDetentionFilter, "occupations", "gender", "detentions__legal_stage")
+    search_fields = ("display_name",)  # widened to every spelling in get_search_results
+    search_help_text = _("Any spelling: Azerbaijani, English or Russian (Hacıyev, Hajiyev, Гаджиев).")
+    filter_horizontal = ("occupations",)
+    readonly_fields = ("slug", "uuid", "created_at", "updated_at")
+    inlines = (NameVariantInline, AffiliationInline, DetentionInline, PersonCitationInline)
+    fieldsets = (
+        (None, {"fields": ("display_name", ("gender", "birth_date", "citizenship"), "occupations")}),
+        (_("Public"), {"fields": ("summary", ("photo", "photo_visibility"), "visibility")}),
+        (_("Staff only"), {"fields": ("internal_notes",)}),
+        (_("Identifiers"), {"fields": (("slug", "uuid"), ("created_at", "updated_at"))}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("name_variants")
+
+    @admin.display(description=_("other spellings"))
+    def variant_names(self, obj):
+        return ", ".join(variant.name for variant in obj.name_variants.all())
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return search_persons(queryset, search_term), False
+
+    def get_ordering(self, request):
+        # rank search results by similarity unless the researcher sorts a column
+        if request.GET.get("q", "").strip() and "o" not in request.GET:
+            return ("-score",)
+        return super().get_ordering(request)
+
+
+@admin.register(NameVariant)
+class NameVariantAdmin(RecordAdmin):
+    list_display = ("name", "person", "language", "kind", "visibility")
+    list_filter = ("language", "kind", "visibility")
+    search_fields = ("name", "name_key", "person__display_name")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(RecordAdmin):
+    list_display = ("person", "organization", "role", "started_on", "ended_on", "visibility")
+    list_filter = ("visibility", "organization__kind")
+    search_fields = ("person__display_name", "organization__name", "role")
+    autocomplete_fields = ("person", "organization")
+    inlines = (CitationInline,)
+
+
+# --- detentions -------------------------------------------------------------------
+
+
+class ChargeInline(admin.TabularInline):
+    model = Charge
+    extra = 1
+    fields = ("article", "description", "visibility")
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 1
+    autocomplete_fields = ("kind",)
+    fields = ("kind", "occurred_on", "sentence_months", "description", "visibility")
+    show_change_link = True
+
+
+class PaceAssessmentInline(admin.TabularInline):
+    model = PaceAssessment
+    extra = 0
+    fields = ("criterion", "justification", "visibility")
+
+
+@admin.register(Detention)
+class DetentionAdmin(RecordAdmin):
+    list_display = (
+        "person",
+        "arrested_on_display",
+        "legal_stage",
+        "facility",
+        "released_on_display",
+        "visibility",
+    )
+    list_filter = ("visibility", "legal_stage", "release_reason", "arrested_on")
+    search_fields = ("person__display_name", "facility", "arrest_place", "charges__article")
+    autocomplete_fields = ("person", "legal_stage", "release_reason", "arresting_authority")
+    list_select_related = ("person", "legal_stage")
+    inlines = (ChargeInline, CaseEventInline, PaceAssessmentInline, CitationInline)
+    fieldsets = (
+        (None, {"fields": ("person", ("arrested_on", "arrest_place"), "arresting_authority")}),
+        (_("Proceedings"), {"fields": ("legal_stage", "facility", "sentence_months")}),
+        (_("Release"), {"fields": (("released_on", "release_reason"),)}),
+        (_("Public"), {"fields": ("summary", "visibility")}),
+        (_("Staff only"), {"fields": ("internal_notes",)}),
+        (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
+    )
+
+    @admin.display(description=_("arrested on"), ordering="arrested_on")
+    def arrested_on_display(self, obj):
+        return obj.arrested_on_partial or "—"
+
+    @admin.display(description=_("released on"), ordering="released_on")
+    def released_on_display(self, obj):
+        return obj.released_on_partial or "—"
+
+
+@admin.register(Charge)
+class ChargeAdmin(RecordAdmin):
+    list_display = ("article", "description", "detention", "visibility")
+    search_fields = ("article", "description", "detention__person__display_name")
+    autocomplete_fields = ("detention",)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(RecordAdmin):
+    list_display = ("kind", "occurred_on_display", "detention", "visibility")
+    list_filter = ("kind", "visibility")
+    search_fields = ("detention__person__display_name", "description")
+    autocomplete_fields = ("detention", "kind")
+    list_select_related = ("kind", "detention__person")
+    inlines = (CitationInline,)
+
+    @admin.display(description=_("date"), ordering="occurred_on")
+    def occurred_on_display(self, obj):
+        return obj.occurred_on_partial or "—"
+
+
+@admin.register(PaceAssessment)
+class PaceAssessmentAdmin(RecordAdmin):
+    list_display = ("criterion", "detention", "visibility")
+    list_filter = ("criterion",)
+    search_fields = ("detention__person__display_name", "justification")
+    autocomplete_fields = ("detention",)
+
+
+# --- allegations and statements ----------------------------------------------------
+
+
+@admin.register(Allegation)
+class AllegationAdmin(RecordAdmin):
+    list_display = ("kind", "victim", "started_on_display", "count", "status", "visibility")
+    list_filter = ("kind", "status", "visibility")
+    search_fields = ("person__display_name", "victim_description", "description", "perpetrator")
+    autocomplete_fields = (
+        "person",
+        "reported_by",
+        "detention",
+        "kind",
+        "status",
+        "perpetrator_organization",
+    )
+    list_select_related = ("kind", "status", "person")
+    inlines = (CitationInline,)
+    fieldsets = (
+        (None, {"fields": ("kind", ("person", "victim_description"), "reported_by", "detention")}),
+        (_("What happened"), {"fields": (("started_on", "ended_on", "count"), "description")}),
+        (_("Perpetrator"), {"fields": (("perpetrator", "perpetrator_organization"),)}),
+        (_("Status"), {"fields": ("status", "visibility")}),
+        (_("Staff only"), {"fields": ("internal_notes",)}),
+        (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
+    )
+
+    @admin.display(description=_("done to"))
+    def victim(self, obj):
+        return obj.person or obj.victim_description
+
+    @admin.display(description=_("started on"), ordering="started_on")
+    def started_on_display(self, obj):
+        return obj.started_on_partial or "—"
+
+
+@admin.register(Statement)
+class StatementAdmin(RecordAdmin):
+    list_display = ("title", "kind", "issued_on_display", "issuer", "visibility")
+    list_filter = ("kind", "visibility", "issuer_organization")
+    search_fields = ("title", "quote", "summary", "speaker", "issuer_organization__name")
+    autocomplete_fields = ("kind", "issuer_organization", "issuer_person", "persons")
+    list_select_related = ("kind", "issuer_organization", "issuer_person")
+    inlines = (CitationInline,)
+
+    @admin.display(description=_("issued on"), ordering="issued_on")
+    def issued_on_display(self, obj):
+        return obj.issued_on_partial or "—"
+
+    @admin.display(description=_("issuer"))
+    def issuer(self, obj):
+        return obj.issuer_organization or obj.issuer_person
+
+
+@admin.register(IssuedSlug)
+class IssuedSlugAdmin(admin.ModelAdmin):
+    """Read-only: the register of person slugs ever issued."""
+
+    list_display = ("slug", "issued_at")
+    search_fields = ("slug",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,431 @@
+"""Loading the seed cases (fixtures/seed.yaml, format in fixtures/SEED_FORMAT.md).
+
+Each record's UUID is derived from its place in the file, so loading is
+idempotent and never overwrites what a researcher changed since, unless asked.
+The whole file is checked first and written in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from cases.choices import Confidence, Visibility
+from cases.models import (
+    Affiliation,
+    Allegation,
+    AllegationKind,
+    AllegationStatus,
+    CaseEvent,
+    CaseEventKind,
+    Charge,
+    Detention,
+    IssuedSlug,
+    LegalStage,
+    NameVariant,
+    Occupation,
+    Organization,
+    Person,
+    ReleaseReason,
+    SourceKind,
+    Statement,
+    StatementKind,
+)
+from cases.partial_dates import PartialDate, PartialDateError
+from sources.models import Citation, Source
+
+SEED_NAMESPACE = uuid.UUID("6f0b7c1e-3f7a-4c55-9d7e-0c2a8f5e4b11")
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+DEFAULT_SEED_FILE = FIXTURES_DIR / "seed.yaml"
+
+
+class SeedError(Exception):
+    """The seed file is wrong; the message lists every problem with its place."""
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: str, model: type[models.Model]) -> None:
+        counts = getattr(self, bucket)
+        name = model._meta.verbose_name_plural
+        counts[str(name)] = counts.get(str(name), 0) + 1
+
+    def summary(self) -> str:
+        parts = []
+        for bucket in ("created", "updated", "unchanged"):
+            counts = getattr(self, bucket)
+            if counts:
+                listed = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+                parts.append(f"{bucket}: {listed}")
+        return "; ".join(parts) or "nothing to load"
+
+
+def load_seed(
+    path: Path = DEFAULT_SEED_FILE, *, update: bool = False, dry_run: bool = False
+) -> SeedReport:
+    """Create (or with `update`, refresh) every record of the seed file.
+
+    Raises SeedError listing every problem; nothing is written then. With
+    `dry_run` everything is checked against the database and rolled back."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    loader = _Loader(update=update, articles_dir=Path(path).parent / "articles")
+    with transaction.atomic():
+        loader.load(data)
+        if loader.errors:
+            transaction.set_rollback(True)
+            raise SeedError("\n".join(loader.errors))
+        if dry_run:
+            transaction.set_rollback(True)
+    return loader.report
+
+
+class _Loader:
+    def __init__(self, *, update: bool, articles_dir: Path):
+        self.update = update
+        self.articles_dir = articles_dir
+        self.errors: list[str] = []
+        self.report = SeedReport()
+        self.organizations: dict[str, Organization] = {}
+        self.sources: dict[str, Source] = {}
+        self.persons: dict[str, Person] = {}
+        self.detentions: dict[tuple[str, str], Detention] = {}
+
+    # -- entry points ------------------------------------------------------
+
+    def load(self, data: dict[str, Any]) -> None:
+        for entry in data.get("organizations") or []:
+            self._organization(entry)
+        for entry in data.get("sources") or []:
+            self._source(entry)
+        for entry in data.get("persons") or []:
+            self._person(entry)
+        for entry in data.get("persons") or []:
+            for index, allegation in enumerate(entry.get("allegations") or [], start=1):
+                where = f"person {entry.get('key')}, allegation {index}"
+                self._allegation(allegation, where, person_key=entry.get("key"))
+        for entry in data.get("allegations") or []:
+            self._allegation(entry, f"allegation {entry.get('key')}", person_key=None)
+        for entry in data.get("statements") or []:
+            self._statement(entry)
+
+    # -- records -------------------------------------------------------------
+
+    def _organization(self, entry: dict) -> None:
+        key = self._key(entry, "organization")
+        if key is None:
+            return
+        org = self._save(
+            Organization,
+            f"organization:{key}",
+            f"organization {key}",
+            slug=key,
+            name=entry.get("name", ""),
+            abbreviation=entry.get("abbreviation", ""),
+            kind=entry.get("kind", "other"),
+            country=entry.get("country", ""),
+            url=entry.get("url", ""),
+            description=entry.get("description", ""),
+        )
+        if org:
+            self.organizations[key] = org
+
+    def _source(self, entry: dict) -> None:
+        key = self._key(entry, "source")
+        if key is None:
+            return
+        where = f"source {key}"
+        archive_text = ""
+        if entry.get("archive"):
+            archive_path = self.articles_dir / entry["archive"]
+            if not archive_path.is_file():
+                self.errors.append(f"{where}: archive: no file {archive_path}")
+            else:
+                archive_text = archive_path.read_text(encoding="utf-8")
+        source = self._save(
+            Source,
+            f"source:{key}",
+            where,
+            title=entry.get("title", ""),
+            publisher=self._ref(self.organizations, entry.get("publisher"), where, "publisher"),
+            author=entry.get("author", ""),
+            url=entry.get("url", ""),
+            published_on=self._date(entry.get("published_on"), where, "published_on"),
+            language=entry.get("language", ""),
+            kind=self._term(SourceKind, entry.get("kind"), where, "kind"),
+            reliability=entry.get("reliability", "unknown"),
+            archive_text=archive_text,
+            internal_notes=entry.get("notes", ""),
+        )
+        if source:
+            self.sources[key] = source
+
+    def _person(self, entry: dict) -> None:
+        key = self._key(entry, "person")
+        if key is None:
+            return
+        where = f"person {key}"
+        path = f"person:{key}"
+        person = self._save(
+            Person,
+            path,
+            where,
+            slug=key,
+            display_name=entry.get("name", ""),
+            gender=entry.get("gender", ""),
+            birth_date=self._date(entry.get("birth_date"), where, "birth_date"),
+            citizenship=entry.get("citizenship", ""),
+            summary=entry.get("summary", ""),
+        )
+        if person is None:
+            return
+        self.persons[key] = person
+        occupations = [
+            self._term(Occupation, code, where, "occupations") for code in entry.get("occupations") or []
+        ]
+        if self._fresh(person):
+            person.occupations.set([o for o in occupations if o])
+        self._citations(entry.get("cite"), f"{path}", where, person=person)
+        for variant in entry.get("variants") or []:
+            name = variant.get("name", "")
+            self._save(
+                NameVariant,
+                f"{path}/variant:{name}",
+                f"{where}, variant {name!r}",
+                person=person,
+                name=name,
+                language=variant.get("language", ""),
+                kind=variant.get("kind", "transliteration"),
+            )
+        for affiliation_entry in entry.get("affiliations") or []:
+            org_key = affiliation_entry.get("organization")
+            a_where = f"{where}, affiliation {org_key}"
+            affiliation = self._save(
+                Affiliation,
+                f"{path}/affiliation:{org_key}",
+                a_where,
+                person=person,
+                organization=self._ref(self.organizations, org_key, a_where, "organization"),
+                role=affiliation_entry.get("role", ""),
+                started_on=self._date(affiliation_entry.get("started_on"), a_where, "started_on"),
+                ended_on=self._date(affiliation_entry.get("ended_on"), a_where, "ended_on"),
+            )
+            self._citations(
+                affiliation_entry.get("cite"), f"{path}/affiliation:{org_key}", a_where,
+                affiliation=affiliation, required=True,
+            )
+        for index, detention_entry in enumerate(entry.get("detentions") or [], start=1):
+            self._detention(detention_entry, person, key, index)
+
+    def _detention(self, entry: dict, person: Person, person_key: str, index: int) -> None:
+        detention_key = str(entry.get("key") or index)
+        where = f"person {person_key}, detention {detention_key}"
+        path = f"person:{person_key}/detention:{detention_key}"
+        detention = self._save(
+            Detention,
+            path,
+            where,
+            person=person,
+            arrested_on=self._date(entry.get("arrested_on"), where, "arrested_on"),
+            arrest_place=entry.get("arrest_place", ""),
+            legal_stage=self._term(LegalStage, entry.get("legal_stage"), where, "legal_stage"),
+            facility=entry.get("facility", ""),
+            sentence_months=entry.get("sentence_months"),
+            released_on=self._date(entry.get("released_on"), where, "released_on"),
+            release_reason=self._term(
+                ReleaseReason, entry.get("release_reason"), where, "release_reason"
+            ),
+            summary=entry.get("summary", ""),
+        )
+        if detention is None:
+            return
+        self.detentions[(person_key, detention_key)] = detention
+        self._citations(entry.get("cite"), path, where, detention=detention, required=True)
+        for charge in entry.get("charges") or []:
+            article = str(charge.get("article", ""))
+            self._save(
+                Charge,
+                f"{path}/charge:{article}",
+                f"{where}, charge {article}",
+                detention=detention,
+                article=article,
+                description=charge.get("description", ""),
+            )
+        for event_index, event_entry in enumerate(entry.get("events") or [], start=1):
+            e_where = f"{where}, event {event_index}"
+            e_path = f"{path}/event:{event_index}"
+            event = self._save(
+                CaseEvent,
+                e_path,
+                e_where,
+                detention=detention,
+                kind=self._term(CaseEventKind, event_entry.get("kind"), e_where, "kind"),
+                occurred_on=self._date(event_entry.get("occurred_on"), e_where, "occurred_on"),
+                sentence_months=event_entry.get("sentence_months"),
+                description=event_entry.get("description", ""),
+            )
+            self._citations(event_entry.get("cite"), e_path, e_where, case_event=event, required=True)
+
+    def _allegation(self, entry: dict, where: str, *, person_key: str | None) -> None:
+        if person_key is None:
+            key = self._key(entry, "allegation")
+            if key is None:
+                return
+            path = f"allegation:{key}"
+        else:
+            index = where.rsplit(" ", 1)[-1]
+            path = f"person:{person_key}/allegation:{index}"
+        detention = None
+        if entry.get("detention") is not None and person_key is not None:
+            detention = self.detentions.get((person_key, str(entry["detention"])))
+            if detention is None:
+                self.errors.append(f"{where}: detention: no detention {entry['detention']!r} of {person_key}")
+        allegation = self._save(
+            Allegation,
+            path,
+            where,
+            person=self.persons.get(person_key) if person_key else None,
+            victim_description=entry.get("victim_description", ""),
+            reported_by=self._ref(self.persons, entry.get("reported_by"), where, "reported_by"),
+            detention=detention,
+            kind=self._term(AllegationKind, entry.get("kind"), where, "kind"),
+            started_on=self._date(entry.get("started_on"), where, "started_on"),
+            ended_on=self._date(entry.get("ended_on"), where, "ended_on"),
+            count=entry.get("count"),
+            perpetrator=entry.get("perpetrator", ""),
+            status=self._term(AllegationStatus, entry.get("status"), where, "status"),
+            description=entry.get("description", ""),
+        )
+        self._citations(entry.get("cite"), path, where, allegation=allegation, required=True)
+
+    def _statement(self, entry: dict) -> None:
+        key = self._key(entry, "statement")
+        if key is None:
+            return
+        where = f"statement {key}"
+        path = f"statement:{key}"
+        statement = self._save(
+            Statement,
+            path,
+            where,
+            kind=self._term(StatementKind, entry.get("kind"), where, "kind"),
+            title=entry.get("title", ""),
+            issued_on=self._date(entry.get("issued_on"), where, "issued_on"),
+            issuer_organization=self._ref(
+                self.organizations, entry.get("issuer_organization"), where, "issuer_organization"
+            ),
+            issuer_person=self._ref(self.persons, entry.get("issuer_person"), where, "issuer_person"),
+            speaker=entry.get("speaker", ""),
+            quote=entry.get("quote", ""),
+            summary=entry.get("summary", ""),
+            url=entry.get("url", ""),
+        )
+        if statement is None:
+            return
+        persons = [self._ref(self.persons, k, where, "persons") for k in entry.get("persons") or []]
+        if self._fresh(statement):
+            statement.persons.set([p for p in persons if p])
+        self._citations(entry.get("cite"), path, where, statement=statement, required=True)
+
+    def _citations(self, entries, path: str, where: str, *, required: bool = False, **target):
+        (target_name, owner), = target.items()
+        if owner is None:
+            return
+        if not entries:
+            if required or target_name == "person":
+                self.errors.append(f"{where}: cite: every fact needs at least one citation")
+            return
+        for index, entry in enumerate(entries, start=1):
+            c_where = f"{where}, citation {index}"
+            confidence = entry.get("confidence", Confidence.MEDIUM)
+            self._save(
+                Citation,
+                f"{path}/cite:{index}",
+                c_where,
+                source=self._ref(self.sources, entry.get("source"), c_where, "source"),
+                claim=entry.get("claim", ""),
+                locator=entry.get("locator", ""),
+                excerpt=" ".join(str(entry.get("excerpt", "")).split()),
+                confidence=confidence,
+                **{target_name: owner},
+            )
+
+    # -- helpers -------------------------------------------------------------
+
+    def _key(self, entry: dict, kind: str) -> str | None:
+        key = entry.get("key") if isinstance(entry, dict) else None
+        if not key:
+            self.errors.append(f"a {kind} entry has no key: {entry!r:.80}")
+            return None
+        return str(key)
+
+    def _fresh(self, obj) -> bool:
+        return getattr(obj, "_seed_written", False)
+
+    def _ref(self, table: dict, key, where: str, field_name: str):
+        if key in (None, ""):
+            return None
+        if key not in table:
+            self.errors.append(f"{where}: {field_name}: no entry with key {key!r}")
+            return None
+        return table[key]
+
+    def _term(self, model, text, where: str, field_name: str):
+        if text in (None, ""):
+            return None
+        term = model.lookup(str(text))
+        if term is None:
+            allowed = ", ".join(model.objects.values_list("code", flat=True))
+            self.errors.append(f"{where}: {field_name}: unknown term {text!r}; expected one of {allowed}")
+        return term
+
+    def _date(self, text, where: str, field_name: str) -> PartialDate | None:
+        if text in (None, ""):
+            return None
+        try:
+            return PartialDate.parse(str(text))
+        except PartialDateError as error:
+            self.errors.append(f"{where}: {field_name}: {error}")
+            return None
+
+    def _save(self, model, path: str, where: str, **values):
+        """Create the record at `path` unless it exists; refresh it with `update`."""
+        record_uuid = uuid.uuid5(SEED_NAMESPACE, path)
+        existing = model.objects.filter(uuid=record_uuid).first()
+        if existing is not None and not self.update:
+            self.report.count("unchanged", model)
+            return existing
+        obj = existing or model(uuid=record_uuid)
+        slug = values.pop("slug", None)
+        if slug and existing is None:
+            # a slug once issued to someone else is never reused: let save() issue another
+            taken = model is Person and IssuedSlug.objects.filter(slug=slug).exists()
+            obj.slug = "" if taken else slug
+        for name, value in values.items():
+            setattr(obj, name, value)
+        if hasattr(obj, "visibility"):
+            obj.visibility = Visibility.PUBLIC
+        try:
+            obj.full_clean(exclude=["slug"] if model is Person else None)
+        except ValidationError as error:
+            for field_name, messages in error.message_dict.items():
+                for message in messages:
+                    self.errors.append(f"{where}: {field_name}: {message}")
+            return None
+        if self.errors:
+            # keep checking the rest of the file, but write nothing more
+            return obj if obj.pk else None
+        if model is Person and existing is None and obj.slug:
+            IssuedSlug.objects.create(slug=obj.slug)
+        obj.save()
+        obj._seed_written = True
+        self.report.count("updated" if existing else "created", model)
+        return obj

@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cases.admin import RecordAdmin
+from sources.models import Citation, Source
+
+
+@admin.register(Source)
+class SourceAdmin(RecordAdmin):
+    list_display = ("title", "publisher", "published_on_display", "kind", "is_confidential", "visibility")
+    list_filter = ("kind", "is_confidential", "reliability", "visibility", "language")
+    search_fields = ("title", "author", "url", "publisher__name")
+    autocomplete_fields = ("publisher", "kind")
+    list_select_related = ("publisher", "kind")
+    fieldsets = (
+        (None, {"fields": ("title", ("publisher", "author"), "url", ("published_on", "accessed_on"))}),
+        (_("Kind"), {"fields": (("kind", "language", "reliability"),)}),
+        (_("Archived copy"), {"fields": ("archive_url", "archive_file", "archive_text")}),
+        (_("Confidentiality"), {"fields": ("is_confidential", "internal_notes", "visibility")}),
+        (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
+    )
+
+    @admin.display(description=_("published on"), ordering="published_on")
+    def published_on_display(self, obj):
+        return obj.published_on_partial or "—"
+
+
+@admin.register(Citation)
+class CitationAdmin(RecordAdmin):
+    list_display = ("source", "target_display", "locator", "confidence", "visibility")
+    list_filter = ("confidence", "visibility")
+    search_fields = ("excerpt", "claim", "source__title", "person__display_name")
+    autocomplete_fields = (
+        "source",
+        "person",
+        "affiliation",
+        "detention",
+        "case_event",
+        "allegation",
+        "statement",
+    )
+    list_select_related = ("source",)
+    fieldsets = (
+        (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),
+        (
+            _("The fact it supports (exactly one)"),
+            {
+                "fields": (
+                    ("person", "claim"),
+                    "affiliation",
+                    "detention",
+                    "case_event",
+                    "allegation",
+                    "statement",
+                )
+            },
+        ),
+        (None, {"fields": ("visibility", ("uuid", "created_at", "updated_at"))}),
+    )
+
+    @admin.display(description=_("supports"))
+    def target_display(self, obj):
+        return obj.target
