@@ -3,6 +3,7 @@ detentions inline; detentions with charges, events and citations; every
 foreign key an autocomplete; the person search finds any spelling."""
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ORDER_VAR
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -150,14 +151,25 @@ class HasDetentionFilter(admin.SimpleListFilter):
 @admin.register(Person)
 class PersonAdmin(RecordAdmin):
     list_display = ("display_name", "variant_names", "gender", "visibility", "updated_at")
-    list_filter = ("visibility", HasDetentionFilter, "occupations", "gender", "detentions__legal_stage")
+    list_filter = (
+        "visibility",
+        HasDetentionFilter,
+        "occupations",
+        "gender",
+        "detentions__legal_stage",
+    )
     search_fields = ("display_name",)  # widened to every spelling in get_search_results
-    search_help_text = _("Any spelling: Azerbaijani, English or Russian (Hacıyev, Hajiyev, Гаджиев).")
+    search_help_text = _(
+        "Any spelling: Azerbaijani, English or Russian (Hacıyev, Hajiyev, Гаджиев)."
+    )
     filter_horizontal = ("occupations",)
     readonly_fields = ("slug", "uuid", "created_at", "updated_at")
     inlines = (NameVariantInline, AffiliationInline, DetentionInline, PersonCitationInline)
     fieldsets = (
-        (None, {"fields": ("display_name", ("gender", "birth_date", "citizenship"), "occupations")}),
+        (
+            None,
+            {"fields": ("display_name", ("gender", "birth_date", "citizenship"), "occupations")},
+        ),
         (_("Public"), {"fields": ("summary", ("photo", "photo_visibility"), "visibility")}),
         (_("Staff only"), {"fields": ("internal_notes",)}),
         (_("Identifiers"), {"fields": (("slug", "uuid"), ("created_at", "updated_at"))}),
@@ -173,13 +185,10 @@ class PersonAdmin(RecordAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return search_persons(queryset, search_term), False
-
-    def get_ordering(self, request):
-        # rank search results by similarity unless the researcher sorts a column
-        if request.GET.get("q", "").strip() and "o" not in request.GET:
-            return ("-score",)
-        return super().get_ordering(request)
+        results = search_persons(queryset, search_term)  # best match first
+        if ORDER_VAR in request.GET:  # unless the researcher sorted by a column
+            results = results.order_by(*queryset.query.order_by)
+        return results, False
 
 
 @admin.register(NameVariant)

@@ -36,7 +36,8 @@ def not_blank(field: str, model: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=~Q(**{f"{field}__regex": r"^\s*$"}),
         name=f"{model}_{field}_not_blank",
-        violation_error_message=_("%(field)s may not be blank.") % {"field": field.replace("_", " ")},
+        violation_error_message=_("%(field)s may not be blank.")
+        % {"field": field.replace("_", " ")},
     )
 
 
@@ -50,7 +51,9 @@ class Record(models.Model):
         choices=Visibility.choices,
         default=Visibility.INTERNAL,
         db_index=True,
-        help_text=_("Who may see this record. New records stay internal until an editor publishes them."),
+        help_text=_(
+            "Who may see this record. New records stay internal until an editor publishes them."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -253,7 +256,10 @@ class NameVariant(Record):
         help_text=_("A language code such as az, ru or en, or a script such as az-Cyrl."),
     )
     kind = models.CharField(
-        _("kind"), max_length=20, choices=NameVariantKind.choices, default=NameVariantKind.TRANSLITERATION
+        _("kind"),
+        max_length=20,
+        choices=NameVariantKind.choices,
+        default=NameVariantKind.TRANSLITERATION,
     )
     name_key = models.CharField(max_length=400, editable=False, db_index=True)
 
@@ -262,10 +268,14 @@ class NameVariant(Record):
         verbose_name = _("name variant")
         constraints = [
             not_blank("name", "namevariant"),
-            models.UniqueConstraint(fields=["person", "name"], name="namevariant_unique_per_person"),
+            models.UniqueConstraint(
+                fields=["person", "name"], name="namevariant_unique_per_person"
+            ),
         ]
         indexes = [
-            GinIndex(name="namevariant_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]),
+            GinIndex(
+                name="namevariant_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,7 +305,9 @@ class Affiliation(Record):
             models.CheckConstraint(
                 condition=period_not_before("started_on", "ended_on"),
                 name="affiliation_ends_after_start",
-                violation_error_message=_("Ended on: the affiliation cannot end before it started."),
+                violation_error_message=_(
+                    "Ended on: the affiliation cannot end before it started."
+                ),
             ),
         ]
 
@@ -382,8 +394,10 @@ class Detention(Record):
     def clean(self):
         if period_ends_before(self.arrested_on_partial, self.released_on_partial):
             raise ValidationError(
-                {"released_on": _("The release cannot be before the arrest (%(arrest)s).")
-                 % {"arrest": self.arrested_on_partial}}
+                {
+                    "released_on": _("The release cannot be before the arrest (%(arrest)s).")
+                    % {"arrest": self.arrested_on_partial}
+                }
             )
 
 
@@ -621,7 +635,9 @@ class Statement(Record):
             models.CheckConstraint(
                 condition=Q(issuer_organization__isnull=False) | Q(issuer_person__isnull=False),
                 name="statement_has_issuer",
-                violation_error_message=_("Issuer: a statement needs an issuing organization or person."),
+                violation_error_message=_(
+                    "Issuer: a statement needs an issuing organization or person."
+                ),
             ),
         ]
 

@@ -12,7 +12,8 @@ The folding is deliberately coarse; a key is for finding, never for display:
 - g, q, ğ, gh, h, x and kh fold to "g" (Russian writes Azerbaijani h as г or х:
   Гасанов, Мехрализаде; Azerbaijani x is English kh).
 - c, j, dzh, dj and zh fold to "j"; ş/sh and ç/ch stay sh and ch.
-- "iy" becomes "i" and a "y" between a vowel and "e" goes (-iyev/-iev/-yev).
+- "iy" becomes "i" and a "y" between a vowel and "e" goes (-iyev/-iev/-yev);
+  a "y" closing a vowel is an "i" (Leyla/Leila).
 - doubled letters are single (Hassanli/Hasanli), and other marks go.
 """
 
@@ -61,6 +62,8 @@ def _fold_word(word: str) -> str:
     word = re.sub(r"iy", "i", word)
     word = re.sub(rf"(?<=[{_VOWELS}])y(?=e)", "", word)
     word = re.sub(r"^ye", "e", word)
+    # Leyla/Leila, Heydar/Heidar: a y closing a vowel is an i
+    word = re.sub(rf"(?<=[{_VOWELS}])y(?![{_VOWELS}])", "i", word)
     word = _TOKEN_RE.sub(lambda match: _TOKENS[match.group(0)], word)
     # strip remaining diacritics, keep letters and digits only
     word = unicodedata.normalize("NFKD", word)

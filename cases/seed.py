@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from cases.choices import Confidence, Visibility
 from cases.models import (
@@ -189,7 +189,8 @@ class _Loader:
             return
         self.persons[key] = person
         occupations = [
-            self._term(Occupation, code, where, "occupations") for code in entry.get("occupations") or []
+            self._term(Occupation, code, where, "occupations")
+            for code in entry.get("occupations") or []
         ]
         if self._fresh(person):
             person.occupations.set([o for o in occupations if o])
@@ -219,8 +220,11 @@ class _Loader:
                 ended_on=self._date(affiliation_entry.get("ended_on"), a_where, "ended_on"),
             )
             self._citations(
-                affiliation_entry.get("cite"), f"{path}/affiliation:{org_key}", a_where,
-                affiliation=affiliation, required=True,
+                affiliation_entry.get("cite"),
+                f"{path}/affiliation:{org_key}",
+                a_where,
+                affiliation=affiliation,
+                required=True,
             )
         for index, detention_entry in enumerate(entry.get("detentions") or [], start=1):
             self._detention(detention_entry, person, key, index)
@@ -272,7 +276,9 @@ class _Loader:
                 sentence_months=event_entry.get("sentence_months"),
                 description=event_entry.get("description", ""),
             )
-            self._citations(event_entry.get("cite"), e_path, e_where, case_event=event, required=True)
+            self._citations(
+                event_entry.get("cite"), e_path, e_where, case_event=event, required=True
+            )
 
     def _allegation(self, entry: dict, where: str, *, person_key: str | None) -> None:
         if person_key is None:
@@ -287,7 +293,9 @@ class _Loader:
         if entry.get("detention") is not None and person_key is not None:
             detention = self.detentions.get((person_key, str(entry["detention"])))
             if detention is None:
-                self.errors.append(f"{where}: detention: no detention {entry['detention']!r} of {person_key}")
+                self.errors.append(
+                    f"{where}: detention: no detention {entry['detention']!r} of {person_key}"
+                )
         allegation = self._save(
             Allegation,
             path,
@@ -322,7 +330,9 @@ class _Loader:
             issuer_organization=self._ref(
                 self.organizations, entry.get("issuer_organization"), where, "issuer_organization"
             ),
-            issuer_person=self._ref(self.persons, entry.get("issuer_person"), where, "issuer_person"),
+            issuer_person=self._ref(
+                self.persons, entry.get("issuer_person"), where, "issuer_person"
+            ),
             speaker=entry.get("speaker", ""),
             quote=entry.get("quote", ""),
             summary=entry.get("summary", ""),
@@ -336,7 +346,7 @@ class _Loader:
         self._citations(entry.get("cite"), path, where, statement=statement, required=True)
 
     def _citations(self, entries, path: str, where: str, *, required: bool = False, **target):
-        (target_name, owner), = target.items()
+        ((target_name, owner),) = target.items()
         if owner is None:
             return
         if not entries:
@@ -384,7 +394,9 @@ class _Loader:
         term = model.lookup(str(text))
         if term is None:
             allowed = ", ".join(model.objects.values_list("code", flat=True))
-            self.errors.append(f"{where}: {field_name}: unknown term {text!r}; expected one of {allowed}")
+            self.errors.append(
+                f"{where}: {field_name}: unknown term {text!r}; expected one of {allowed}"
+            )
         return term
 
     def _date(self, text, where: str, field_name: str) -> PartialDate | None:
@@ -414,7 +426,12 @@ class _Loader:
         if hasattr(obj, "visibility"):
             obj.visibility = Visibility.PUBLIC
         try:
-            obj.full_clean(exclude=["slug"] if model is Person else None)
+            # field checks and clean() here; constraints are the database's job below
+            obj.full_clean(
+                exclude=["slug"] if model is Person else None,
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as error:
             for field_name, messages in error.message_dict.items():
                 for message in messages:
@@ -425,7 +442,12 @@ class _Loader:
             return obj if obj.pk else None
         if model is Person and existing is None and obj.slug:
             IssuedSlug.objects.create(slug=obj.slug)
-        obj.save()
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError as error:
+            self.errors.append(f"{where}: refused by the database: {str(error).splitlines()[0]}")
+            return None
         obj._seed_written = True
         self.report.count("updated" if existing else "created", model)
         return obj

@@ -7,13 +7,23 @@ from sources.models import Citation, Source
 
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
-    list_display = ("title", "publisher", "published_on_display", "kind", "is_confidential", "visibility")
+    list_display = (
+        "title",
+        "publisher",
+        "published_on_display",
+        "kind",
+        "is_confidential",
+        "visibility",
+    )
     list_filter = ("kind", "is_confidential", "reliability", "visibility", "language")
     search_fields = ("title", "author", "url", "publisher__name")
     autocomplete_fields = ("publisher", "kind")
     list_select_related = ("publisher", "kind")
     fieldsets = (
-        (None, {"fields": ("title", ("publisher", "author"), "url", ("published_on", "accessed_on"))}),
+        (
+            None,
+            {"fields": ("title", ("publisher", "author"), "url", ("published_on", "accessed_on"))},
+        ),
         (_("Kind"), {"fields": (("kind", "language", "reliability"),)}),
         (_("Archived copy"), {"fields": ("archive_url", "archive_file", "archive_text")}),
         (_("Confidentiality"), {"fields": ("is_confidential", "internal_notes", "visibility")}),

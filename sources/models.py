@@ -55,7 +55,7 @@ class Source(Record):
         default=False,
         help_text=_(
             "An interview whose speaker must stay unnamed. Shown publicly only as "
-            "\"confidential source on file\"; every other field stays in the admin."
+            '"confidential source on file"; every other field stays in the admin.'
         ),
     )
     internal_notes = models.TextField(

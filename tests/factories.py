@@ -26,7 +26,9 @@ from sources.models import Citation, Source
 _numbers = itertools.count(1)
 
 
-def person(name: str | None = None, *, variants=(), visibility=Visibility.PUBLIC, **fields) -> Person:
+def person(
+    name: str | None = None, *, variants=(), visibility=Visibility.PUBLIC, **fields
+) -> Person:
     obj = Person.objects.create(
         display_name=name or f"Test Person {next(_numbers)}", visibility=visibility, **fields
     )
@@ -40,7 +42,9 @@ def organization(name: str | None = None, **fields) -> Organization:
     return Organization.objects.create(name=name or f"Test Organization {next(_numbers)}", **fields)
 
 
-def detention(person_obj: Person | None = None, *, arrested=None, released=None, stage=None, **fields):
+def detention(
+    person_obj: Person | None = None, *, arrested=None, released=None, stage=None, **fields
+):
     fields.setdefault("visibility", Visibility.PUBLIC)
     obj = Detention(person=person_obj or person(), **fields)
     obj.arrested_on = PartialDate.parse(arrested) if isinstance(arrested, str) else arrested
@@ -51,7 +55,9 @@ def detention(person_obj: Person | None = None, *, arrested=None, released=None,
     return obj
 
 
-def case_event(detention_obj: Detention, kind: str = "arrested", occurred=None, **fields) -> CaseEvent:
+def case_event(
+    detention_obj: Detention, kind: str = "arrested", occurred=None, **fields
+) -> CaseEvent:
     fields.setdefault("visibility", Visibility.PUBLIC)
     obj = CaseEvent(detention=detention_obj, kind=CaseEventKind.objects.get(code=kind), **fields)
     obj.occurred_on = PartialDate.parse(occurred) if occurred else None
@@ -88,3 +94,20 @@ def citation(source_obj: Source | None = None, **target) -> Citation:
     if "person" in target:
         target.setdefault("claim", "name")
     return Citation.objects.create(source=source_obj or source(), **target)
+
+
+def delete_case_data() -> None:
+    """Remove every case record (vocabularies stay), children before parents."""
+    from cases.models import IssuedSlug
+
+    for model in (
+        Citation,
+        Statement,
+        Allegation,
+        Detention,
+        Person,
+        Source,
+        Organization,
+        IssuedSlug,
+    ):
+        model.objects.all().delete()

@@ -85,7 +85,12 @@ def test_start_and_end_span_the_period():
 
 def test_ordering_puts_earlier_periods_first_and_coarser_first_on_ties():
     values = [PartialDate.parse(t) for t in ("2023-11-21", "2023", "2023-11", "2022-12-31")]
-    assert [v.isoformat() for v in sorted(values)] == ["2022-12-31", "2023", "2023-11", "2023-11-21"]
+    assert [v.isoformat() for v in sorted(values)] == [
+        "2022-12-31",
+        "2023",
+        "2023-11",
+        "2023-11-21",
+    ]
 
 
 def test_value_type_refuses_a_date_inconsistent_with_its_precision():

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", type=Path, default=DEFAULT_SEED_FILE)
         parser.add_argument(
-            "--check", action="store_true", help="check the file against the database, write nothing"
+            "--check",
+            action="store_true",
+            help="check the file against the database, write nothing",
         )
         parser.add_argument(
             "--update", action="store_true", help="overwrite loaded records with the file's values"

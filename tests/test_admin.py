@@ -1,0 +1,232 @@
+"""The researchers' admin: every model is there, dates are typed as the source
+gives them, impossible input is refused naming the field, and the person
+search finds any spelling."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from cases.models import Allegation, Detention, Person
+from cases.partial_dates import PartialDate
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_url(model, action="changelist", *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+def test_every_model_of_the_data_model_is_registered():
+    from django.apps import apps
+
+    for app_label in ("cases", "sources"):
+        for model in apps.get_app_config(app_label).get_models():
+            assert admin.site.is_registered(model), f"{model.__name__} is not in the admin"
+
+
+def test_every_foreign_key_in_the_admin_is_an_autocomplete():
+    registered = [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ("cases", "sources")
+    ]
+    inlines = [
+        (inline.model, inline) for _m, model_admin in registered for inline in model_admin.inlines
+    ]
+    for model, model_admin in registered + inlines:
+        for field in model._meta.get_fields():
+            if (
+                not (field.many_to_one and field.editable)
+                or field.name in model_admin.readonly_fields
+            ):
+                continue
+            fields = getattr(model_admin, "fields", None) or [field.name]
+            flat = str(fields) + str(getattr(model_admin, "fieldsets", ""))
+            if field.name not in flat or getattr(model_admin, "fk_name", None) == field.name:
+                continue
+            is_inline_parent = model_admin in dict(inlines).values() and field.name in (
+                "person",
+                "detention",
+                "affiliation",
+                "case_event",
+                "allegation",
+                "statement",
+            )
+            if is_inline_parent:
+                continue
+            assert field.name in model_admin.autocomplete_fields, (
+                f"{model_admin.__class__.__name__}: {model.__name__}.{field.name} is not an autocomplete"
+            )
+
+
+def test_every_changelist_and_add_page_renders(staff_client):
+    factories.detention(factories.person("Rendered Person", variants=["Рендеред"]), arrested="2023")
+    factories.citation(detention=Detention.objects.first())
+    for model, _model_admin in admin.site._registry.items():
+        if model._meta.app_label not in ("cases", "sources"):
+            continue
+        response = staff_client.get(admin_url(model))
+        assert response.status_code == 200, model
+        if _model_admin.has_add_permission(_staff_request(staff_client)):
+            assert staff_client.get(admin_url(model, "add")).status_code == 200, model
+
+
+def _staff_request(client):
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model().objects.get(username="researcher")
+    return request
+
+
+def test_change_pages_show_partial_dates_at_their_precision(staff_client):
+    detention = factories.detention(arrested="November 2023", released="2024")
+    page = staff_client.get(admin_url(Detention, "change", detention.pk)).content.decode()
+    assert 'value="2023-11"' in page
+    assert 'value="2024"' in page
+    listing = staff_client.get(admin_url(Detention)).content.decode()
+    assert "November 2023" in listing
+
+
+def _person_form(**overrides):
+    data = {
+        "display_name": "Form Person",
+        "gender": "",
+        "birth_date": "",
+        "citizenship": "",
+        "summary": "",
+        "photo_visibility": "internal",
+        "visibility": "internal",
+        "internal_notes": "",
+    }
+    for prefix in ("name_variants", "affiliations", "detentions", "citations"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+def test_person_with_variants_and_detention_is_saved_from_one_form(staff_client):
+    data = _person_form(
+        **{
+            "display_name": "Bakhtiyar Hajiyev",
+            "birth_date": "1982",
+            "name_variants-TOTAL_FORMS": "2",
+            "name_variants-0-name": "Bəxtiyar Hacıyev",
+            "name_variants-0-language": "az",
+            "name_variants-0-kind": "native",
+            "name_variants-0-visibility": "public",
+            "name_variants-1-name": "Бахтияр Гаджиев",
+            "name_variants-1-language": "ru",
+            "name_variants-1-kind": "transliteration",
+            "name_variants-1-visibility": "public",
+            "detentions-TOTAL_FORMS": "1",
+            "detentions-0-arrested_on": "Nov 2023",
+            "detentions-0-released_on": "",
+            "detentions-0-facility": "",
+            "detentions-0-visibility": "internal",
+        }
+    )
+    response = staff_client.post(admin_url(Person, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person = Person.objects.get(display_name="Bakhtiyar Hajiyev")
+    assert person.birth_date_partial == PartialDate.parse("1982")
+    assert person.name_variants.count() == 2
+    assert person.detentions.get().arrested_on_partial == PartialDate.parse("2023-11")
+    assert person.visibility == "internal", "new records start internal"
+
+
+def test_impossible_date_is_refused_naming_the_field_and_nothing_is_saved(staff_client):
+    data = _person_form(
+        **{
+            "display_name": "Should Not Exist",
+            "detentions-TOTAL_FORMS": "1",
+            "detentions-0-arrested_on": "31.02.2024",
+            "detentions-0-visibility": "internal",
+        }
+    )
+    response = staff_client.post(admin_url(Person, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][2].formset.errors[0]
+    assert "February 2024 has 29 days" in " ".join(errors["arrested_on"])
+    assert not Person.objects.filter(display_name="Should Not Exist").exists()
+
+
+def test_release_before_arrest_is_refused_on_the_released_field(staff_client):
+    person = factories.person("Release Test")
+    data = {
+        "person": person.pk,
+        "arrested_on": "21.11.2023",
+        "arrest_place": "",
+        "released_on": "2023-10",
+        "facility": "",
+        "summary": "",
+        "internal_notes": "",
+        "visibility": "internal",
+    }
+    for prefix in ("charges", "events", "pace_assessments", "citations"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = staff_client.post(admin_url(Detention, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "released_on" in errors
+    assert "cannot be before the arrest" in errors["released_on"][0]
+    assert not Detention.objects.filter(person=person).exists()
+
+
+def test_negative_count_and_missing_victim_are_refused_naming_the_field(staff_client):
+    from cases.models import AllegationKind
+
+    data = {
+        "kind": AllegationKind.objects.get(code="torture").pk,
+        "victim_description": "",
+        "count": "-5",
+        "started_on": "",
+        "ended_on": "",
+        "description": "",
+        "perpetrator": "",
+        "internal_notes": "",
+        "visibility": "internal",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+    }
+    response = staff_client.post(admin_url(Allegation, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "count" in errors
+    assert "person" in errors
+    assert not Allegation.objects.exists()
+
+
+def test_blank_name_is_refused(staff_client):
+    response = staff_client.post(admin_url(Person, "add"), _person_form(display_name="   "))
+    assert response.status_code == 200
+    assert "display_name" in response.context["adminform"].form.errors
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query", ["Hacıyev", "Hajiyev", "Hajiev", "Гаджиев", "bakhtiyar hajiev", "HAJIYEV"]
+)
+def test_person_search_finds_any_spelling(staff_client, query):
+    factories.person("Bakhtiyar Hajiyev")  # stored in English only
+    factories.person("Leyla Yunus", variants=["Лейла Юнус"])
+    response = staff_client.get(admin_url(Person), {"q": query})
+    names = [person.display_name for person in response.context["cl"].result_list]
+    assert names == ["Bakhtiyar Hajiyev"]
+
+
+def test_person_search_matches_variants_and_ranks_the_closest_first(staff_client):
+    factories.person("Leyla Yunus", variants=["Лейла Юнус"])
+    factories.person("Arif Yunus", variants=["Ариф Юнус"])
+    response = staff_client.get(admin_url(Person), {"q": "Лейла Юнус"})
+    names = [person.display_name for person in response.context["cl"].result_list]
+    assert names[0] == "Leyla Yunus"

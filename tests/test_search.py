@@ -1,0 +1,97 @@
+"""Name keys fold the Azerbaijani, English and Russian spellings of a name to
+one key; the person search ranks by trigram similarity over those keys."""
+
+import pytest
+from django.db import connection
+
+from cases.models import Person
+from cases.search import name_key
+from cases.selectors import search_persons
+from tests import factories
+
+# Azerbaijani Latin, English transliteration(s), Russian Cyrillic of seed names.
+SPELLINGS = [
+    ("Bəxtiyar Hacıyev", "Bakhtiyar Hajiyev", "Bakhtiyar Hajiev", "Бахтияр Гаджиев"),
+    ("Sevinc Vaqifqızı", "Sevinj Vagifgizi", "Sevinj Vagifqizi", "Севиндж Вагифгызы"),
+    ("Qubad İbadoğlu", "Gubad Ibadoghlu", "Gubad Ibadoglu", "Губад Ибадоглу"),
+    ("Ülvi Həsənli", "Ulvi Hassanli", "Ulvi Hasanli", "Ульви Гасанлы"),
+    ("Fərid Mehralızadə", "Farid Mehralizada", "Farid Mehralizade", "Фарид Мехрализаде"),
+    ("Rüfət Səfərov", "Rufat Safarov", "Rufat Safarov", "Руфат Сафаров"),
+    ("Azər Qasımlı", "Azer Gasimli", "Azer Qasimli", "Азер Гасымлы"),
+    ("İlqar Məmmədov", "Ilgar Mammadov", "Ilgar Mamedov", "Ильгар Мамедов"),
+    ("İntiqam Əliyev", "Intigam Aliyev", "Intigam Aliev", "Интигам Алиев"),
+    ("Rəşadət Axundov", "Rashadat Akhundov", "Rashadat Akhundov", "Рашадат Ахундов"),
+    ("Rəşad Həsənov", "Rashad Hassanov", "Rashad Hasanov", "Рашад Гасанов"),
+    ("Əli Əliyev", "Ali Aliyev", "Ali Aliev", "Али Алиев"),
+    ("Leyla Yunus", "Leyla Yunus", "Leila Yunus", "Лейла Юнус"),
+]
+
+
+@pytest.mark.parametrize("spellings", SPELLINGS, ids=lambda s: s[1])
+def test_spellings_of_one_name_fold_to_the_same_key(spellings):
+    keys = {name_key(spelling) for spelling in spellings}
+    assert len(keys) == 1, keys
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spellings", SPELLINGS, ids=lambda s: s[1])
+def test_spellings_of_one_name_are_close_by_trigram_similarity(spellings):
+    # the database's own similarity between the keys, as search uses it
+    keys = [name_key(spelling) for spelling in spellings]
+    with connection.cursor() as cursor:
+        for key in keys[1:]:
+            cursor.execute("SELECT similarity(%s, %s)", [keys[0], key])
+            assert cursor.fetchone()[0] >= 0.6
+
+
+def test_different_names_keep_different_keys():
+    assert name_key("Leyla Yunus") != name_key("Arif Yunus")
+    assert name_key("Rashad Hassanov") != name_key("Rashadat Akhundov")
+
+
+def test_key_ignores_case_punctuation_and_marks():
+    assert name_key("  HAJIYEV, Bakhtiyar! ") == name_key("hajiyev bakhtiyar")
+    assert name_key("") == ""
+    assert name_key("—") == ""
+
+
+@pytest.mark.django_db
+def test_keys_are_kept_in_sync_on_save():
+    person = factories.person("Bakhtiyar Hajiyev", variants=["Бахтияр Гаджиев"])
+    assert person.name_key == name_key("Bakhtiyar Hajiyev")
+    person.display_name = "Leyla Yunus"
+    person.save()
+    person.refresh_from_db()
+    assert person.name_key == name_key("Leyla Yunus")
+    assert person.name_variants.get().name_key == name_key("Бахтияр Гаджиев")
+
+
+@pytest.mark.django_db
+def test_search_finds_a_name_stored_in_one_script_from_another():
+    factories.person("Sevinj Vagifgizi")
+    factories.person("Gubad Ibadoghlu")
+    for query in ("Sevinc Vaqifqızı", "Севиндж Вагифгызы", "vagif"):
+        found = list(search_persons(Person.objects.all(), query))
+        assert [p.display_name for p in found] == ["Sevinj Vagifgizi"], query
+
+
+@pytest.mark.django_db
+def test_search_scores_and_ranks_closer_names_first():
+    factories.person("Rashad Hassanov")
+    factories.person("Rashadat Akhundov")
+    found = list(search_persons(Person.objects.all(), "Rəşad Həsənov"))
+    assert found[0].display_name == "Rashad Hassanov"
+    assert found[0].score == pytest.approx(1.0)
+    assert all(found[i].score >= found[i + 1].score for i in range(len(found) - 1))
+
+
+@pytest.mark.django_db
+def test_name_keys_are_trigram_indexed():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s",
+            ["%name_key_trgm"],
+        )
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"person_name_key_trgm", "namevariant_name_key_trgm"}
+    assert all("gin" in d and "gin_trgm_ops" in d for d in indexes.values())
