@@ -230,3 +230,10 @@ def test_person_search_matches_variants_and_ranks_the_closest_first(staff_client
     response = staff_client.get(admin_url(Person), {"q": "Лейла Юнус"})
     names = [person.display_name for person in response.context["cl"].result_list]
     assert names[0] == "Leyla Yunus"
+
+
+def test_admin_marks_a_development_database(staff_client, settings):
+    settings.DEBUG = True
+    assert 'class="casebook-env"' in staff_client.get(reverse("admin:index")).content.decode()
+    settings.DEBUG = False
+    assert 'class="casebook-env"' not in staff_client.get(reverse("admin:index")).content.decode()
