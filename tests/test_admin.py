@@ -237,3 +237,23 @@ def test_admin_marks_a_development_database(staff_client, settings):
     assert 'class="casebook-env"' in staff_client.get(reverse("admin:index")).content.decode()
     settings.DEBUG = False
     assert 'class="casebook-env"' not in staff_client.get(reverse("admin:index")).content.decode()
+
+
+def test_admin_forms_can_be_posted_by_a_browser(client, django_user_model):
+    # under no-referrer a browser posts with "Origin: null" and CSRF refuses the sign-in
+    response = client.get(reverse("admin:login"))
+    assert response["Referrer-Policy"] == "same-origin"
+    django_user_model.objects.create_superuser("signin", "s@example.org", "a-long-password-1")
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    page = csrf_client.get(reverse("admin:login"))
+    token = page.cookies["csrftoken"].value
+    response = csrf_client.post(
+        reverse("admin:login"),
+        {"username": "signin", "password": "a-long-password-1", "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert response.status_code == 302
+
+
+def test_pages_outside_the_admin_send_no_referrer(client):
+    assert client.get("/").headers["Referrer-Policy"] == "no-referrer"
