@@ -28,7 +28,7 @@ from cases.partial_dates import (
     period_ends_before,
     period_not_before,
 )
-from cases.search import name_key
+from cases.search import name_key, readable_ascii
 
 
 def not_blank(field: str, model: str) -> models.CheckConstraint:
@@ -161,7 +161,7 @@ class Organization(Record):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(name_key(self.name) or self.name)[:120] or "organization"
+            self.slug = slugify(readable_ascii(self.name))[:120] or "organization"
         super().save(*args, **kwargs)
 
 
@@ -234,7 +234,7 @@ class Person(Record):
 
 def issue_person_slug(display_name: str) -> str:
     """A slug no person has ever had: the name, then -2, -3... Recorded at once."""
-    base = slugify(name_key(display_name)) or "person"
+    base = slugify(readable_ascii(display_name)) or "person"
     base = base[:110]
     candidate, number = base, 1
     while IssuedSlug.objects.filter(slug=candidate).exists():

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -261,7 +262,7 @@ class PartialDateField(models.DateField):
 
     def formfield(self, **kwargs):
         return PartialDateFormField(
-            required=not self.blank, label=self.verbose_name, help_text=self.help_text
+            required=not self.blank, label=capfirst(self.verbose_name), help_text=self.help_text
         )
 
 

@@ -44,6 +44,19 @@ _TOKEN_RE = re.compile("|".join(sorted((re.escape(k) for k in _TOKENS), key=len,
 _VOWELS = "aeiouəıöüy"
 
 
+_READABLE = {"ə": "a", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "gh", "ß": "ss", "æ": "ae", "ø": "o"}
+
+
+def readable_ascii(text: str) -> str:
+    """A readable ASCII spelling for URLs ("Bəxtiyar Hacıyev" -> "baxtiyar haciyev",
+    "Бахтияр Гаджиев" -> "bakhtiyar gadzhiev"); unlike name_key, not folded."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("i̇", "i")
+    text = "".join(_CYRILLIC.get(char, char) for char in text)
+    text = "".join(_READABLE.get(char, char) for char in text)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in text if char.isascii())
+
+
 def name_key(name: str) -> str:
     """The folded search key of a name or a query; "" for a name with no letters."""
     text = unicodedata.normalize("NFC", name).casefold()

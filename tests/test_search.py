@@ -95,3 +95,19 @@ def test_name_keys_are_trigram_indexed():
         indexes = dict(cursor.fetchall())
     assert set(indexes) == {"person_name_key_trgm", "namevariant_name_key_trgm"}
     assert all("gin" in d and "gin_trgm_ops" in d for d in indexes.values())
+
+
+@pytest.mark.django_db
+def test_slugs_are_readable_stable_and_never_reused():
+    first = factories.person("Bəxtiyar Hacıyev")
+    assert first.slug == "baxtiyar-haciyev"
+    assert factories.person("Бахтияр Гаджиев").slug == "bakhtiyar-gadzhiev"
+    assert factories.person("Bəxtiyar Hacıyev").slug == "baxtiyar-haciyev-2"
+    first.display_name = "Bakhtiyar Hajiyev"
+    first.save()
+    assert first.slug == "baxtiyar-haciyev", "renaming keeps the public identifier"
+    first.delete()
+    assert factories.person("Bəxtiyar Hacıyev").slug == "baxtiyar-haciyev-3", (
+        "a slug is never reused"
+    )
+    assert factories.organization("Gözətçi").slug == "gozatchi"
