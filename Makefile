@@ -1,5 +1,5 @@
 # Casebook: `make run` serves the site with the seed cases; `make test` runs the suite.
-PYTHON ?= python3
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000

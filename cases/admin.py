@@ -4,7 +4,6 @@ foreign key an autocomplete; the person search finds any spelling."""
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -24,14 +23,50 @@ from cases.models import (
     PaceAssessment,
     Person,
     ReleaseReason,
+    SeedRecord,
     SourceKind,
     Statement,
     StatementKind,
 )
 from cases.selectors import search_persons
+from cases.visibility import Reader
 from sources.models import Citation
 
 # --- shared pieces -----------------------------------------------------------
+
+
+def partial_date_column(field_name: str, label):
+    """A list column showing a partial date at its precision ("November 2023")."""
+
+    @admin.display(description=label, ordering=field_name)
+    def column(model_admin, obj):
+        return getattr(obj, f"{field_name}_partial") or "—"
+
+    column.__name__ = f"{field_name}_display"
+    return column
+
+
+def year_filter(field_name: str, label):
+    """A list filter by year: the only grain every partial date has."""
+
+    class YearFilter(admin.SimpleListFilter):
+        title = label
+        parameter_name = f"{field_name}_year"
+
+        def lookups(self, request, model_admin):
+            years = (
+                model_admin.get_queryset(request)
+                .filter(**{f"{field_name}__isnull": False})
+                .dates(field_name, "year", order="DESC")
+            )
+            return [(str(day.year), str(day.year)) for day in years]
+
+        def queryset(self, request, queryset):
+            if self.value() and self.value().isdigit():
+                return queryset.filter(**{f"{field_name}__year": int(self.value())})
+            return queryset
+
+    return YearFilter
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -57,18 +92,11 @@ class PersonCitationInline(CitationInline):
 
 
 class VocabularyAdmin(admin.ModelAdmin):
-    list_display = ("label", "code", "sort_order", "usage")
+    # a term in use cannot be deleted (protected foreign keys); rename its label instead
+    list_display = ("label", "code", "sort_order")
     search_fields = ("label", "code")
     ordering = ("sort_order", "label")
     prepopulated_fields = {"code": ("label",)}
-
-    def get_queryset(self, request):
-        related = self.model._meta.related_objects[0].get_accessor_name()
-        return super().get_queryset(request).annotate(usage=Count(related, distinct=True))
-
-    @admin.display(description=_("in use"), ordering="usage")
-    def usage(self, obj):
-        return obj.usage
 
 
 for vocabulary in (
@@ -85,7 +113,7 @@ for vocabulary in (
 
 @admin.register(LegalStage)
 class LegalStageAdmin(VocabularyAdmin):
-    list_display = ("label", "code", "in_detention", "sort_order", "usage")
+    list_display = ("label", "code", "in_detention", "sort_order")
     list_filter = ("in_detention",)
 
 
@@ -185,7 +213,7 @@ class PersonAdmin(RecordAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        results = search_persons(queryset, search_term)  # best match first
+        results = search_persons(queryset, search_term, reader=Reader.STAFF)  # best match first
         if ORDER_VAR in request.GET:  # unless the researcher sorted by a column
             results = results.order_by(*queryset.query.order_by)
         return results, False
@@ -201,8 +229,11 @@ class NameVariantAdmin(RecordAdmin):
 
 @admin.register(Affiliation)
 class AffiliationAdmin(RecordAdmin):
-    list_display = ("person", "organization", "role", "started_on", "ended_on", "visibility")
+    list_display = ("person", "organization", "role", "started", "ended", "visibility")
     list_filter = ("visibility", "organization__kind")
+    list_select_related = ("person", "organization")
+    started = partial_date_column("started_on", _("started on"))
+    ended = partial_date_column("ended_on", _("ended on"))
     search_fields = ("person__display_name", "organization__name", "role")
     autocomplete_fields = ("person", "organization")
     inlines = (CitationInline,)
@@ -235,13 +266,20 @@ class PaceAssessmentInline(admin.TabularInline):
 class DetentionAdmin(RecordAdmin):
     list_display = (
         "person",
-        "arrested_on_display",
+        "arrested",
         "legal_stage",
         "facility",
-        "released_on_display",
+        "released",
         "visibility",
     )
-    list_filter = ("visibility", "legal_stage", "release_reason", "arrested_on")
+    list_filter = (
+        "visibility",
+        "legal_stage",
+        "release_reason",
+        year_filter("arrested_on", _("year of arrest")),
+    )
+    arrested = partial_date_column("arrested_on", _("arrested on"))
+    released = partial_date_column("released_on", _("released on"))
     search_fields = ("person__display_name", "facility", "arrest_place", "charges__article")
     autocomplete_fields = ("person", "legal_stage", "release_reason", "arresting_authority")
     list_select_related = ("person", "legal_stage")
@@ -255,14 +293,6 @@ class DetentionAdmin(RecordAdmin):
         (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
     )
 
-    @admin.display(description=_("arrested on"), ordering="arrested_on")
-    def arrested_on_display(self, obj):
-        return obj.arrested_on_partial or "—"
-
-    @admin.display(description=_("released on"), ordering="released_on")
-    def released_on_display(self, obj):
-        return obj.released_on_partial or "—"
-
 
 @admin.register(Charge)
 class ChargeAdmin(RecordAdmin):
@@ -273,16 +303,13 @@ class ChargeAdmin(RecordAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(RecordAdmin):
-    list_display = ("kind", "occurred_on_display", "detention", "visibility")
-    list_filter = ("kind", "visibility")
+    list_display = ("kind", "occurred", "detention", "visibility")
+    list_filter = ("kind", "visibility", year_filter("occurred_on", _("year")))
+    occurred = partial_date_column("occurred_on", _("date"))
     search_fields = ("detention__person__display_name", "description")
     autocomplete_fields = ("detention", "kind")
     list_select_related = ("kind", "detention__person")
     inlines = (CitationInline,)
-
-    @admin.display(description=_("date"), ordering="occurred_on")
-    def occurred_on_display(self, obj):
-        return obj.occurred_on_partial or "—"
 
 
 @admin.register(PaceAssessment)
@@ -298,8 +325,9 @@ class PaceAssessmentAdmin(RecordAdmin):
 
 @admin.register(Allegation)
 class AllegationAdmin(RecordAdmin):
-    list_display = ("kind", "victim", "started_on_display", "count", "status", "visibility")
-    list_filter = ("kind", "status", "visibility")
+    list_display = ("kind", "victim", "started", "count", "status", "visibility")
+    list_filter = ("kind", "status", "visibility", year_filter("started_on", _("year")))
+    started = partial_date_column("started_on", _("started on"))
     search_fields = ("person__display_name", "victim_description", "description", "perpetrator")
     autocomplete_fields = (
         "person",
@@ -324,35 +352,24 @@ class AllegationAdmin(RecordAdmin):
     def victim(self, obj):
         return obj.person or obj.victim_description
 
-    @admin.display(description=_("started on"), ordering="started_on")
-    def started_on_display(self, obj):
-        return obj.started_on_partial or "—"
-
 
 @admin.register(Statement)
 class StatementAdmin(RecordAdmin):
-    list_display = ("title", "kind", "issued_on_display", "issuer", "visibility")
-    list_filter = ("kind", "visibility", "issuer_organization")
+    list_display = ("title", "kind", "issued", "issuer", "visibility")
+    list_filter = ("kind", "visibility", "issuer_organization", year_filter("issued_on", _("year")))
+    issued = partial_date_column("issued_on", _("issued on"))
     search_fields = ("title", "quote", "summary", "speaker", "issuer_organization__name")
     autocomplete_fields = ("kind", "issuer_organization", "issuer_person", "persons")
     list_select_related = ("kind", "issuer_organization", "issuer_person")
     inlines = (CitationInline,)
-
-    @admin.display(description=_("issued on"), ordering="issued_on")
-    def issued_on_display(self, obj):
-        return obj.issued_on_partial or "—"
 
     @admin.display(description=_("issuer"))
     def issuer(self, obj):
         return obj.issuer_organization or obj.issuer_person
 
 
-@admin.register(IssuedSlug)
-class IssuedSlugAdmin(admin.ModelAdmin):
-    """Read-only: the register of person slugs ever issued."""
-
-    list_display = ("slug", "issued_at")
-    search_fields = ("slug",)
+class ReadOnlyRegisterAdmin(admin.ModelAdmin):
+    """Registers the system keeps for itself; shown, never edited."""
 
     def has_add_permission(self, request):
         return False
@@ -362,3 +379,19 @@ class IssuedSlugAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IssuedSlug)
+class IssuedSlugAdmin(ReadOnlyRegisterAdmin):
+    """Every person slug ever issued: none is given to anyone else."""
+
+    list_display = ("slug", "issued_at")
+    search_fields = ("slug",)
+
+
+@admin.register(SeedRecord)
+class SeedRecordAdmin(ReadOnlyRegisterAdmin):
+    """Records the seed loader created: one deleted since is not brought back."""
+
+    list_display = ("uuid", "loaded_at")
+    search_fields = ("uuid",)

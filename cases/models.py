@@ -176,6 +176,17 @@ class IssuedSlug(models.Model):
         return self.slug
 
 
+class SeedRecord(models.Model):
+    """Every record the seed loader ever created, so that one an editor deleted
+    is not brought back by the next `load_seed`."""
+
+    uuid = models.UUIDField(unique=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
 class Person(Record):
     display_name = models.CharField(
         _("display name"), max_length=200, help_text=_("The name as usually written in English.")
@@ -226,10 +237,19 @@ class Person(Record):
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.display_name)
+        kwargs["update_fields"] = _with_name_key(kwargs.get("update_fields"), "display_name")
         with transaction.atomic():
             if not self.slug:
                 self.slug = issue_person_slug(self.display_name)
             super().save(*args, **kwargs)
+
+
+def _with_name_key(update_fields, name_field: str):
+    """save(update_fields=[name]) must write the recomputed key too. (Bulk writes,
+    queryset.update and raw SQL bypass save(): recompute keys after them.)"""
+    if update_fields is None or name_field not in update_fields:
+        return update_fields
+    return {*update_fields, "name_key"}
 
 
 def issue_person_slug(display_name: str) -> str:
@@ -283,6 +303,7 @@ class NameVariant(Record):
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
+        kwargs["update_fields"] = _with_name_key(kwargs.get("update_fields"), "name")
         super().save(*args, **kwargs)
 
 
@@ -376,20 +397,11 @@ class Detention(Record):
                 name="detention_released_after_arrest",
                 violation_error_message=_("Released on: the release cannot be before the arrest."),
             ),
-            models.CheckConstraint(
-                condition=Q(sentence_months__isnull=True) | Q(sentence_months__gte=0),
-                name="detention_sentence_not_negative",
-                violation_error_message=_("Sentence: the number of months cannot be negative."),
-            ),
         ]
 
     def __str__(self) -> str:
         when = self.arrested_on_partial
         return f"{self.person}, arrested {when}" if when else f"{self.person}, detention"
-
-    @property
-    def sentence_display(self) -> str:
-        return format_sentence(self.sentence_months)
 
     def clean(self):
         if period_ends_before(self.arrested_on_partial, self.released_on_partial):
@@ -399,18 +411,6 @@ class Detention(Record):
                     % {"arrest": self.arrested_on_partial}
                 }
             )
-
-
-def format_sentence(months: int | None) -> str:
-    if months is None:
-        return ""
-    years, rest = divmod(months, 12)
-    parts = []
-    if years:
-        parts.append(f"{years} year{'s' if years != 1 else ''}")
-    if rest or not parts:
-        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
-    return " ".join(parts)
 
 
 class Charge(Record):
@@ -452,11 +452,6 @@ class CaseEvent(Record):
         verbose_name = _("case event")
         constraints = [
             *partial_date_constraints("caseevent", "occurred_on"),
-            models.CheckConstraint(
-                condition=Q(sentence_months__isnull=True) | Q(sentence_months__gte=0),
-                name="caseevent_sentence_not_negative",
-                violation_error_message=_("Sentence: the number of months cannot be negative."),
-            ),
         ]
 
     def __str__(self) -> str:
@@ -525,7 +520,8 @@ class Allegation(Record):
     started_on_precision = PrecisionField()
     ended_on = PartialDateField(_("ended on"))
     ended_on_precision = PrecisionField()
-    count = models.IntegerField(
+    # PositiveIntegerField: PostgreSQL refuses a negative count (CHECK "count" >= 0)
+    count = models.PositiveIntegerField(
         _("count"), null=True, blank=True, help_text=_("Where the source gives one: 58 instances.")
     )
     perpetrator = models.CharField(_("alleged perpetrator"), max_length=300, blank=True)
@@ -559,11 +555,6 @@ class Allegation(Record):
                 violation_error_message=_("Ended on: the allegation cannot end before it started."),
             ),
             models.CheckConstraint(
-                condition=Q(count__isnull=True) | Q(count__gte=0),
-                name="allegation_count_not_negative",
-                violation_error_message=_("Count: the number of instances cannot be negative."),
-            ),
-            models.CheckConstraint(
                 condition=Q(person__isnull=False) | ~Q(victim_description__regex=r"^\s*$"),
                 name="allegation_has_victim",
                 violation_error_message=_(
@@ -580,8 +571,6 @@ class Allegation(Record):
         errors = {}
         if period_ends_before(self.started_on_partial, self.ended_on_partial):
             errors["ended_on"] = _("The allegation cannot end before it started.")
-        if self.count is not None and self.count < 0:
-            errors["count"] = _("The count cannot be negative.")
         if self.person_id is None and not self.victim_description.strip():
             errors["person"] = _("Name the person it was done to, or describe the victims.")
         if errors:

@@ -16,7 +16,7 @@ from functools import total_ordering
 
 from django import forms
 from django.core import checks
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import TruncMonth, TruncYear
@@ -96,14 +96,6 @@ class PartialDate:
             raise PartialDateError(f"{self.date} is not the first day of its month")
         if self.precision == Precision.YEAR and self.date.month != 1:
             raise PartialDateError(f"{self.date} is not the first day of its year")
-
-    @classmethod
-    def of(cls, year: int, month: int | None = None, day: int | None = None) -> PartialDate:
-        if month is None:
-            return cls(datetime.date(year, 1, 1), Precision.YEAR)
-        if day is None:
-            return cls(datetime.date(year, month, 1), Precision.MONTH)
-        return cls(datetime.date(year, month, day), Precision.DAY)
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
@@ -237,7 +229,7 @@ class PartialDateField(models.DateField):
         companion = precision_field_name(self.name)
         try:
             field = self.model._meta.get_field(companion)
-        except Exception:
+        except FieldDoesNotExist:
             field = None
         if not isinstance(field, PrecisionField):
             errors.append(
@@ -257,7 +249,8 @@ class PartialDateField(models.DateField):
         return PartialDate(value, precision)
 
     def value_to_string(self, obj) -> str:
-        value = self.value_from_object(obj)
+        # the full date: dumpdata/loaddata carry the precision in its own column
+        value = getattr(obj, self.attname)
         return value.isoformat() if value else ""
 
     def formfield(self, **kwargs):

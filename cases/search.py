@@ -12,9 +12,11 @@ The folding is deliberately coarse; a key is for finding, never for display:
 - g, q, ğ, gh, h, x and kh fold to "g" (Russian writes Azerbaijani h as г or х:
   Гасанов, Мехрализаде; Azerbaijani x is English kh).
 - c, j, dzh, dj and zh fold to "j"; ş/sh and ç/ch stay sh and ch.
-- "iy" becomes "i" and a "y" between a vowel and "e" goes (-iyev/-iev/-yev);
-  a "y" closing a vowel is an "i" (Leyla/Leila).
-- doubled letters are single (Hassanli/Hasanli), and other marks go.
+- "iy" becomes "i", a "y" between a vowel and "e" or "i" goes and "ye" after a
+  consonant is "ie" (-iyev/-iev/-yev, Ismayilova/Исмаилова); a "y" closing a
+  vowel is an "i" (Leyla/Leila); a final q or g is a k (Tofiq/Tofig/Тофик).
+- doubled letters are single (Hassanli/Hasanli), and other marks go; letters of
+  other scripts (Georgian, Arabic...) stay as they are.
 """
 
 from __future__ import annotations
@@ -47,21 +49,25 @@ _VOWELS = "aeiouəıöüy"
 _READABLE = {"ə": "a", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "gh", "ß": "ss", "æ": "ae", "ø": "o"}
 
 
+def _romanised(text: str) -> str:
+    """Case-folded, with Cyrillic written in Latin letters."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = text.replace("i̇", "i")  # Azerbaijani/Turkish dotted capital İ casefolds to i + dot
+    return "".join(_CYRILLIC.get(char, char) for char in text)
+
+
 def readable_ascii(text: str) -> str:
     """A readable ASCII spelling for URLs ("Bəxtiyar Hacıyev" -> "baxtiyar haciyev",
     "Бахтияр Гаджиев" -> "bakhtiyar gadzhiev"); unlike name_key, not folded."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("i̇", "i")
-    text = "".join(_CYRILLIC.get(char, char) for char in text)
-    text = "".join(_READABLE.get(char, char) for char in text)
+    text = "".join(_READABLE.get(char, char) for char in _romanised(text))
     text = unicodedata.normalize("NFKD", text)
     return "".join(char for char in text if char.isascii())
 
 
 def name_key(name: str) -> str:
-    """The folded search key of a name or a query; "" for a name with no letters."""
-    text = unicodedata.normalize("NFC", name).casefold()
-    text = text.replace("i̇", "i")  # Turkish/Azerbaijani dotted capital İ casefolds to i + dot
-    text = "".join(_CYRILLIC.get(char, char) for char in text)
+    """The folded search key of a name or a query; "" for a name with no letters.
+    Letters of other scripts (Georgian, Arabic...) are kept as they are."""
+    text = _romanised(name)
     words = []
     for word in re.split(r"[^\w]+|_", text):
         if word:
@@ -73,12 +79,14 @@ def _fold_word(word: str) -> str:
     # -iyev/-iev/-yev and Yelena/Elena, before vowels fold
     word = word.replace("ı", "i")
     word = re.sub(r"iy", "i", word)
-    word = re.sub(rf"(?<=[{_VOWELS}])y(?=e)", "", word)
+    word = re.sub(rf"(?<=[{_VOWELS}])y(?=[ei])", "", word)  # Rzayev/Рзаев, Ismayilova/Исмаилова
+    word = re.sub(rf"(?<=[^{_VOWELS}])ye", "ie", word)  # Alyev/Aliyev
     word = re.sub(r"^ye", "e", word)
     # Leyla/Leila, Heydar/Heidar: a y closing a vowel is an i
     word = re.sub(rf"(?<=[{_VOWELS}])y(?![{_VOWELS}])", "i", word)
     word = _TOKEN_RE.sub(lambda match: _TOKENS[match.group(0)], word)
-    # strip remaining diacritics, keep letters and digits only
+    # strip remaining diacritics, keep letters and digits (of any script) only
     word = unicodedata.normalize("NFKD", word)
-    word = "".join(char for char in word if char.isascii() and char.isalnum())
+    word = "".join(char for char in word if char.isalnum())
+    word = re.sub(r"g$", "k", word)  # a final q/g sounds k: Tofiq/Tofig/Тофик
     return re.sub(r"(.)\1+", r"\1", word)

@@ -32,6 +32,7 @@ from cases.models import (
     Organization,
     Person,
     ReleaseReason,
+    SeedRecord,
     SourceKind,
     Statement,
     StatementKind,
@@ -53,16 +54,20 @@ class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
 
     def count(self, bucket: str, model: type[models.Model]) -> None:
-        counts = getattr(self, bucket)
+        counts = self._bucket(bucket)
         name = model._meta.verbose_name_plural
         counts[str(name)] = counts.get(str(name), 0) + 1
 
+    def _bucket(self, bucket: str) -> dict[str, int]:
+        return self.deleted if bucket == "kept deleted" else getattr(self, bucket)
+
     def summary(self) -> str:
         parts = []
-        for bucket in ("created", "updated", "unchanged"):
-            counts = getattr(self, bucket)
+        for bucket in ("created", "updated", "unchanged", "kept deleted"):
+            counts = self._bucket(bucket)
             if counts:
                 listed = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
                 parts.append(f"{bucket}: {listed}")
@@ -76,7 +81,14 @@ def load_seed(
 
     Raises SeedError listing every problem; nothing is written then. With
     `dry_run` everything is checked against the database and rolled back."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise SeedError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise SeedError(
+            f"{path}: expected sections organizations, sources, persons, allegations, statements"
+        )
     loader = _Loader(update=update, articles_dir=Path(path).parent / "articles")
     with transaction.atomic():
         loader.load(data)
@@ -98,6 +110,10 @@ class _Loader:
         self.sources: dict[str, Source] = {}
         self.persons: dict[str, Person] = {}
         self.detentions: dict[tuple[str, str], Detention] = {}
+        # keys of records an editor deleted since they were loaded: references
+        # to them are dropped quietly (table id -> keys)
+        self.kept_deleted: set[str] = set()
+        self.removed: dict[int, set] = {}
 
     # -- entry points ------------------------------------------------------
 
@@ -110,10 +126,9 @@ class _Loader:
             self._person(entry)
         for entry in data.get("persons") or []:
             for index, allegation in enumerate(entry.get("allegations") or [], start=1):
-                where = f"person {entry.get('key')}, allegation {index}"
-                self._allegation(allegation, where, person_key=entry.get("key"))
+                self._person_allegation(allegation, entry.get("key"), index)
         for entry in data.get("allegations") or []:
-            self._allegation(entry, f"allegation {entry.get('key')}", person_key=None)
+            self._unnamed_victims_allegation(entry)
         for entry in data.get("statements") or []:
             self._statement(entry)
 
@@ -135,8 +150,7 @@ class _Loader:
             url=entry.get("url", ""),
             description=entry.get("description", ""),
         )
-        if org:
-            self.organizations[key] = org
+        self._remember(self.organizations, key, org, f"organization:{key}")
 
     def _source(self, entry: dict) -> None:
         key = self._key(entry, "source")
@@ -165,8 +179,7 @@ class _Loader:
             archive_text=archive_text,
             internal_notes=entry.get("notes", ""),
         )
-        if source:
-            self.sources[key] = source
+        self._remember(self.sources, key, source, f"source:{key}")
 
     def _person(self, entry: dict) -> None:
         key = self._key(entry, "person")
@@ -185,9 +198,9 @@ class _Loader:
             citizenship=entry.get("citizenship", ""),
             summary=entry.get("summary", ""),
         )
+        self._remember(self.persons, key, person, path)
         if person is None:
             return
-        self.persons[key] = person
         occupations = [
             self._term(Occupation, code, where, "occupations")
             for code in entry.get("occupations") or []
@@ -249,9 +262,9 @@ class _Loader:
             ),
             summary=entry.get("summary", ""),
         )
+        self._remember(self.detentions, (person_key, detention_key), detention, path)
         if detention is None:
             return
-        self.detentions[(person_key, detention_key)] = detention
         self._citations(entry.get("cite"), path, where, detention=detention, required=True)
         for charge in entry.get("charges") or []:
             article = str(charge.get("article", ""))
@@ -280,27 +293,43 @@ class _Loader:
                 event_entry.get("cite"), e_path, e_where, case_event=event, required=True
             )
 
-    def _allegation(self, entry: dict, where: str, *, person_key: str | None) -> None:
-        if person_key is None:
-            key = self._key(entry, "allegation")
-            if key is None:
-                return
-            path = f"allegation:{key}"
-        else:
-            index = where.rsplit(" ", 1)[-1]
-            path = f"person:{person_key}/allegation:{index}"
+    def _person_allegation(self, entry: dict, person_key: str, index: int) -> None:
+        where = f"person {person_key}, allegation {index}"
+        if person_key not in self.persons:
+            return
         detention = None
-        if entry.get("detention") is not None and person_key is not None:
-            detention = self.detentions.get((person_key, str(entry["detention"])))
-            if detention is None:
+        if entry.get("detention") is not None:
+            detention_ref = (person_key, str(entry["detention"]))
+            detention = self.detentions.get(detention_ref)
+            if detention is None and detention_ref not in self.removed.get(id(self.detentions), ()):
                 self.errors.append(
-                    f"{where}: detention: no detention {entry['detention']!r} of {person_key}"
+                    f"{where}: detention: {person_key} has no detention {entry['detention']!r}"
                 )
+        self._allegation(
+            entry,
+            f"person:{person_key}/allegation:{index}",
+            where,
+            person=self.persons[person_key],
+            detention=detention,
+        )
+
+    def _unnamed_victims_allegation(self, entry: dict) -> None:
+        key = self._key(entry, "allegation")
+        if key is None:
+            return
+        where = f"allegation {key}"
+        if entry.get("detention") is not None:
+            self.errors.append(
+                f"{where}: detention: only an allegation listed under a person can name a detention"
+            )
+        self._allegation(entry, f"allegation:{key}", where, person=None, detention=None)
+
+    def _allegation(self, entry: dict, path: str, where: str, *, person, detention) -> None:
         allegation = self._save(
             Allegation,
             path,
             where,
-            person=self.persons.get(person_key) if person_key else None,
+            person=person,
             victim_description=entry.get("victim_description", ""),
             reported_by=self._ref(self.persons, entry.get("reported_by"), where, "reported_by"),
             detention=detention,
@@ -380,8 +409,14 @@ class _Loader:
     def _fresh(self, obj) -> bool:
         return getattr(obj, "_seed_written", False)
 
+    def _remember(self, table: dict, key, obj, path: str) -> None:
+        if obj is not None:
+            table[key] = obj
+        elif path in self.kept_deleted:
+            self.removed.setdefault(id(table), set()).add(key)
+
     def _ref(self, table: dict, key, where: str, field_name: str):
-        if key in (None, ""):
+        if key in (None, "") or key in self.removed.get(id(table), ()):
             return None
         if key not in table:
             self.errors.append(f"{where}: {field_name}: no entry with key {key!r}")
@@ -409,12 +444,20 @@ class _Loader:
             return None
 
     def _save(self, model, path: str, where: str, **values):
-        """Create the record at `path` unless it exists; refresh it with `update`."""
+        """Create the record at `path` unless it exists; refresh it with `update`.
+
+        A record loaded once and deleted since stays deleted. Everything valid is
+        written even after an error, so the whole file is checked; the caller
+        rolls the transaction back when there was any error."""
         record_uuid = uuid.uuid5(SEED_NAMESPACE, path)
         existing = model.objects.filter(uuid=record_uuid).first()
         if existing is not None and not self.update:
             self.report.count("unchanged", model)
             return existing
+        if existing is None and SeedRecord.objects.filter(uuid=record_uuid).exists():
+            self.report.count("kept deleted", model)
+            self.kept_deleted.add(path)
+            return None
         obj = existing or model(uuid=record_uuid)
         slug = values.pop("slug", None)
         if slug and existing is None:
@@ -423,8 +466,10 @@ class _Loader:
             obj.slug = "" if taken else slug
         for name, value in values.items():
             setattr(obj, name, value)
-        if hasattr(obj, "visibility"):
-            obj.visibility = Visibility.PUBLIC
+        if existing is None and hasattr(obj, "visibility"):
+            obj.visibility = (
+                Visibility.PUBLIC
+            )  # seed facts are public; an editor's later choice stays
         try:
             # field checks and clean() here; constraints are the database's job below
             obj.full_clean(
@@ -437,17 +482,16 @@ class _Loader:
                 for message in messages:
                     self.errors.append(f"{where}: {field_name}: {message}")
             return None
-        if self.errors:
-            # keep checking the rest of the file, but write nothing more
-            return obj if obj.pk else None
-        if model is Person and existing is None and obj.slug:
-            IssuedSlug.objects.create(slug=obj.slug)
         try:
             with transaction.atomic():
+                if model is Person and existing is None and obj.slug:
+                    IssuedSlug.objects.create(slug=obj.slug)
                 obj.save()
         except IntegrityError as error:
             self.errors.append(f"{where}: refused by the database: {str(error).splitlines()[0]}")
             return None
+        if existing is None:
+            SeedRecord.objects.create(uuid=record_uuid)
         obj._seed_written = True
         self.report.count("updated" if existing else "created", model)
         return obj

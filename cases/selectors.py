@@ -8,15 +8,21 @@ from django.db.models.functions import Coalesce, Greatest
 
 from cases.models import NameVariant, Person
 from cases.search import name_key
+from cases.visibility import Reader, visible_levels
 
 
-def search_persons(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
-    """Persons whose name or any name variant matches `query` in any spelling,
-    annotated with `score` (0 to 1) and ordered best first."""
+def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) -> QuerySet[Person]:
+    """Persons of `queryset` whose name or any name variant the reader may see
+    matches `query` in any spelling, annotated with `score` (0 to 1), best first.
+
+    A hidden variant never matches: it would tell a public reader which person
+    bears an alias the researchers keep internal."""
     key = name_key(query)
     if not key:
         return queryset.none()
-    variants = NameVariant.objects.filter(person=OuterRef("pk"))
+    variants = NameVariant.objects.filter(
+        person=OuterRef("pk"), visibility__in=visible_levels(reader)
+    )
     best_variant = (
         variants.annotate(score=TrigramWordSimilarity(Value(key), "name_key"))
         .order_by("-score")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin import RecordAdmin
+from cases.admin import RecordAdmin, partial_date_column
 from sources.models import Citation, Source
 
 
@@ -10,12 +10,13 @@ class SourceAdmin(RecordAdmin):
     list_display = (
         "title",
         "publisher",
-        "published_on_display",
+        "published",
         "kind",
         "is_confidential",
         "visibility",
     )
     list_filter = ("kind", "is_confidential", "reliability", "visibility", "language")
+    published = partial_date_column("published_on", _("published on"))
     search_fields = ("title", "author", "url", "publisher__name")
     autocomplete_fields = ("publisher", "kind")
     list_select_related = ("publisher", "kind")
@@ -29,10 +30,6 @@ class SourceAdmin(RecordAdmin):
         (_("Confidentiality"), {"fields": ("is_confidential", "internal_notes", "visibility")}),
         (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
     )
-
-    @admin.display(description=_("published on"), ordering="published_on")
-    def published_on_display(self, obj):
-        return obj.published_on_partial or "—"
 
 
 @admin.register(Citation)
@@ -49,7 +46,18 @@ class CitationAdmin(RecordAdmin):
         "allegation",
         "statement",
     )
-    list_select_related = ("source",)
+    # everything target.__str__ reads, so a page of citations is one query
+    list_select_related = (
+        "source",
+        "person",
+        "affiliation__person",
+        "affiliation__organization",
+        "detention__person",
+        "case_event__kind",
+        "allegation__kind",
+        "allegation__person",
+        "statement",
+    )
     fieldsets = (
         (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),
         (

@@ -2,6 +2,7 @@
 test writes around the model's validation (queryset.update or raw SQL)."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -14,10 +15,11 @@ from cases.models import (
     Detention,
     NameVariant,
     Organization,
+    PaceAssessment,
     Person,
     Statement,
 )
-from cases.partial_dates import PartialDate, Precision
+from cases.partial_dates import PartialDate, PartialDateField, Precision
 from sources.models import Citation, Source
 from tests import factories
 
@@ -94,19 +96,19 @@ def test_affiliation_ending_before_it_started_is_refused():
 
 def test_negative_count_is_refused():
     allegation = factories.allegation()
-    with refused("allegation_count_not_negative"):
+    with refused("cases_allegation_count_check"):
         Allegation.objects.filter(pk=allegation.pk).update(count=-1)
 
 
 def test_negative_sentence_is_refused():
     detention = factories.detention()
-    with refused("sentence"):
+    with refused("cases_detention_sentence_months_check"):
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE cases_detention SET sentence_months = -3 WHERE id = %s", [detention.pk]
             )
     event = factories.case_event(detention)
-    with refused("sentence"):
+    with refused("cases_caseevent_sentence_months_check"):
         CaseEvent.objects.filter(pk=event.pk).update(sentence_months=-1)
 
 
@@ -141,6 +143,30 @@ def test_blank_name_variant_and_charge_article_are_refused():
         Charge.objects.filter(pk=charge.pk).update(article="")
 
 
+def _instance(model):
+    builders = {
+        Person: factories.person,
+        Affiliation: lambda: Affiliation.objects.create(
+            person=factories.person(), organization=factories.organization()
+        ),
+        Detention: factories.detention,
+        CaseEvent: lambda: factories.case_event(factories.detention()),
+        Allegation: factories.allegation,
+        Statement: factories.statement,
+        Source: factories.source,
+    }
+    return builders[model]()
+
+
+PARTIAL_DATES = [
+    (model, field.name)
+    for model in (Person, Affiliation, Detention, CaseEvent, Allegation, Statement, Source)
+    for field in model._meta.fields
+    if isinstance(field, PartialDateField)
+]
+
+
+@pytest.mark.parametrize("model, field", PARTIAL_DATES, ids=lambda v: getattr(v, "__name__", v))
 @pytest.mark.parametrize(
     "date, precision",
     [
@@ -150,12 +176,43 @@ def test_blank_name_variant_and_charge_article_are_refused():
         (None, Precision.DAY),
     ],
 )
-def test_precision_inconsistent_with_the_date_is_refused(date, precision):
+def test_precision_inconsistent_with_the_date_is_refused(model, field, date, precision):
+    obj = _instance(model)
+    with refused(f"{model._meta.model_name}_{field}_precision_consistent"):
+        model.objects.filter(pk=obj.pk).update(**{field: date, f"{field}_precision": precision})
+
+
+def test_charge_article_is_unique_per_detention():
     detention = factories.detention()
-    with refused("detention_arrested_on_precision_consistent"):
-        Detention.objects.filter(pk=detention.pk).update(
-            arrested_on=date, arrested_on_precision=precision
-        )
+    Charge.objects.create(detention=detention, article="206.3.2")
+    with refused("charge_unique_article"):
+        Charge.objects.create(detention=detention, article="206.3.2")
+
+
+def test_pace_criterion_is_assessed_once_per_detention_with_a_justification():
+    detention = factories.detention()
+    PaceAssessment.objects.create(detention=detention, criterion="a", justification="Because.")
+    with refused("paceassessment_unique_criterion"):
+        PaceAssessment.objects.create(detention=detention, criterion="a", justification="Again.")
+    with refused("paceassessment_justification_not_blank"):
+        PaceAssessment.objects.create(detention=detention, criterion="b", justification=" ")
+
+
+def test_every_database_constraint_has_a_test_here():
+    """A new constraint must come with a test in this file that proves the
+    database refuses what it forbids."""
+    from django.apps import apps
+
+    here = Path(__file__).read_text()
+    covered_by_parametrize = {
+        f"{model._meta.model_name}_{field}_precision_consistent" for model, field in PARTIAL_DATES
+    }
+    for app_label in ("cases", "sources"):
+        for model in apps.get_app_config(app_label).get_models():
+            for constraint in model._meta.constraints:
+                assert constraint.name in here or constraint.name in covered_by_parametrize, (
+                    f"constraint {constraint.name} has no test in {Path(__file__).name}"
+                )
 
 
 def test_citation_must_support_exactly_one_fact():
@@ -192,3 +249,14 @@ def test_name_variant_is_unique_per_person_and_slugs_are_unique():
     other = factories.person()
     with refused("slug"):
         Person.objects.filter(pk=other.pk).update(slug=person.slug)
+
+
+def test_vocabulary_migration_loaded_every_starting_term():
+    from django.apps import apps
+
+    from cases.choices import VOCABULARIES
+
+    for model_name, terms in VOCABULARIES.items():
+        model = apps.get_model("cases", model_name)
+        stored = dict(model.objects.values_list("code", "label"))
+        assert stored == {**stored, **dict(terms)}, model_name

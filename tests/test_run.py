@@ -2,9 +2,9 @@
 local admin, serve; a second run reuses the database and data already there."""
 
 import os
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -40,16 +40,17 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _serve_once(port: int, db_name: str) -> str:
-    """Start the dev server, wait until it answers, check the admin, stop it."""
+    """`make run PORT=...`, wait until it answers, check the admin, stop it."""
     env = {**os.environ, "DEBUG": "1", "CASEBOOK_DB_NAME": db_name}
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "devserver", "--noreload", f"127.0.0.1:{port}"],
+        ["make", "--no-print-directory", "run", f"PORT={port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # so the server and its autoreloader stop together
     )
     try:
         deadline = time.monotonic() + 120
@@ -66,8 +67,12 @@ def _serve_once(port: int, db_name: str) -> str:
         home_status, location = _get(f"http://127.0.0.1:{port}/")
         assert home_status in (200, 302)
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as a person stops it
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
     return output
 
 
@@ -75,7 +80,9 @@ def test_make_run_prepares_the_database_and_serves_the_admin():
     db_name = f"casebook_runcheck_{uuid.uuid4().hex[:8]}"
     db = settings.DATABASES["default"]
     try:
-        first = _serve_once(_free_port(), db_name)
+        port = _free_port()
+        first = _serve_once(port, db_name)
+        assert f"http://127.0.0.1:{port}/" in first, "served on the PORT given to make"
         assert "Database migrated." in first
         assert "Seed cases loaded: created:" in first
         assert "17 persons" in first

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Exists, OuterRef
 
 from cases.models import (
     Affiliation,
@@ -98,10 +99,20 @@ def test_every_public_fact_has_at_least_one_public_citation(seeded, model):
         Allegation: "allegation",
         Statement: "statement",
     }[model]
-    uncited = model.objects.filter(visibility="public").exclude(
-        pk__in=Citation.objects.filter(visibility="public").values(related)
-    )
+    # ~Exists, not NOT IN: citations of other facts have NULL here, and NOT IN
+    # over a set containing NULL is never true
+    public_citations = Citation.objects.filter(visibility="public", **{related: OuterRef("pk")})
+    uncited = model.objects.filter(visibility="public").filter(~Exists(public_citations))
     assert list(uncited) == []
+
+
+def test_the_citation_check_finds_an_uncited_public_fact(seeded):
+    # the check above must be able to fail
+    person = Person.objects.create(display_name="Uncited Person", visibility="public")
+    detention = Detention.objects.create(person=person, visibility="public")
+    cited = Citation.objects.filter(visibility="public", detention=OuterRef("pk"))
+    found = Detention.objects.filter(visibility="public").filter(~Exists(cited))
+    assert list(found) == [detention]
 
 
 def test_every_excerpt_is_quoted_verbatim_from_its_source(seeded):
@@ -165,6 +176,7 @@ def test_a_bad_seed_file_writes_nothing_and_names_every_problem(seeded, tmp_path
             organizations:
               - key: an-org
                 name: An Organization
+                kind: secret-police-fan-club
             sources:
               - key: s1
                 title: A source
@@ -187,6 +199,8 @@ def test_a_bad_seed_file_writes_nothing_and_names_every_problem(seeded, tmp_path
         call_command("load_seed", "--file", str(bad))
     message = str(error.value)
     assert "nothing was written" in message
+    assert "organization an-org: kind:" in message
+    # the first error does not stop the check of the rest of the file
     assert "person bad-person, detention 1: arrested_on:" in message
     assert "February 2024 has 29 days" in message
     assert re.search(
@@ -194,3 +208,27 @@ def test_a_bad_seed_file_writes_nothing_and_names_every_problem(seeded, tmp_path
     )
     assert not Person.objects.filter(display_name="Good Person").exists()
     assert {model: model.objects.count() for model in before} == before
+
+
+def test_a_file_that_is_not_yaml_gets_a_message_not_a_traceback(tmp_path):
+    broken = tmp_path / "seed.yaml"
+    broken.write_text("persons: [unclosed\n")
+    with pytest.raises(CommandError, match="is not valid YAML"):
+        call_command("load_seed", "--file", str(broken))
+
+
+def test_a_seed_record_deleted_by_an_editor_stays_deleted(seeded):
+    Person.objects.get(display_name="Mahamad Azizov").delete()
+    report = load_seed()
+    assert not Person.objects.filter(display_name="Mahamad Azizov").exists()
+    assert report.deleted.get("persons") == 1
+    assert report.created == {}
+
+
+def test_update_keeps_an_editors_visibility_choice(seeded):
+    person = Person.objects.get(display_name="Ulvi Hassanli")
+    person.visibility = "internal"
+    person.save()
+    load_seed(update=True)
+    person.refresh_from_db()
+    assert person.visibility == "internal"

@@ -1,0 +1,76 @@
+"""The admin in a real browser (Debian's Chromium driven by Playwright): a
+researcher signs in, finds a person by a Russian spelling and opens the case.
+Any request to another host fails the test."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests import factories
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def browser_page(live_server):
+    assert Path(CHROMIUM).exists(), (
+        f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
+    )
+    foreign_requests = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        own_host = urlparse(live_server.url).netloc
+
+        def guard(route):
+            if urlparse(route.request.url).netloc != own_host:
+                foreign_requests.append(route.request.url)
+                return route.abort()
+            return route.continue_()
+
+        page.route("**/*", guard)
+        yield page
+        browser.close()
+    assert foreign_requests == [], "requests to other hosts"
+
+
+@pytest.fixture
+def researcher_and_case(transactional_db, django_user_model):
+    # Made before the browser starts: while Playwright's event loop runs, the ORM
+    # would open a second connection that outlives the test.
+    django_user_model.objects.create_superuser("researcher", "r@example.org", "long-enough-pw-42")
+    person = factories.person("Bakhtiyar Hajiyev", variants=["Bəxtiyar Hacıyev"])
+    factories.detention(person, arrested="November 2023")
+
+
+def test_researcher_signs_in_and_finds_a_person_by_a_russian_spelling(
+    researcher_and_case, browser_page, live_server
+):
+    page = browser_page
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "researcher")
+    page.fill("#id_password", "long-enough-pw-42")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")  # signed in: CSRF accepted the browser's post
+
+    page.goto(f"{live_server.url}/admin/cases/person/")
+    page.fill("#searchbar", "Гаджиев")
+    page.press("#searchbar", "Enter")
+    page.wait_for_load_state()
+    assert page.locator("#result_list").inner_text().count("Bakhtiyar Hajiyev") == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-person-search.png"))
+
+    page.click("#result_list >> text=Bakhtiyar Hajiyev")
+    page.wait_for_load_state()
+    assert page.locator("#id_display_name").input_value() == "Bakhtiyar Hajiyev"
+    assert page.locator("input[name='detentions-0-arrested_on']").input_value() == "2023-11"
+    page.screenshot(path=str(ARTIFACTS / "admin-person.png"), full_page=True)
