@@ -63,8 +63,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "import_export",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "cases",
     "sources",
+    "access",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag from the body, 304 on If-None-Match / If-Modified-Since (API and pages)
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -149,8 +154,50 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
 
 REST_FRAMEWORK = {
+    # Read-only API: anonymous readers see public records, partner tokens also
+    # partners records. No session authentication: internal records reach no API reader.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["access.authentication.PartnerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "cases.api.renderers.ORJSONRenderer",
+        "cases.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cases.api.throttles.AnonymousRateThrottle",
+        "cases.api.throttles.PartnerRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        "partner": os.environ.get("API_PARTNER_RATE", "1200/minute"),
+    },
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")) or None,
+}
+
+# Throttle counters live in the cache. One process: local memory. Several app
+# servers: set CACHE_URL-style settings for a shared cache (see README).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casebook partner API",
+    "DESCRIPTION": (
+        "Read-only case data on political prisoners. Anonymous readers see public records; "
+        "a partner token (Authorization: Bearer <token>) also sees partners records. "
+        "See the compatibility policy in docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # the documentation page is served from the site's own static files
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 LOGGING = {

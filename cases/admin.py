@@ -27,6 +27,7 @@ from cases.models import (
     SourceKind,
     Statement,
     StatementKind,
+    Withdrawal,
 )
 from cases.selectors import search_persons
 from cases.visibility import Reader
@@ -387,6 +388,15 @@ class IssuedSlugAdmin(ReadOnlyRegisterAdmin):
 
     list_display = ("slug", "issued_at")
     search_fields = ("slug",)
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(ReadOnlyRegisterAdmin):
+    """Deletes and visibility downgrades, written by database triggers for partner sync."""
+
+    list_display = ("kind", "uuid", "previous_visibility", "visibility", "withdrawn_at")
+    list_filter = ("kind",)
+    search_fields = ("uuid",)
 
 
 @admin.register(SeedRecord)

@@ -10,6 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -632,3 +633,24 @@ class Statement(Record):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Withdrawal(models.Model):
+    """A record deleted, or moved to a more restricted visibility: what a
+    partner's copy must drop on its next incremental sync. Written by database
+    triggers (migration 0003), so deletes and updates from any path count."""
+
+    kind = models.CharField(max_length=40)
+    uuid = models.UUIDField()
+    previous_visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, null=True, help_text=_("Empty: deleted.")
+    )
+    withdrawn_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["withdrawn_at", "id"]
+        indexes = [models.Index(fields=["withdrawn_at", "id"], name="withdrawal_sync_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.uuid} withdrawn {self.withdrawn_at:%Y-%m-%d %H:%M}"

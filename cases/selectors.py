@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 
-from cases.models import NameVariant, Person
+from cases.models import (
+    Affiliation,
+    Allegation,
+    AllegationKind,
+    CaseEvent,
+    Charge,
+    Detention,
+    LegalStage,
+    NameVariant,
+    Occupation,
+    PaceAssessment,
+    Person,
+    Statement,
+)
+from cases.partial_dates import PartialDate
 from cases.search import name_key
-from cases.visibility import Reader, visible_levels
+from cases.visibility import (
+    CONFIDENTIAL_SOURCE_TITLE,
+    Reader,
+    source_is_hidden_behind_confidentiality,
+    visibility_q,
+    visible,
+    visible_levels,
+)
+from sources.models import Citation, Source
 
 
 def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) -> QuerySet[Person]:
@@ -44,3 +80,550 @@ def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) ->
         )
         .order_by("-score", "display_name", "pk")
     )
+
+
+# --- rows for API lists and histories -----------------------------------------------
+#
+# Each list is built from a few flat queries (one for the page, one per kind of
+# child) whatever the page size, with `.values()` instead of model and
+# serializer objects. The shapes are declared in cases/api/serializers.py.
+
+
+def _partial(date, precision) -> str | None:
+    return PartialDate(date, precision).isoformat() if date else None
+
+
+def _ref(row: dict, prefix: str, *fields: str) -> dict | None:
+    """A nested reference ({"uuid", ...}) from the flat columns `prefix__field`."""
+    if row.get(f"{prefix}__uuid") is None:
+        return None
+    return {field: row[f"{prefix}__{field}"] for field in ("uuid", *fields)}
+
+
+def _grouped(rows, key: str) -> dict:
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row.pop(key), []).append(row)
+    return groups
+
+
+PERSON_FIELDS = (
+    "id", "uuid", "slug", "display_name", "gender", "birth_date", "birth_date_precision",
+    "citizenship", "summary", "updated_at",
+)  # fmt: skip
+
+
+def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Persons (PersonSerializer) from `.values(*PERSON_FIELDS)` rows, with their
+    visible name variants, occupations and detentions with charges: 5 queries."""
+    ids = [row["id"] for row in rows]
+    variants = _grouped(
+        visible(NameVariant.objects.filter(person_id__in=ids), reader)
+        .order_by("person_id", "language", "name")
+        .values("person_id", "name", "language", "kind"),
+        "person_id",
+    )
+    occupations = _grouped(
+        Person.occupations.through.objects.filter(person_id__in=ids)
+        .order_by("person_id", "occupation__sort_order")
+        .values("person_id", "occupation__code"),
+        "person_id",
+    )
+    detentions = list(
+        visible(Detention.objects.filter(person_id__in=ids), reader)
+        .order_by("person_id", F("arrested_on").asc(nulls_first=True), "id")
+        .values(
+            "id", "person_id", "uuid", "arrested_on", "arrested_on_precision", "released_on",
+            "released_on_precision", "legal_stage__code", "legal_stage__in_detention", "facility",
+        )
+    )  # fmt: skip
+    charges = _grouped(
+        visible(Charge.objects.filter(detention_id__in=[d["id"] for d in detentions]), reader)
+        .order_by("detention_id", "article")
+        .values("detention_id", "article", "description"),
+        "detention_id",
+    )
+    by_person: dict[int, list[dict]] = {}
+    for d in detentions:
+        by_person.setdefault(d["person_id"], []).append(d)
+    result = []
+    for row in rows:
+        held = by_person.get(row["id"], [])
+        result.append(
+            {
+                "uuid": row["uuid"],
+                "slug": row["slug"],
+                "display_name": row["display_name"],
+                "name_variants": variants.get(row["id"], []),
+                "gender": row["gender"] or None,
+                "birth_date": _partial(row["birth_date"], row["birth_date_precision"]),
+                "citizenship": row["citizenship"],
+                "occupations": [o["occupation__code"] for o in occupations.get(row["id"], [])],
+                "summary": row["summary"],
+                "in_detention": any(
+                    d["released_on"] is None and d["legal_stage__in_detention"] for d in held
+                ),
+                "current_legal_stage": held[-1]["legal_stage__code"] if held else None,
+                "detentions": [
+                    {
+                        "uuid": d["uuid"],
+                        "arrested_on": _partial(d["arrested_on"], d["arrested_on_precision"]),
+                        "released_on": _partial(d["released_on"], d["released_on_precision"]),
+                        "legal_stage": d["legal_stage__code"],
+                        "facility": d["facility"],
+                        "charges": charges.get(d["id"], []),
+                    }
+                    for d in held
+                ],
+                "updated_at": row["updated_at"],
+            }
+        )
+    return result
+
+
+DETENTION_FIELDS = (
+    "id", "uuid", "person__uuid", "person__slug", "person__display_name", "arrested_on",
+    "arrested_on_precision", "arrest_place", "arresting_authority__uuid",
+    "arresting_authority__slug", "arresting_authority__name", "legal_stage__code", "facility",
+    "sentence_months", "released_on", "released_on_precision", "release_reason__code", "summary",
+    "updated_at",
+)  # fmt: skip
+
+
+def detention_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Detentions (DetentionSerializer) with charges and events: 3 queries."""
+    ids = [row["id"] for row in rows]
+    charges = _grouped(
+        visible(Charge.objects.filter(detention_id__in=ids), reader)
+        .order_by("detention_id", "article")
+        .values("detention_id", "article", "description"),
+        "detention_id",
+    )
+    events = _grouped(
+        visible(CaseEvent.objects.filter(detention_id__in=ids), reader)
+        .order_by("detention_id", F("occurred_on").asc(nulls_last=True), "id")
+        .values(
+            "detention_id", "id", "uuid", "kind__code", "occurred_on", "occurred_on_precision",
+            "sentence_months", "description",
+        ),
+        "detention_id",
+    )  # fmt: skip
+    return [
+        {
+            "uuid": row["uuid"],
+            "person": _ref(row, "person", "slug", "display_name"),
+            "arrested_on": _partial(row["arrested_on"], row["arrested_on_precision"]),
+            "arrest_place": row["arrest_place"],
+            "arresting_authority": _ref(row, "arresting_authority", "slug", "name"),
+            "legal_stage": row["legal_stage__code"],
+            "facility": row["facility"],
+            "sentence_months": row["sentence_months"],
+            "released_on": _partial(row["released_on"], row["released_on_precision"]),
+            "release_reason": row["release_reason__code"],
+            "summary": row["summary"],
+            "charges": charges.get(row["id"], []),
+            "events": [_event(e) for e in events.get(row["id"], [])],
+            "updated_at": row["updated_at"],
+            "_id": row["id"],
+        }
+        for row in rows
+    ]
+
+
+def _event(row: dict) -> dict:
+    return {
+        "uuid": row["uuid"],
+        "kind": row["kind__code"],
+        "occurred_on": _partial(row["occurred_on"], row["occurred_on_precision"]),
+        "sentence_months": row["sentence_months"],
+        "description": row["description"],
+        "_id": row["id"],
+    }
+
+
+ALLEGATION_FIELDS = (
+    "id", "uuid", "person__uuid", "person__slug", "person__display_name", "victim_description",
+    "reported_by__uuid", "reported_by__slug", "reported_by__display_name", "detention__uuid",
+    "kind__code", "started_on", "started_on_precision", "ended_on", "ended_on_precision", "count",
+    "perpetrator", "perpetrator_organization__uuid", "perpetrator_organization__slug",
+    "perpetrator_organization__name", "status__code", "description", "updated_at",
+)  # fmt: skip
+
+
+def allegation_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Allegations (AllegationSerializer): no further query. A reporter or
+    detention the reader may not see is left out (the allegation itself is
+    visible only when its person and detention are)."""
+    hidden_reporters = _hidden_uuids(Person, [r["reported_by__uuid"] for r in rows], reader)
+    return [
+        {
+            "uuid": row["uuid"],
+            "person": _ref(row, "person", "slug", "display_name"),
+            "victim_description": row["victim_description"],
+            "reported_by": None
+            if row["reported_by__uuid"] in hidden_reporters
+            else _ref(row, "reported_by", "slug", "display_name"),
+            "detention": row["detention__uuid"],
+            "kind": row["kind__code"],
+            "started_on": _partial(row["started_on"], row["started_on_precision"]),
+            "ended_on": _partial(row["ended_on"], row["ended_on_precision"]),
+            "count": row["count"],
+            "perpetrator": row["perpetrator"],
+            "perpetrator_organization": _ref(row, "perpetrator_organization", "slug", "name"),
+            "status": row["status__code"],
+            "description": row["description"],
+            "updated_at": row["updated_at"],
+            "_id": row["id"],
+        }
+        for row in rows
+    ]
+
+
+def _hidden_uuids(model, uuids, reader: Reader) -> set:
+    """Of these UUIDs, those whose record the reader may not see (one query)."""
+    wanted = {u for u in uuids if u is not None}
+    if not wanted or reader is Reader.STAFF:
+        return set()
+    shown = set(
+        visible(model.objects.filter(uuid__in=wanted), reader).values_list("uuid", flat=True)
+    )
+    return wanted - shown
+
+
+STATEMENT_FIELDS = (
+    "id", "uuid", "kind__code", "title", "issued_on", "issued_on_precision",
+    "issuer_organization__uuid", "issuer_organization__slug", "issuer_organization__name",
+    "issuer_person__uuid", "issuer_person__slug", "issuer_person__display_name", "speaker",
+    "quote", "summary", "url", "updated_at",
+)  # fmt: skip
+
+
+def statement_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Statements (StatementSerializer) with the visible persons concerned: 2 queries."""
+    ids = [row["id"] for row in rows]
+    persons = _grouped(
+        Statement.persons.through.objects.filter(statement_id__in=ids)
+        .filter(visibility_q(Person, reader, prefix="person__"))
+        .order_by("statement_id", "person__display_name")
+        .values(
+            "statement_id",
+            uuid=F("person__uuid"),
+            slug=F("person__slug"),
+            display_name=F("person__display_name"),
+        ),
+        "statement_id",
+    )
+    return [
+        {
+            "uuid": row["uuid"],
+            "kind": row["kind__code"],
+            "title": row["title"],
+            "issued_on": _partial(row["issued_on"], row["issued_on_precision"]),
+            "issuer_organization": _ref(row, "issuer_organization", "slug", "name"),
+            "issuer_person": _ref(row, "issuer_person", "slug", "display_name"),
+            "speaker": row["speaker"],
+            "quote": row["quote"],
+            "summary": row["summary"],
+            "url": row["url"],
+            "persons": persons.get(row["id"], []),
+            "updated_at": row["updated_at"],
+            "_id": row["id"],
+        }
+        for row in rows
+    ]
+
+
+SOURCE_FIELDS = (
+    "id", "uuid", "is_confidential", "title", "publisher__uuid", "publisher__slug",
+    "publisher__name", "publisher__visibility", "author", "url", "published_on",
+    "published_on_precision", "accessed_on", "language", "kind__code", "reliability",
+    "archive_url", "updated_at",
+)  # fmt: skip
+
+
+def source_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Sources (SourceSerializer). A confidential source shows nothing but the
+    fact that it exists, unless the reader is staff: no title, no date (a date
+    can identify an interview), no kind."""
+    levels = visible_levels(reader)
+    result = []
+    for row in rows:
+        if source_is_hidden_behind_confidentiality(row["is_confidential"], reader):
+            result.append(_confidential_source(row["uuid"]))
+            continue
+        publisher = _ref(row, "publisher", "slug", "name")
+        if publisher and row["publisher__visibility"] not in levels:
+            publisher = None
+        result.append(
+            {
+                "uuid": row["uuid"],
+                "confidential": row["is_confidential"],
+                "title": row["title"],
+                "publisher": publisher,
+                "author": row["author"],
+                "url": row["url"],
+                "published_on": _partial(row["published_on"], row["published_on_precision"]),
+                "accessed_on": row["accessed_on"],
+                "language": row["language"],
+                "kind": row["kind__code"],
+                "reliability": row["reliability"],
+                "archive_url": row["archive_url"],
+                "updated_at": row["updated_at"],
+            }
+        )
+    return result
+
+
+def _confidential_source(uuid) -> dict:
+    return {
+        "uuid": uuid,
+        "confidential": True,
+        "title": CONFIDENTIAL_SOURCE_TITLE,
+        "publisher": None,
+        "author": "",
+        "url": "",
+        "published_on": None,
+        "accessed_on": None,
+        "language": "",
+        "kind": None,
+        "reliability": "",
+        "archive_url": "",
+        "updated_at": None,
+    }
+
+
+ORGANIZATION_FIELDS = (
+    "id", "uuid", "slug", "name", "abbreviation", "kind", "country", "url", "description",
+    "updated_at",
+)  # fmt: skip
+
+
+def organization_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Organizations (OrganizationSerializer): no further query."""
+    return [{key: row[key] for key in ORGANIZATION_FIELDS if key != "id"} for row in rows]
+
+
+def strip_private_keys(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        for key in [k for k in row if k.startswith("_")]:
+            del row[key]
+    return rows
+
+
+# --- one person's history --------------------------------------------------------------
+
+
+def person_history(person: Person, *, reader: Reader) -> dict:
+    """Everything about one visible person, each fact with its visible
+    citations, in date order (PersonHistorySerializer): a fixed number of
+    queries whatever the length of the history."""
+    (person_row,) = person_rows(
+        list(Person.objects.filter(pk=person.pk).values(*PERSON_FIELDS)), reader=reader
+    )
+    affiliations = list(
+        visible(Affiliation.objects.filter(person=person), reader)
+        .order_by(F("started_on").asc(nulls_first=True), "id")
+        .values(
+            "id", "uuid", "organization__uuid", "organization__slug", "organization__name",
+            "role", "started_on", "started_on_precision", "ended_on", "ended_on_precision",
+        )
+    )  # fmt: skip
+    detentions = detention_rows(
+        list(
+            visible(Detention.objects.filter(person=person), reader)
+            .order_by(F("arrested_on").asc(nulls_first=True), "id")
+            .values(*DETENTION_FIELDS)
+        ),
+        reader=reader,
+    )
+    pace = _grouped(
+        visible(PaceAssessment.objects.filter(detention__person=person), reader)
+        .order_by("detention_id", "criterion")
+        .values("detention_id", "criterion", "justification"),
+        "detention_id",
+    )
+    allegations = allegation_rows(
+        list(
+            visible(Allegation.objects.filter(Q(person=person) | Q(reported_by=person)), reader)
+            .order_by(F("started_on").asc(nulls_first=True), "id")
+            .values(*ALLEGATION_FIELDS)
+        ),
+        reader=reader,
+    )
+    statements = statement_rows(
+        list(
+            visible(Statement.objects.filter(persons=person), reader)
+            .order_by(F("issued_on").asc(nulls_first=True), "id")
+            .values(*STATEMENT_FIELDS)
+        ),
+        reader=reader,
+    )
+    events = [event for d in detentions for event in d["events"]]
+    citations = _citations_of(
+        reader,
+        person=[person.pk],
+        affiliation=[a["id"] for a in affiliations],
+        detention=[d["_id"] for d in detentions],
+        case_event=[e["_id"] for e in events],
+        allegation=[a["_id"] for a in allegations],
+        statement=[s["_id"] for s in statements],
+    )
+    for detention in detentions:
+        detention["pace_criteria"] = pace.get(detention["_id"], [])
+        detention["citations"] = citations["detention"].get(detention["_id"], [])
+        for event in detention["events"]:
+            event["citations"] = citations["case_event"].get(event["_id"], [])
+    for row, kind in ((allegations, "allegation"), (statements, "statement")):
+        for item in row:
+            item["citations"] = citations[kind].get(item["_id"], [])
+    history = {
+        "person": person_row,
+        "citations": citations["person"].get(person.pk, []),
+        "affiliations": [
+            {
+                "uuid": a["uuid"],
+                "organization": _ref(a, "organization", "slug", "name"),
+                "role": a["role"],
+                "started_on": _partial(a["started_on"], a["started_on_precision"]),
+                "ended_on": _partial(a["ended_on"], a["ended_on_precision"]),
+                "citations": citations["affiliation"].get(a["id"], []),
+            }
+            for a in affiliations
+        ],
+        "detentions": strip_private_keys(detentions),
+        "allegations": strip_private_keys(allegations),
+        "statements": strip_private_keys(statements),
+        "sources": source_rows(
+            list(
+                Source.objects.filter(uuid__in=citations["source_uuids"])
+                .order_by(F("published_on").asc(nulls_first=True), "id")
+                .values(*SOURCE_FIELDS)
+            ),
+            reader=reader,
+        ),
+    }
+    for detention in detentions:
+        strip_private_keys(detention["events"])
+    return history
+
+
+def _citations_of(reader: Reader, **targets: list[int]) -> dict:
+    """The visible citations (with visible sources) of the given facts, grouped
+    by kind of fact and fact id: one query."""
+    condition = Q()
+    for name, ids in targets.items():
+        if ids:
+            condition |= Q(**{f"{name}_id__in": ids})
+    grouped: dict = {name: {} for name in targets}
+    grouped["source_uuids"] = set()
+    if not condition:
+        return grouped
+    rows = (
+        visible(Citation.objects.filter(condition), reader)
+        .order_by("id")
+        .values(
+            *[f"{name}_id" for name in targets],
+            "source__uuid", "source__is_confidential", "claim", "locator", "excerpt", "confidence",
+        )
+    )  # fmt: skip
+    for row in rows:
+        for name in targets:
+            fact_id = row[f"{name}_id"]
+            if fact_id is not None:
+                # an excerpt or locator of a confidential interview can identify its speaker
+                masked = source_is_hidden_behind_confidentiality(
+                    row["source__is_confidential"], reader
+                )
+                grouped[name].setdefault(fact_id, []).append(
+                    {
+                        "source": row["source__uuid"],
+                        "claim": row["claim"],
+                        "locator": "" if masked else row["locator"],
+                        "excerpt": "" if masked else row["excerpt"],
+                        "confidence": row["confidence"],
+                    }
+                )
+                grouped["source_uuids"].add(row["source__uuid"])
+    return grouped
+
+
+# --- statistics ------------------------------------------------------------------------
+
+
+def case_statistics(
+    *, reader: Reader, first_month: datetime.date, last_month: datetime.date
+) -> dict:
+    """Headline counts and the monthly series of persons held (StatsSerializer),
+    over what the reader may see. A person counts as held at the end of a month
+    when a detention's arrest period began by then and its release period had
+    not begun; detentions without an arrest date are left out of the series."""
+    persons = visible(Person.objects.all(), reader)
+    detentions = visible(Detention.objects.all(), reader)
+    held_now = detentions.filter(released_on__isnull=True, legal_stage__in_detention=True)
+    latest_stage = Subquery(
+        detentions.filter(person=OuterRef("pk"))
+        .order_by(F("arrested_on").desc(nulls_last=True), "-id")
+        .values("legal_stage")[:1]
+    )
+    by_stage = dict(
+        persons.annotate(stage=latest_stage)
+        .filter(stage__isnull=False)
+        .values("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )
+    by_occupation = dict(
+        Person.occupations.through.objects.filter(person__in=persons)
+        .values("occupation")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("occupation", "n")
+    )
+    by_allegation = dict(
+        visible(Allegation.objects.filter(person__isnull=False), reader)
+        .values("kind")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("kind", "n")
+    )
+    return {
+        "persons": persons.count(),
+        "in_detention_now": persons.filter(Exists(held_now.filter(person=OuterRef("pk")))).count(),
+        "by_legal_stage": _term_counts(LegalStage, by_stage),
+        "by_occupation": _term_counts(Occupation, by_occupation),
+        "by_allegation_kind": _term_counts(AllegationKind, by_allegation),
+        "in_detention_by_month": _held_by_month(detentions, first_month, last_month),
+    }
+
+
+def _term_counts(vocabulary, counts: dict[int, int]) -> list[dict]:
+    return [
+        {"code": term.code, "label": term.label, "persons": counts[term.pk]}
+        for term in vocabulary.objects.filter(pk__in=counts)
+    ]
+
+
+def _held_by_month(detentions: QuerySet, first: datetime.date, last: datetime.date) -> list[dict]:
+    visible_ids, params = detentions.values("id").query.sql_with_params()
+    sql = f"""
+        WITH months AS (
+            SELECT m::date AS month_start, (m + interval '1 month' - interval '1 day')::date AS month_end
+            FROM generate_series(%s::date, %s::date, interval '1 month') AS m
+        )
+        SELECT to_char(months.month_start, 'YYYY-MM'), count(DISTINCT d.person_id)
+        FROM months
+        LEFT JOIN cases_detention d
+            ON d.arrested_on <= months.month_end
+           AND (d.released_on IS NULL OR d.released_on > months.month_end)
+           AND d.id IN ({visible_ids})
+        GROUP BY months.month_start
+        ORDER BY months.month_start
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last, *params])
+        return [{"month": month, "in_detention": n} for month, n in cursor.fetchall()]
+
+
+def first_arrest_month(*, reader: Reader) -> datetime.date | None:
+    first = visible(Detention.objects.filter(arrested_on__isnull=False), reader).aggregate(
+        first=Min("arrested_on")
+    )["first"]
+    return first.replace(day=1) if first else None

@@ -1,10 +1,18 @@
 """Who may see what. This module is the one place that decides visibility;
-every output (admin lists for limited roles, public pages, the API, exports,
-search) asks it rather than filtering on levels itself."""
+every output (public pages, the API, exports, search, counts) asks it rather
+than filtering on levels itself.
+
+A record is visible to a reader when its own level and the level of every
+record above it allow: a public detention of an internal person is hidden,
+and so is a public citation of an internal source. Staff-only fields never
+leave the admin; a confidential source is shown to non-staff readers only as
+"confidential source on file"."""
 
 from __future__ import annotations
 
 from enum import Enum
+
+from django.db.models import Model, Q, QuerySet
 
 from cases.choices import Visibility
 
@@ -21,7 +29,61 @@ _LEVELS: dict[Reader, tuple[str, ...]] = {
     Reader.STAFF: (Visibility.PUBLIC, Visibility.PARTNERS, Visibility.INTERNAL),
 }
 
+# Fields that never leave the admin, whoever reads.
+STAFF_ONLY_FIELDS = frozenset({"internal_notes", "archive_file", "photo"})
+
+CONFIDENTIAL_SOURCE_TITLE = "Confidential source on file"
+
+# For each model: the paths to the records above it whose level also counts.
+# A path ending in "?" is optional (a null parent does not hide the record).
+_PARENTS: dict[str, tuple[str, ...]] = {
+    "person": (),
+    "organization": (),
+    "source": (),
+    "namevariant": ("person",),
+    "affiliation": ("person", "organization"),
+    "detention": ("person",),
+    "charge": ("detention", "detention__person"),
+    "caseevent": ("detention", "detention__person"),
+    "paceassessment": ("detention", "detention__person"),
+    "allegation": ("person?", "detention?", "detention__person?"),
+    "statement": ("issuer_organization?", "issuer_person?"),
+    "citation": ("source",),
+}
+
 
 def visible_levels(reader: Reader) -> tuple[str, ...]:
     """The visibility levels a reader may see."""
     return _LEVELS[reader]
+
+
+def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:
+    """The condition under which records of `model` (reached through `prefix`,
+    e.g. "detention__") are visible to `reader`."""
+    if reader is Reader.STAFF:
+        return Q()
+    levels = visible_levels(reader)
+    condition = Q(**{f"{prefix}visibility__in": levels})
+    for parent in _PARENTS[model._meta.model_name]:
+        optional = parent.endswith("?")
+        path = f"{prefix}{parent.rstrip('?')}"
+        parent_visible = Q(**{f"{path}__visibility__in": levels})
+        if optional:
+            parent_visible |= Q(**{f"{path}__isnull": True})
+        condition &= parent_visible
+    return condition
+
+
+def visible(queryset: QuerySet, reader: Reader) -> QuerySet:
+    """The records of `queryset` the reader may see."""
+    return queryset.filter(visibility_q(queryset.model, reader))
+
+
+def can_see(obj: Model, reader: Reader) -> bool:
+    """Whether one record is visible (one query; use `visible` for many)."""
+    return visible(type(obj).objects.filter(pk=obj.pk), reader).exists()
+
+
+def source_is_hidden_behind_confidentiality(is_confidential: bool, reader: Reader) -> bool:
+    """Confidential sources show only "confidential source on file" outside the admin."""
+    return is_confidential and reader is not Reader.STAFF

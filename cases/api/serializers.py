@@ -1,0 +1,249 @@
+"""The shapes of API v1, declared once. The OpenAPI schema is generated from
+these classes; the rows themselves are built by cases.selectors from flat
+queries (faster than serializer objects), and a test holds the two together."""
+
+from rest_framework import serializers
+
+
+class PartialDateString(serializers.CharField):
+    """A date at its precision: "2023", "2023-11" or "2023-11-21"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("help_text", "ISO 8601 at its precision: 2023, 2023-11 or 2023-11-21.")
+        super().__init__(**kwargs)
+
+
+class VocabularyCode(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("help_text", "A vocabulary code (stable; labels may be reworded).")
+        super().__init__(**kwargs)
+
+
+class PersonRefSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    slug = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class NameVariantSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    language = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class ChargeSerializer(serializers.Serializer):
+    article = serializers.CharField()
+    description = serializers.CharField()
+
+
+class CitationSerializer(serializers.Serializer):
+    source = serializers.UUIDField(help_text="The UUID of a source listed in `sources`.")
+    claim = serializers.CharField(help_text="For a person: the biographical claim it supports.")
+    locator = serializers.CharField()
+    excerpt = serializers.CharField()
+    confidence = serializers.ChoiceField(choices=["low", "medium", "high"])
+
+
+class DetentionSummarySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    arrested_on = PartialDateString()
+    released_on = PartialDateString()
+    legal_stage = VocabularyCode()
+    facility = serializers.CharField()
+    charges = ChargeSerializer(many=True)
+
+
+class PersonSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    slug = serializers.CharField()
+    display_name = serializers.CharField()
+    name_variants = NameVariantSerializer(many=True)
+    gender = serializers.CharField(allow_null=True)
+    birth_date = PartialDateString()
+    citizenship = serializers.CharField()
+    occupations = serializers.ListField(child=serializers.CharField())
+    summary = serializers.CharField()
+    in_detention = serializers.BooleanField(
+        help_text="Held now: a detention with no release date at a stage that deprives of liberty."
+    )
+    current_legal_stage = VocabularyCode(help_text="The legal stage of the latest detention.")
+    detentions = DetentionSummarySerializer(many=True)
+    updated_at = serializers.DateTimeField()
+
+
+class CaseEventSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    kind = VocabularyCode()
+    occurred_on = PartialDateString()
+    sentence_months = serializers.IntegerField(allow_null=True)
+    description = serializers.CharField()
+
+
+class DetentionSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    person = PersonRefSerializer()
+    arrested_on = PartialDateString()
+    arrest_place = serializers.CharField()
+    arresting_authority = OrganizationRefSerializer(allow_null=True)
+    legal_stage = VocabularyCode()
+    facility = serializers.CharField()
+    sentence_months = serializers.IntegerField(allow_null=True)
+    released_on = PartialDateString()
+    release_reason = VocabularyCode()
+    summary = serializers.CharField()
+    charges = ChargeSerializer(many=True)
+    events = CaseEventSerializer(many=True)
+    updated_at = serializers.DateTimeField()
+
+
+class AllegationSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    person = PersonRefSerializer(allow_null=True)
+    victim_description = serializers.CharField()
+    reported_by = PersonRefSerializer(allow_null=True)
+    detention = serializers.UUIDField(allow_null=True)
+    kind = VocabularyCode()
+    started_on = PartialDateString()
+    ended_on = PartialDateString()
+    count = serializers.IntegerField(allow_null=True)
+    perpetrator = serializers.CharField()
+    perpetrator_organization = OrganizationRefSerializer(allow_null=True)
+    status = VocabularyCode()
+    description = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+class StatementSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    kind = VocabularyCode()
+    title = serializers.CharField()
+    issued_on = PartialDateString()
+    issuer_organization = OrganizationRefSerializer(allow_null=True)
+    issuer_person = PersonRefSerializer(allow_null=True)
+    speaker = serializers.CharField()
+    quote = serializers.CharField()
+    summary = serializers.CharField()
+    url = serializers.CharField()
+    persons = PersonRefSerializer(many=True)
+    updated_at = serializers.DateTimeField()
+
+
+class SourceSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    confidential = serializers.BooleanField(
+        help_text="A confidential source: every other field is empty and the title reads "
+        '"Confidential source on file".'
+    )
+    title = serializers.CharField()
+    publisher = OrganizationRefSerializer(allow_null=True)
+    author = serializers.CharField()
+    url = serializers.CharField()
+    published_on = PartialDateString()
+    accessed_on = serializers.DateField(allow_null=True)
+    language = serializers.CharField()
+    kind = VocabularyCode()
+    reliability = serializers.CharField()
+    archive_url = serializers.CharField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrganizationSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    abbreviation = serializers.CharField()
+    kind = serializers.CharField()
+    country = serializers.CharField()
+    url = serializers.CharField()
+    description = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+# --- the history of one person: every fact with its citations --------------------
+
+
+class AffiliationHistorySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    organization = OrganizationRefSerializer()
+    role = serializers.CharField()
+    started_on = PartialDateString()
+    ended_on = PartialDateString()
+    citations = CitationSerializer(many=True)
+
+
+class CaseEventHistorySerializer(CaseEventSerializer):
+    citations = CitationSerializer(many=True)
+
+
+class PaceAssessmentSerializer(serializers.Serializer):
+    criterion = serializers.CharField(help_text="PACE Resolution 1900 (2012) criterion, a to e.")
+    justification = serializers.CharField()
+
+
+class DetentionHistorySerializer(DetentionSerializer):
+    events = CaseEventHistorySerializer(many=True)
+    pace_criteria = PaceAssessmentSerializer(many=True)
+    citations = CitationSerializer(many=True)
+
+
+class AllegationHistorySerializer(AllegationSerializer):
+    citations = CitationSerializer(many=True)
+
+
+class StatementHistorySerializer(StatementSerializer):
+    citations = CitationSerializer(many=True)
+
+
+class PersonHistorySerializer(serializers.Serializer):
+    person = PersonSerializer()
+    citations = CitationSerializer(many=True, help_text="Citations of biographical claims.")
+    affiliations = AffiliationHistorySerializer(many=True)
+    detentions = DetentionHistorySerializer(many=True)
+    allegations = AllegationHistorySerializer(
+        many=True, help_text="Done to the person, or reported by them (then `person` may differ)."
+    )
+    statements = StatementHistorySerializer(many=True)
+    sources = SourceSerializer(many=True, help_text="Every source cited above, once.")
+
+
+# --- statistics and sync -----------------------------------------------------------
+
+
+class CountSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    persons = serializers.IntegerField()
+
+
+class MonthCountSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    in_detention = serializers.IntegerField(help_text="Persons held at the end of the month.")
+
+
+class StatsSerializer(serializers.Serializer):
+    persons = serializers.IntegerField()
+    in_detention_now = serializers.IntegerField()
+    by_legal_stage = CountSerializer(
+        many=True, help_text="Persons by the stage of their latest detention."
+    )
+    by_occupation = CountSerializer(many=True)
+    by_allegation_kind = CountSerializer(
+        many=True, help_text="Persons with at least one allegation of the kind."
+    )
+    in_detention_by_month = MonthCountSerializer(many=True)
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["person", "organization", "detention", "allegation", "statement", "source"]
+    )
+    uuid = serializers.UUIDField()
+    withdrawn_at = serializers.DateTimeField()

@@ -1,0 +1,24 @@
+"""Per-token throttling for partners, per-address for anonymous readers."""
+
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+from access.models import PartnerToken
+
+
+class PartnerRateThrottle(SimpleRateThrottle):
+    scope = "partner"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.user, PartnerToken):
+            return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return None
+
+
+class AnonymousRateThrottle(AnonRateThrottle):
+    """Readers without a token, by client address (X-Forwarded-For behind the
+    number of proxies in REST_FRAMEWORK["NUM_PROXIES"])."""
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.user, PartnerToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

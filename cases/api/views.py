@@ -1,0 +1,392 @@
+"""Partner API v1: read-only lists, details, one person's history, statistics
+and the withdrawals list for incremental sync. Views stay thin: the FilterSets
+filter, cases.visibility decides what the reader sees, cases.selectors builds
+the rows."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.models import PartnerToken
+from cases import selectors
+from cases.api import serializers as shapes
+from cases.api.errors import ErrorSerializer
+from cases.api.pagination import BY_SCORE, BY_UUID, Key, KeysetPagination
+from cases.filtersets import (
+    AllegationFilterSet,
+    DetentionFilterSet,
+    OrganizationFilterSet,
+    PersonFilterSet,
+    SourceFilterSet,
+    StatementFilterSet,
+)
+from cases.models import Allegation, Detention, Organization, Person, Statement, Withdrawal
+from cases.partial_dates import PartialDate, PartialDateError, Precision
+from cases.visibility import Reader, visible, visible_levels
+from sources.models import Source
+
+ERRORS = {
+    400: OpenApiResponse(
+        ErrorSerializer, description="Invalid parameters; the message says which."
+    ),
+    401: OpenApiResponse(ErrorSerializer, description="Unknown, expired or revoked token."),
+    404: OpenApiResponse(ErrorSerializer, description="No such record, or not one you may see."),
+    406: OpenApiResponse(ErrorSerializer, description="Unknown format."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+}
+CONTROL_PARAMETERS = {"cursor", "page_size", "format"}
+
+
+class StrictNegotiation(DefaultContentNegotiation):
+    """`?format=xml` is a clear 406, not a bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        chosen = [r for r in renderers if r.format == format]
+        if not chosen:
+            from rest_framework.exceptions import NotAcceptable
+
+            formats = ", ".join(r.format for r in renderers)
+            raise NotAcceptable(f"Unknown format {format!r}; expected one of: {formats}.")
+        return chosen
+
+
+class CasebookAPIView(APIView):
+    """What every endpoint shares: the reader, conditional GET headers."""
+
+    content_negotiation_class = StrictNegotiation
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Staff sessions do not widen the API: internal records reach no API reader.
+        request.casebook_reader = (
+            Reader.PARTNER if isinstance(request.user, PartnerToken) else Reader.PUBLIC
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Vary"] = "Accept, Authorization"
+        response["Cache-Control"] = (
+            "private, no-cache"
+            if isinstance(getattr(request, "user", None), PartnerToken)
+            else "public, no-cache"
+        )
+        return response
+
+    @property
+    def reader(self) -> Reader:
+        # schema generation builds views without a real request: it sees the public
+        return getattr(self.request, "casebook_reader", Reader.PUBLIC)
+
+
+def _refuse_unknown(request, allowed: set[str]) -> None:
+    """A misspelt filter must not silently return everything."""
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ValidationError(
+            {unknown[0]: [f"Unknown parameter. Expected any of: {', '.join(sorted(allowed))}."]}
+        )
+
+
+def _last_modified(response: Response, *moments) -> None:
+    moments = [m for m in moments if m is not None]
+    if moments:
+        response["Last-Modified"] = http_date(max(moments).timestamp())
+
+
+class RecordListView(CasebookAPIView, generics.GenericAPIView):
+    """A paginated, filtered list served from flat queries (cases.selectors)."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = KeysetPagination
+    model: type
+    fields: tuple[str, ...]
+    build = None  # selectors.<kind>_rows
+
+    def get_queryset(self) -> QuerySet:
+        return visible(self.model.objects.all(), self.reader)
+
+    def get(self, request, *args, **kwargs):
+        self._refuse_unknown_parameters()
+        queryset = self.filter_queryset(self.get_queryset())
+        keys = self.ordering_keys()
+        values = queryset.values(
+            *self.fields, *[k.field for k in keys if k.field not in self.fields]
+        )
+        rows = self.paginator.paginate_values(values, keys, request)
+        results = selectors.strip_private_keys(type(self).build(rows, reader=self.reader))
+        response = Response({"next": self.paginator.next_link(), "results": results})
+        if self.paginator.next_link():
+            response["Link"] = f'<{self.paginator.next_link()}>; rel="next"'
+        _last_modified(response, *[row.get("updated_at") for row in rows])
+        return response
+
+    def ordering_keys(self) -> tuple[Key, ...]:
+        return BY_UUID
+
+    def _refuse_unknown_parameters(self) -> None:
+        _refuse_unknown(self.request, set(self.filterset_class.base_filters) | CONTROL_PARAMETERS)
+
+
+class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
+    """One record by UUID (or slug where it has one)."""
+
+    model: type
+    fields: tuple[str, ...]
+    build = None
+
+    def get_object_row(self, identifier: str) -> dict:
+        condition = Q(slug=identifier) if hasattr(self.model, "slug") else Q(pk__in=[])
+        try:
+            condition |= Q(uuid=uuid.UUID(identifier))
+        except ValueError:
+            pass
+        rows = list(
+            visible(self.model.objects.filter(condition), self.reader).values(*self.fields)[:1]
+        )
+        if not rows:
+            raise Http404
+        return rows[0]
+
+    def get(self, request, identifier: str, *args, **kwargs):
+        row = self.get_object_row(identifier)
+        (result,) = selectors.strip_private_keys(type(self).build([row], reader=self.reader))
+        response = Response(result)
+        _last_modified(response, row.get("updated_at"))
+        return response
+
+
+def _list_and_detail(model, shape, filterset, fields, build, *, tag, description, keys=None):
+    """The list view and the detail view of one kind of record."""
+    list_view = type(
+        f"{model.__name__}List",
+        (RecordListView,),
+        {
+            "model": model,
+            "serializer_class": shape,
+            "filterset_class": filterset,
+            "fields": fields,
+            "build": staticmethod(build),
+            **({"ordering_keys": keys} if keys else {}),
+        },
+    )
+    list_view.get = extend_schema(
+        tags=[tag], description=description, responses={200: shape(many=True), **ERRORS}
+    )(list_view.get)
+    detail_view = type(
+        f"{model.__name__}Detail",
+        (RecordDetailView,),
+        {"model": model, "serializer_class": shape, "fields": fields, "build": staticmethod(build)},
+    )
+    detail_view.get = extend_schema(
+        tags=[tag],
+        parameters=[
+            OpenApiParameter(
+                "identifier",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The UUID, or the slug where the record has one.",
+            )
+        ],
+        responses={200: shape, **ERRORS},
+    )(detail_view.get)
+    return list_view, detail_view
+
+
+def _person_ordering(self) -> tuple[Key, ...]:
+    # a name search is ranked by similarity; everything else by the stable UUID
+    return BY_SCORE if self.request.query_params.get("q", "").strip() else BY_UUID
+
+
+PersonList, PersonDetail = _list_and_detail(
+    Person, shapes.PersonSerializer, PersonFilterSet, selectors.PERSON_FIELDS,
+    selectors.person_rows, tag="persons", keys=_person_ordering,
+    description="Persons with their name variants, occupations and detentions with charges. "
+    "With `q`, ranked by name similarity.",
+)  # fmt: skip
+DetentionList, DetentionDetail = _list_and_detail(
+    Detention, shapes.DetentionSerializer, DetentionFilterSet, selectors.DETENTION_FIELDS,
+    selectors.detention_rows, tag="detentions", description="Detentions with charges and events.",
+)  # fmt: skip
+AllegationList, AllegationDetail = _list_and_detail(
+    Allegation, shapes.AllegationSerializer, AllegationFilterSet, selectors.ALLEGATION_FIELDS,
+    selectors.allegation_rows, tag="allegations", description="Allegations.",
+)  # fmt: skip
+StatementList, StatementDetail = _list_and_detail(
+    Statement, shapes.StatementSerializer, StatementFilterSet, selectors.STATEMENT_FIELDS,
+    selectors.statement_rows, tag="statements", description="Statements and the persons they concern.",
+)  # fmt: skip
+SourceList, SourceDetail = _list_and_detail(
+    Source, shapes.SourceSerializer, SourceFilterSet, selectors.SOURCE_FIELDS,
+    selectors.source_rows, tag="sources",
+    description='Sources. A confidential source is listed only as "Confidential source on file".',
+)  # fmt: skip
+OrganizationList, OrganizationDetail = _list_and_detail(
+    Organization, shapes.OrganizationSerializer, OrganizationFilterSet,
+    selectors.ORGANIZATION_FIELDS, selectors.organization_rows, tag="organizations",
+    description="Organizations: media, NGOs, government and UN bodies.",
+)  # fmt: skip
+
+
+class PersonHistory(CasebookAPIView, generics.GenericAPIView):
+    serializer_class = shapes.PersonHistorySerializer
+    csv_shape = shapes.PersonSerializer
+
+    @extend_schema(
+        tags=["persons"],
+        description="Everything about one person, in date order, every fact with its citations.",
+        parameters=[OpenApiParameter("identifier", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     description="The person's UUID or slug.")],
+        responses={200: shapes.PersonHistorySerializer, **ERRORS},
+    )  # fmt: skip
+    def get(self, request, identifier: str):
+        condition = Q(slug=identifier)
+        try:
+            condition |= Q(uuid=uuid.UUID(identifier))
+        except ValueError:
+            pass
+        person = visible(Person.objects.filter(condition), self.reader).first()
+        if person is None:
+            raise Http404
+        history = selectors.person_history(person, reader=self.reader)
+        if request.accepted_renderer.format == "csv":
+            return Response(history["person"])
+        response = Response(history)
+        moments = [person.updated_at]
+        for section in ("detentions", "allegations", "statements"):
+            moments.extend(item["updated_at"] for item in history[section])
+        _last_modified(response, *moments)
+        return response
+
+
+MAX_MONTHS = 600
+
+
+def _month_param(request, name: str) -> datetime.date | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = PartialDate.parse(raw)
+    except PartialDateError as error:
+        raise ValidationError({name: [str(error)]}) from error
+    if value.precision == Precision.DAY:
+        raise ValidationError({name: [f"Expected a month such as 2023-11 or a year, got {raw!r}."]})
+    return value.start if name == "from" else value.end.replace(day=1)
+
+
+class Statistics(CasebookAPIView, generics.GenericAPIView):
+    serializer_class = shapes.StatsSerializer
+    csv_shape = shapes.MonthCountSerializer
+
+    @extend_schema(
+        tags=["statistics"],
+        description="Counts by legal stage, occupation and allegation kind, and the number of "
+        "persons held at the end of each month from `from` to `to` (YYYY-MM or YYYY; "
+        f"default: from the first recorded arrest to this month; at most {MAX_MONTHS} months).",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.STR, description="First month, e.g. 2015-01."),
+            OpenApiParameter("to", OpenApiTypes.STR, description="Last month, e.g. 2024-12."),
+        ],
+        responses={200: shapes.StatsSerializer, **ERRORS},
+    )
+    def get(self, request):
+        unknown = sorted(set(request.query_params) - {"from", "to", "format"})
+        if unknown:
+            raise ValidationError(
+                {unknown[0]: ["Unknown parameter. Expected any of: format, from, to."]}
+            )
+        today = datetime.date.today().replace(day=1)
+        last = _month_param(request, "to") or today
+        first = (
+            _month_param(request, "from")
+            or selectors.first_arrest_month(reader=self.reader)
+            or last
+        )
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        if months < 1:
+            raise ValidationError({"from": ["`from` must not be after `to`."]})
+        if months > MAX_MONTHS:
+            raise ValidationError(
+                {"from": [f"At most {MAX_MONTHS} months at once; narrow `from`/`to`."]}
+            )
+        stats = selectors.case_statistics(reader=self.reader, first_month=first, last_month=last)
+        if request.accepted_renderer.format == "csv":
+            return Response({"results": stats["in_detention_by_month"], "next": None})
+        return Response(stats)
+
+
+class Withdrawals(CasebookAPIView, generics.GenericAPIView):
+    """Records deleted, or moved out of the reader's view, since a time."""
+
+    serializer_class = shapes.WithdrawalSerializer
+    pagination_class = KeysetPagination
+    queryset = Withdrawal.objects.none()  # for the schema; rows are chosen in get()
+
+    @extend_schema(
+        tags=["sync"],
+        description="Records deleted, or withdrawn from what you may see, at or after `since`. "
+        "Drop them from your copy. When a person is withdrawn, drop everything about them.",
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, required=True,
+                             description="ISO 8601 time of your last sync."),
+            OpenApiParameter("kind", OpenApiTypes.STR,
+                             enum=["person", "organization", "detention", "allegation", "statement", "source"]),
+        ],
+        responses={200: shapes.WithdrawalSerializer(many=True), **ERRORS},
+    )  # fmt: skip
+    def get(self, request):
+        unknown = sorted(set(request.query_params) - {"since", "kind", *CONTROL_PARAMETERS})
+        if unknown:
+            raise ValidationError(
+                {
+                    unknown[0]: [
+                        "Unknown parameter. Expected any of: cursor, format, kind, page_size, since."
+                    ]
+                }
+            )
+        raw = request.query_params.get("since", "")
+        try:
+            since = parse_datetime(raw)
+        except ValueError:
+            since = None
+        if since is None:
+            raise ValidationError(
+                {"since": [f"Expected an ISO 8601 time such as 2024-01-31T00:00:00Z, got {raw!r}."]}
+            )
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=datetime.UTC)
+        levels = visible_levels(self.reader)
+        withdrawals = Withdrawal.objects.filter(
+            Q(visibility__isnull=True) | ~Q(visibility__in=levels),
+            previous_visibility__in=levels,  # never reveal a record the reader never saw
+            withdrawn_at__gte=since,
+        )
+        kind = request.query_params.get("kind")
+        if kind:
+            kinds = {"person", "organization", "detention", "allegation", "statement", "source"}
+            if kind not in kinds:
+                raise ValidationError({"kind": [f"Expected one of: {', '.join(sorted(kinds))}."]})
+            withdrawals = withdrawals.filter(kind=kind)
+        keys = (Key("withdrawn_at", kind=datetime.datetime), Key("uuid"))
+        values = withdrawals.values("kind", "uuid", "withdrawn_at")
+        rows = self.paginator.paginate_values(values, keys, request)
+        results = [
+            {"kind": r["kind"], "uuid": r["uuid"], "withdrawn_at": r["withdrawn_at"]} for r in rows
+        ]
+        response = Response({"next": self.paginator.next_link(), "results": results})
+        _last_modified(response, *[r["withdrawn_at"] for r in rows])
+        return response

@@ -1,0 +1,477 @@
+"""One FilterSet per model, shared by the API and the public pages.
+
+Every filter sees only what the reader may see: a person is never found
+through an internal detention, allegation or name variant. Vocabulary filters
+take the code or the English label, case-insensitively; a repeated parameter
+means OR; an unknown value is a 400 that lists what is allowed."""
+
+from __future__ import annotations
+
+import uuid
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
+
+from cases.choices import Gender, OrganizationKind
+from cases.models import (
+    Affiliation,
+    Allegation,
+    AllegationKind,
+    AllegationStatus,
+    CaseEvent,
+    Charge,
+    Detention,
+    LegalStage,
+    NameVariant,
+    Occupation,
+    Organization,
+    Person,
+    SourceKind,
+    Statement,
+    StatementKind,
+)
+from cases.partial_dates import PartialDate, PartialDateError
+from cases.selectors import search_persons
+from cases.visibility import Reader, visible
+from sources.models import Source
+
+# --- form fields: parse and validate one query parameter ---------------------
+
+
+class MultipleValueField(forms.Field):
+    """A parameter that may be repeated (?x=a&x=b means a OR b)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def clean(self, value):
+        values = [v.strip() for v in (value or []) if v and v.strip()]
+        if not values:
+            return None
+        return self.clean_values(values)
+
+    def clean_values(self, values: list[str]):
+        return values
+
+
+class VocabularyField(MultipleValueField):
+    def __init__(self, *, vocabulary, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(**kwargs)
+
+    def clean_values(self, values):
+        terms = []
+        for value in values:
+            term = self.vocabulary.lookup(value)
+            if term is None:
+                allowed = ", ".join(self.vocabulary.objects.values_list("code", flat=True))
+                raise forms.ValidationError(
+                    f"Unknown value {value!r}. Expected a code or English label of: {allowed}."
+                )
+            terms.append(term)
+        return terms
+
+
+class ChoicesField(MultipleValueField):
+    def __init__(self, *, choices, **kwargs):
+        self.allowed = {str(value).lower(): value for value, _label in choices}
+        self.allowed.update({str(label).lower(): value for value, label in choices})
+        super().__init__(**kwargs)
+
+    def clean_values(self, values):
+        cleaned = []
+        for value in values:
+            if value.lower() not in self.allowed:
+                codes = sorted({str(v) for v in self.allowed.values()})
+                raise forms.ValidationError(
+                    f"Unknown value {value!r}. Expected one of: {', '.join(codes)}."
+                )
+            cleaned.append(self.allowed[value.lower()])
+        return cleaned
+
+
+class PartialDateQueryField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return PartialDate.parse(value)
+        except PartialDateError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class StrictBooleanField(forms.CharField):
+    def clean(self, value):
+        value = (super().clean(value) or "").strip().lower()
+        if not value:
+            return None
+        if value in {"true", "1", "yes"}:
+            return True
+        if value in {"false", "0", "no"}:
+            return False
+        raise forms.ValidationError(f"Expected true or false, got {value!r}.")
+
+
+class IdentifierField(MultipleValueField):
+    """Slugs or UUIDs of records of `model` the reader may see."""
+
+    def __init__(self, *, model, **kwargs):
+        self.model = model
+        self.reader = Reader.PUBLIC
+        super().__init__(**kwargs)
+
+    def clean_values(self, values):
+        uuids = [v for v in values if _is_uuid(v)]
+        slugs = [v for v in values if not _is_uuid(v)]
+        condition = Q(uuid__in=uuids)
+        if hasattr(self.model, "slug"):
+            condition |= Q(slug__in=slugs)
+        found = visible(self.model.objects.filter(condition), self.reader)
+        known = {str(o.uuid) for o in found} | {getattr(o, "slug", "") for o in found}
+        missing = [v for v in values if v not in known]
+        if missing:
+            raise forms.ValidationError(
+                f"No {self.model._meta.verbose_name} with slug or UUID {missing[0]!r}."
+            )
+        return list(found)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+# --- filters -------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string"})
+class ValueFilter(django_filters.Filter):
+    """A filter whose meaning is given by its FilterSet's `apply_<name>`."""
+
+    def __init__(self, field_class, help_text: str, **field_kwargs):
+        self.field_class = field_class
+        super().__init__(help_text=help_text, **field_kwargs)
+
+    def filter(self, qs, value):
+        if value in (None, [], ""):
+            return qs
+        return getattr(self.parent, f"apply_{self.field_name}")(qs, value)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class RepeatableFilter(ValueFilter):
+    """Repeat the parameter for OR: ?legal_stage=convicted&legal_stage=on-appeal."""
+
+
+@extend_schema_field({"type": "boolean"})
+class BooleanValueFilter(ValueFilter):
+    pass
+
+
+def vocabulary(model, help_text):
+    return RepeatableFilter(VocabularyField, help_text, vocabulary=model)
+
+
+def identifiers(model, help_text):
+    return RepeatableFilter(IdentifierField, help_text, model=model)
+
+
+def repeatable(help_text, field_class=MultipleValueField, **kwargs):
+    return RepeatableFilter(field_class, help_text, **kwargs)
+
+
+def partial_date(help_text):
+    return ValueFilter(PartialDateQueryField, help_text)
+
+
+def boolean(help_text):
+    return BooleanValueFilter(StrictBooleanField, help_text)
+
+
+def updated_since():
+    return django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only records changed at or after this time (ISO 8601), for incremental sync.",
+    )
+
+
+class ReaderFilterSet(django_filters.FilterSet):
+    """A FilterSet that knows its reader; subqueries only see what the reader may."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, reader: Reader = Reader.PUBLIC):
+        self.reader = getattr(request, "casebook_reader", reader)
+        super().__init__(data, queryset, request=request)
+        for field in self.form.fields.values():
+            if isinstance(field, IdentifierField):
+                field.reader = self.reader
+
+    def visible(self, queryset: QuerySet) -> QuerySet:
+        return visible(queryset, self.reader)
+
+    def apply_person(self, qs, persons):
+        return qs.filter(person__in=persons)
+
+    def apply_updated_since(self, qs, value):
+        return qs.filter(updated_at__gte=value)
+
+
+def _arrested_between(prefix: str, after: PartialDate | None, before: PartialDate | None) -> Q:
+    condition = Q()
+    if after:
+        condition &= Q(**{f"{prefix}arrested_on__gte": after.start})
+    if before:
+        condition &= Q(**{f"{prefix}arrested_on__lte": before.end})
+    return condition
+
+
+def _charge_q(prefix: str, articles: list[str]) -> Q:
+    """Article 206.3 matches 206.3 and its sub-articles (206.3.2), not 206.30."""
+    condition = Q()
+    for article in articles:
+        condition |= Q(**{f"{prefix}article": article}) | Q(
+            **{f"{prefix}article__startswith": f"{article}."}
+        )
+    return condition
+
+
+# --- persons -------------------------------------------------------------------------
+
+
+class PersonFilterSet(ReaderFilterSet):
+    q = django_filters.CharFilter(
+        method="apply_q",
+        help_text="A name in any spelling (Azerbaijani, English, Russian); ranked by similarity.",
+    )
+    legal_stage = vocabulary(LegalStage, "Has a detention at this legal stage.")
+    occupation = vocabulary(Occupation, "Occupation.")
+    organization = identifiers(Organization, "Affiliated with this organization (slug or UUID).")
+    allegation = vocabulary(AllegationKind, "Has an allegation of this kind.")
+    charge = repeatable("Charged under this article or a sub-article (206.3 matches 206.3.2).")
+    arrested_after = partial_date("Arrested on or after this date (2023, 2023-11 or 2023-11-21).")
+    arrested_before = partial_date("Arrested on or before this date (2023, 2023-11 or 2023-11-21).")
+    released = boolean("true: released from every detention; false: held in at least one.")
+    in_detention_on = partial_date("Held on this day (arrested on or before it, not yet released).")
+    gender = repeatable("Gender: female, male or other.", ChoicesField, choices=Gender.choices)
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="apply_updated_since",
+        help_text="Changed at or after this time (ISO 8601), the person or anything in their history.",
+    )
+
+    class Meta:
+        model = Person
+        fields = []
+
+    # The detention conditions (stage, charge, arrest dates) apply to one and the
+    # same detention: "arrested after 2023 and charged under 206" means one episode.
+    def filter_queryset(self, queryset):
+        data = {name: self.form.cleaned_data.get(name) for name in self.filters}
+        stages, articles = data.pop("legal_stage"), data.pop("charge")
+        after, before = data.pop("arrested_after"), data.pop("arrested_before")
+        detention = _arrested_between("", after, before)
+        if stages:
+            detention &= Q(legal_stage__in=stages)
+        if articles:
+            charges = self.visible(Charge.objects).filter(
+                _charge_q("", articles), detention=OuterRef("pk")
+            )
+            detention &= Q(Exists(charges))
+        if detention:
+            matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
+            queryset = queryset.filter(Exists(matching))
+        for name, value in data.items():
+            if value not in (None, [], ""):
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def apply_q(self, qs, name, value):
+        return search_persons(qs, value, reader=self.reader)
+
+    def apply_occupation(self, qs, terms):
+        through = Person.occupations.through.objects.filter(
+            person=OuterRef("pk"), occupation__in=terms
+        )
+        return qs.filter(Exists(through))
+
+    def apply_organization(self, qs, organizations):
+        affiliations = self.visible(Affiliation.objects).filter(
+            person=OuterRef("pk"), organization__in=organizations
+        )
+        return qs.filter(Exists(affiliations))
+
+    def apply_allegation(self, qs, kinds):
+        allegations = self.visible(Allegation.objects).filter(person=OuterRef("pk"), kind__in=kinds)
+        return qs.filter(Exists(allegations))
+
+    def apply_released(self, qs, released: bool):
+        detentions = self.visible(Detention.objects).filter(person=OuterRef("pk"))
+        held = Exists(detentions.filter(released_on__isnull=True))
+        if released:
+            return qs.filter(Exists(detentions.filter(released_on__isnull=False)), ~held)
+        return qs.filter(held)
+
+    def apply_in_detention_on(self, qs, day: PartialDate):
+        detentions = self.visible(Detention.objects).filter(
+            Q(released_on__isnull=True) | Q(released_on__gt=day.end),
+            person=OuterRef("pk"),
+            arrested_on__lte=day.end,
+        )
+        return qs.filter(Exists(detentions))
+
+    def apply_gender(self, qs, genders):
+        return qs.filter(gender__in=genders)
+
+    def apply_updated_since(self, qs, name, since):
+        changed = Q(updated_at__gte=since)
+        for model, path in (
+            (NameVariant, "person"),
+            (Affiliation, "person"),
+            (Detention, "person"),
+            (Charge, "detention__person"),
+            (CaseEvent, "detention__person"),
+            (Allegation, "person"),
+        ):
+            rows = self.visible(model.objects).filter(
+                updated_at__gte=since, **{path: OuterRef("pk")}
+            )
+            changed |= Q(Exists(rows))
+        statements = self.visible(Statement.objects).filter(
+            updated_at__gte=since, persons=OuterRef("pk")
+        )
+        return qs.filter(changed | Q(Exists(statements)))
+
+
+# --- other lists ---------------------------------------------------------------------
+
+
+class DetentionFilterSet(ReaderFilterSet):
+    person = identifiers(Person, "The person (slug or UUID).")
+    legal_stage = vocabulary(LegalStage, "Legal stage.")
+    charge = repeatable("Charged under this article or a sub-article.")
+    arrested_after = partial_date("Arrested on or after this date.")
+    arrested_before = partial_date("Arrested on or before this date.")
+    released = boolean("true: has a release date; false: none.")
+    updated_since = updated_since()
+
+    class Meta:
+        model = Detention
+        fields = []
+
+    def apply_legal_stage(self, qs, terms):
+        return qs.filter(legal_stage__in=terms)
+
+    def apply_charge(self, qs, articles):
+        charges = self.visible(Charge.objects).filter(
+            _charge_q("", articles), detention=OuterRef("pk")
+        )
+        return qs.filter(Exists(charges))
+
+    def apply_arrested_after(self, qs, value):
+        return qs.filter(_arrested_between("", value, None))
+
+    def apply_arrested_before(self, qs, value):
+        return qs.filter(_arrested_between("", None, value))
+
+    def apply_released(self, qs, released):
+        return qs.filter(released_on__isnull=not released)
+
+
+class AllegationFilterSet(ReaderFilterSet):
+    person = identifiers(Person, "The person it was done to (slug or UUID).")
+    kind = vocabulary(AllegationKind, "Kind of allegation.")
+    status = vocabulary(AllegationStatus, "Status.")
+    started_after = partial_date("Started on or after this date.")
+    started_before = partial_date("Started on or before this date.")
+    updated_since = updated_since()
+
+    class Meta:
+        model = Allegation
+        fields = []
+
+    def apply_kind(self, qs, terms):
+        return qs.filter(kind__in=terms)
+
+    def apply_status(self, qs, terms):
+        return qs.filter(status__in=terms)
+
+    def apply_started_after(self, qs, value):
+        return qs.filter(started_on__gte=value.start)
+
+    def apply_started_before(self, qs, value):
+        return qs.filter(started_on__lte=value.end)
+
+
+class StatementFilterSet(ReaderFilterSet):
+    person = identifiers(Person, "Concerns this person (slug or UUID).")
+    kind = vocabulary(StatementKind, "Kind of statement.")
+    issuer = identifiers(Organization, "Issued by this organization (slug or UUID).")
+    issued_after = partial_date("Issued on or after this date.")
+    issued_before = partial_date("Issued on or before this date.")
+    updated_since = updated_since()
+
+    class Meta:
+        model = Statement
+        fields = []
+
+    def apply_person(self, qs, persons):
+        through = Statement.persons.through.objects.filter(
+            statement=OuterRef("pk"), person__in=persons
+        )
+        return qs.filter(Exists(through))
+
+    def apply_kind(self, qs, terms):
+        return qs.filter(kind__in=terms)
+
+    def apply_issuer(self, qs, organizations):
+        return qs.filter(issuer_organization__in=organizations)
+
+    def apply_issued_after(self, qs, value):
+        return qs.filter(issued_on__gte=value.start)
+
+    def apply_issued_before(self, qs, value):
+        return qs.filter(issued_on__lte=value.end)
+
+
+class SourceFilterSet(ReaderFilterSet):
+    kind = vocabulary(SourceKind, "Kind of source.")
+    publisher = identifiers(Organization, "Published by this organization (slug or UUID).")
+    published_after = partial_date("Published on or after this date.")
+    published_before = partial_date("Published on or before this date.")
+    updated_since = updated_since()
+
+    class Meta:
+        model = Source
+        fields = []
+
+    def apply_kind(self, qs, terms):
+        return qs.filter(kind__in=terms)
+
+    def apply_publisher(self, qs, organizations):
+        return qs.filter(publisher__in=organizations)
+
+    def apply_published_after(self, qs, value):
+        return qs.filter(published_on__gte=value.start)
+
+    def apply_published_before(self, qs, value):
+        return qs.filter(published_on__lte=value.end)
+
+
+class OrganizationFilterSet(ReaderFilterSet):
+    q = django_filters.CharFilter(method="apply_q", help_text="Part of the name or abbreviation.")
+    kind = repeatable("Kind of organization.", ChoicesField, choices=OrganizationKind.choices)
+    updated_since = updated_since()
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def apply_q(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(abbreviation__iexact=value))
+
+    def apply_kind(self, qs, kinds):
+        return qs.filter(kind__in=kinds)
