@@ -7,11 +7,14 @@ means OR; an unknown value is a 400 that lists what is allowed."""
 
 from __future__ import annotations
 
+import datetime
+import re
 import uuid
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 
 from cases.choices import Gender, OrganizationKind
@@ -40,6 +43,12 @@ from sources.models import Source
 # --- form fields: parse and validate one query parameter ---------------------
 
 
+def invalid(message: str) -> forms.ValidationError:
+    """An error quoting the reader's input. django-filter formats messages with
+    `%`, so a `%` typed by the reader is escaped (fuzzing found the 500)."""
+    return forms.ValidationError(message.replace("%", "%%"))
+
+
 class MultipleValueField(forms.Field):
     """A parameter that may be repeated (?x=a&x=b means a OR b)."""
 
@@ -66,7 +75,7 @@ class VocabularyField(MultipleValueField):
             term = self.vocabulary.lookup(value)
             if term is None:
                 allowed = ", ".join(self.vocabulary.objects.values_list("code", flat=True))
-                raise forms.ValidationError(
+                raise invalid(
                     f"Unknown value {value!r}. Expected a code or English label of: {allowed}."
                 )
             terms.append(term)
@@ -84,9 +93,7 @@ class ChoicesField(MultipleValueField):
         for value in values:
             if value.lower() not in self.allowed:
                 codes = sorted({str(v) for v in self.allowed.values()})
-                raise forms.ValidationError(
-                    f"Unknown value {value!r}. Expected one of: {', '.join(codes)}."
-                )
+                raise invalid(f"Unknown value {value!r}. Expected one of: {', '.join(codes)}.")
             cleaned.append(self.allowed[value.lower()])
         return cleaned
 
@@ -99,7 +106,7 @@ class PartialDateQueryField(forms.CharField):
         try:
             return PartialDate.parse(value)
         except PartialDateError as error:
-            raise forms.ValidationError(str(error)) from error
+            raise invalid(str(error)) from error
 
 
 class StrictBooleanField(forms.CharField):
@@ -111,7 +118,7 @@ class StrictBooleanField(forms.CharField):
             return True
         if value in {"false", "0", "no"}:
             return False
-        raise forms.ValidationError(f"Expected true or false, got {value!r}.")
+        raise invalid(f"Expected true or false, got {value!r}.")
 
 
 class IdentifierField(MultipleValueField):
@@ -132,9 +139,7 @@ class IdentifierField(MultipleValueField):
         known = {str(o.uuid) for o in found} | {getattr(o, "slug", "") for o in found}
         missing = [v for v in values if v not in known]
         if missing:
-            raise forms.ValidationError(
-                f"No {self.model._meta.verbose_name} with slug or UUID {missing[0]!r}."
-            )
+            raise invalid(f"No {self.model._meta.verbose_name} with slug or UUID {missing[0]!r}.")
         return list(found)
 
 
@@ -149,7 +154,7 @@ def _is_uuid(value: str) -> bool:
 # --- filters -------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string"})
+@extend_schema_field({"type": "string", "minLength": 1})
 class ValueFilter(django_filters.Filter):
     """A filter whose meaning is given by its FilterSet's `apply_<name>`."""
 
@@ -163,7 +168,7 @@ class ValueFilter(django_filters.Filter):
         return getattr(self.parent, f"apply_{self.field_name}")(qs, value)
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+@extend_schema_field({"type": "array", "items": {"type": "string", "minLength": 1}})
 class RepeatableFilter(ValueFilter):
     """Repeat the parameter for OR: ?legal_stage=convicted&legal_stage=on-appeal."""
 
@@ -193,8 +198,41 @@ def boolean(help_text):
     return BooleanValueFilter(StrictBooleanField, help_text)
 
 
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+class DateTimeField(forms.CharField):
+    """A full ISO 8601 / RFC 3339 time with its offset: 2024-01-31T00:00:00Z."""
+
+    def clean(self, value):
+        value = (super().clean(value) or "").strip()
+        if not value:
+            return None
+        try:
+            parsed = parse_datetime(value) if RFC3339.match(value) else None
+            # PostgreSQL takes offsets up to ±15:59 only: hand it UTC
+            parsed = parsed.astimezone(datetime.UTC) if parsed else None
+        except (ValueError, OverflowError):  # well-formed but impossible: offset -17:56, year 0
+            parsed = None
+        if parsed is None:
+            raise invalid(
+                f"Expected a time such as 2024-01-31T00:00:00Z (with its UTC offset), got {value!r}."
+            )
+        return parsed
+
+
+@extend_schema_field({"type": "string", "format": "date-time"})
+class DateTimeFilter(django_filters.Filter):
+    field_class = DateTimeField
+
+
+@extend_schema_field({"type": "string", "minLength": 1})
+class TextFilter(django_filters.CharFilter):
+    pass
+
+
 def updated_since():
-    return django_filters.IsoDateTimeFilter(
+    return DateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only records changed at or after this time (ISO 8601), for incremental sync.",
@@ -244,7 +282,7 @@ def _charge_q(prefix: str, articles: list[str]) -> Q:
 
 
 class PersonFilterSet(ReaderFilterSet):
-    q = django_filters.CharFilter(
+    q = TextFilter(
         method="apply_q",
         help_text="A name in any spelling (Azerbaijani, English, Russian); ranked by similarity.",
     )
@@ -258,7 +296,7 @@ class PersonFilterSet(ReaderFilterSet):
     released = boolean("true: released from every detention; false: held in at least one.")
     in_detention_on = partial_date("Held on this day (arrested on or before it, not yet released).")
     gender = repeatable("Gender: female, male or other.", ChoicesField, choices=Gender.choices)
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         method="apply_updated_since",
         help_text="Changed at or after this time (ISO 8601), the person or anything in their history.",
     )
@@ -462,7 +500,7 @@ class SourceFilterSet(ReaderFilterSet):
 
 
 class OrganizationFilterSet(ReaderFilterSet):
-    q = django_filters.CharFilter(method="apply_q", help_text="Part of the name or abbreviation.")
+    q = TextFilter(method="apply_q", help_text="Part of the name or abbreviation.")
     kind = repeatable("Kind of organization.", ChoicesField, choices=OrganizationKind.choices)
     updated_since = updated_since()
 

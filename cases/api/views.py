@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +28,7 @@ from cases.api.errors import ErrorSerializer
 from cases.api.pagination import BY_SCORE, BY_UUID, Key, KeysetPagination
 from cases.filtersets import (
     AllegationFilterSet,
+    DateTimeField,
     DetentionFilterSet,
     OrganizationFilterSet,
     PersonFilterSet,
@@ -93,12 +94,18 @@ class CasebookAPIView(APIView):
 
 
 def _refuse_unknown(request, allowed: set[str]) -> None:
-    """A misspelt filter must not silently return everything."""
+    """A misspelt or empty filter must not silently return everything. (The
+    public pages, whose forms send empty fields, use the same filters leniently.)"""
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise ValidationError(
             {unknown[0]: [f"Unknown parameter. Expected any of: {', '.join(sorted(allowed))}."]}
         )
+    for name, values in request.query_params.lists():
+        if any(not value.strip() for value in values):
+            raise ValidationError({name: ["Empty value: give a value or leave the parameter out."]})
+        if any("\x00" in value for value in values):
+            raise ValidationError({name: ["A value may not contain a NUL character."]})
 
 
 def _last_modified(response: Response, *moments) -> None:
@@ -183,9 +190,17 @@ def _list_and_detail(model, shape, filterset, fields, build, *, tag, description
             **({"ordering_keys": keys} if keys else {}),
         },
     )
+
+    # a function of its own per view: extend_schema annotates the function object
+    def list_get(self, request, *args, **kwargs):
+        return RecordListView.get(self, request, *args, **kwargs)
+
+    def detail_get(self, request, identifier: str, *args, **kwargs):
+        return RecordDetailView.get(self, request, identifier, *args, **kwargs)
+
     list_view.get = extend_schema(
         tags=[tag], description=description, responses={200: shape(many=True), **ERRORS}
-    )(list_view.get)
+    )(list_get)
     detail_view = type(
         f"{model.__name__}Detail",
         (RecordDetailView,),
@@ -202,7 +217,7 @@ def _list_and_detail(model, shape, filterset, fields, build, *, tag, description
             )
         ],
         responses={200: shape, **ERRORS},
-    )(detail_view.get)
+    )(detail_get)
     return list_view, detail_view
 
 
@@ -273,6 +288,7 @@ class PersonHistory(CasebookAPIView, generics.GenericAPIView):
 
 
 MAX_MONTHS = 600
+MONTH_SCHEMA = {"type": "string", "pattern": r"^\d{4}(-\d{2})?$"}
 
 
 def _month_param(request, name: str) -> datetime.date | None:
@@ -298,17 +314,13 @@ class Statistics(CasebookAPIView, generics.GenericAPIView):
         "persons held at the end of each month from `from` to `to` (YYYY-MM or YYYY; "
         f"default: from the first recorded arrest to this month; at most {MAX_MONTHS} months).",
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.STR, description="First month, e.g. 2015-01."),
-            OpenApiParameter("to", OpenApiTypes.STR, description="Last month, e.g. 2024-12."),
+            OpenApiParameter("from", MONTH_SCHEMA, description="First month, e.g. 2015-01."),
+            OpenApiParameter("to", MONTH_SCHEMA, description="Last month, e.g. 2024-12."),
         ],
         responses={200: shapes.StatsSerializer, **ERRORS},
     )
     def get(self, request):
-        unknown = sorted(set(request.query_params) - {"from", "to", "format"})
-        if unknown:
-            raise ValidationError(
-                {unknown[0]: ["Unknown parameter. Expected any of: format, from, to."]}
-            )
+        _refuse_unknown(request, {"from", "to", "format"})
         today = datetime.date.today().replace(day=1)
         last = _month_param(request, "to") or today
         first = (
@@ -349,26 +361,15 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
         responses={200: shapes.WithdrawalSerializer(many=True), **ERRORS},
     )  # fmt: skip
     def get(self, request):
-        unknown = sorted(set(request.query_params) - {"since", "kind", *CONTROL_PARAMETERS})
-        if unknown:
-            raise ValidationError(
-                {
-                    unknown[0]: [
-                        "Unknown parameter. Expected any of: cursor, format, kind, page_size, since."
-                    ]
-                }
-            )
-        raw = request.query_params.get("since", "")
+        _refuse_unknown(request, {"since", "kind", *CONTROL_PARAMETERS})
         try:
-            since = parse_datetime(raw)
-        except ValueError:
-            since = None
+            since = DateTimeField().clean(request.query_params.get("since", ""))
+        except DjangoValidationError as error:
+            raise ValidationError({"since": error.messages}) from error
         if since is None:
             raise ValidationError(
-                {"since": [f"Expected an ISO 8601 time such as 2024-01-31T00:00:00Z, got {raw!r}."]}
+                {"since": ["Required: the time of your last sync, e.g. 2024-01-31T00:00:00Z."]}
             )
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=datetime.UTC)
         levels = visible_levels(self.reader)
         withdrawals = Withdrawal.objects.filter(
             Q(visibility__isnull=True) | ~Q(visibility__in=levels),
