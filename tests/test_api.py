@@ -529,3 +529,32 @@ def test_a_percent_sign_in_a_bad_value_is_a_400_not_a_500(client):
     response = client.get("/api/v1/allegations/", {"kind": "100%", "started_after": "50%s"})
     assert response.status_code == 400
     assert "100%" in response.json()["error"]["message"]
+
+
+def test_tokens_can_be_issued_from_the_shell_and_in_the_admin(client, admin_client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from access.models import PartnerToken
+
+    out = StringIO()
+    call_command("issue_partner_token", "Shell Partner", "--days", "30", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    assert get(client, "/api/v1/persons/", raw).status_code == 200
+    response = admin_client.post(
+        "/admin/access/partnertoken/add/",
+        {
+            "name": "Admin Partner",
+            "contact": "",
+            "expires_at_0": "2099-01-01",
+            "expires_at_1": "00:00:00",
+        },
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("will not be shown again" in m for m in shown)
+    token = PartnerToken.objects.get(name="Admin Partner")
+    raw_admin = shown[0].rsplit(" ", 1)[-1]
+    assert raw_admin.startswith(token.prefix) and raw_admin not in token.key_hash
+    assert get(client, "/api/v1/persons/", raw_admin).status_code == 200
