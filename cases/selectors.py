@@ -93,9 +93,14 @@ def _partial(date, precision) -> str | None:
     return PartialDate(date, precision).isoformat() if date else None
 
 
-def _ref(row: dict, prefix: str, *fields: str) -> dict | None:
-    """A nested reference ({"uuid", ...}) from the flat columns `prefix__field`."""
+def _ref(
+    row: dict, prefix: str, *fields: str, levels: tuple[str, ...] | None = None
+) -> dict | None:
+    """A nested reference ({"uuid", ...}) from the flat columns `prefix__field`;
+    None when there is none, or (given `levels`) when the reader may not see it."""
     if row.get(f"{prefix}__uuid") is None:
+        return None
+    if levels is not None and row[f"{prefix}__visibility"] not in levels:
         return None
     return {field: row[f"{prefix}__{field}"] for field in ("uuid", *fields)}
 
@@ -184,7 +189,8 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
 DETENTION_FIELDS = (
     "id", "uuid", "person__uuid", "person__slug", "person__display_name", "arrested_on",
     "arrested_on_precision", "arrest_place", "arresting_authority__uuid",
-    "arresting_authority__slug", "arresting_authority__name", "legal_stage__code", "facility",
+    "arresting_authority__slug", "arresting_authority__name", "arresting_authority__visibility",
+    "legal_stage__code", "facility",
     "sentence_months", "released_on", "released_on_precision", "release_reason__code", "summary",
     "updated_at",
 )  # fmt: skip
@@ -214,7 +220,9 @@ def detention_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
             "person": _ref(row, "person", "slug", "display_name"),
             "arrested_on": _partial(row["arrested_on"], row["arrested_on_precision"]),
             "arrest_place": row["arrest_place"],
-            "arresting_authority": _ref(row, "arresting_authority", "slug", "name"),
+            "arresting_authority": _ref(
+                row, "arresting_authority", "slug", "name", levels=visible_levels(reader)
+            ),
             "legal_stage": row["legal_stage__code"],
             "facility": row["facility"],
             "sentence_months": row["sentence_months"],
@@ -246,7 +254,8 @@ ALLEGATION_FIELDS = (
     "reported_by__uuid", "reported_by__slug", "reported_by__display_name", "detention__uuid",
     "kind__code", "started_on", "started_on_precision", "ended_on", "ended_on_precision", "count",
     "perpetrator", "perpetrator_organization__uuid", "perpetrator_organization__slug",
-    "perpetrator_organization__name", "status__code", "description", "updated_at",
+    "perpetrator_organization__name", "perpetrator_organization__visibility", "status__code",
+    "description", "updated_at",
 )  # fmt: skip
 
 
@@ -269,7 +278,9 @@ def allegation_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
             "ended_on": _partial(row["ended_on"], row["ended_on_precision"]),
             "count": row["count"],
             "perpetrator": row["perpetrator"],
-            "perpetrator_organization": _ref(row, "perpetrator_organization", "slug", "name"),
+            "perpetrator_organization": _ref(
+                row, "perpetrator_organization", "slug", "name", levels=visible_levels(reader)
+            ),
             "status": row["status__code"],
             "description": row["description"],
             "updated_at": row["updated_at"],
@@ -351,9 +362,7 @@ def source_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         if source_is_hidden_behind_confidentiality(row["is_confidential"], reader):
             result.append(_confidential_source(row["uuid"]))
             continue
-        publisher = _ref(row, "publisher", "slug", "name")
-        if publisher and row["publisher__visibility"] not in levels:
-            publisher = None
+        publisher = _ref(row, "publisher", "slug", "name", levels=levels)
         result.append(
             {
                 "uuid": row["uuid"],

@@ -558,3 +558,16 @@ def test_tokens_can_be_issued_from_the_shell_and_in_the_admin(client, admin_clie
     raw_admin = shown[0].rsplit(" ", 1)[-1]
     assert raw_admin.startswith(token.prefix) and raw_admin not in token.key_hash
     assert get(client, "/api/v1/persons/", raw_admin).status_code == 200
+
+
+def test_a_hidden_organization_is_not_named_through_a_visible_record(client, partner_token):
+    secret_service = factories.organization("Unit 7 (internal)", visibility="internal")
+    detention = factories.detention(factories.person("Held Person"), arrested="2022")
+    detention.arresting_authority = secret_service
+    detention.save()
+    factories.allegation(detention.person, perpetrator_organization=secret_service)
+    for token in (None, partner_token):
+        for url in ("/api/v1/detentions/", "/api/v1/allegations/",
+                    f"/api/v1/persons/{detention.person.slug}/history/"):  # fmt: skip
+            body = get(client, url, token).content.decode()
+            assert "Unit 7" not in body and str(secret_service.uuid) not in body, url
