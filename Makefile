@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate seed clean-db shell help
+.PHONY: run test lint migrate seed clean-db shell help bench
 
 help:
 	@echo "make run   create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
@@ -42,3 +42,8 @@ shell: $(STAMP)
 
 clean-db:
 	rm -rf .casebook/pgdata
+
+# API benchmark on its own database (casebook_bench), seeded once and reused:
+# make bench BENCH_PERSONS=10000; BENCH_RESEED=1 seeds again. See bench/run.py.
+bench: $(STAMP)
+	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.run

@@ -1,0 +1,238 @@
+"""Hand-written SQL returning the same rows as the API views, for the public
+reader: the page of persons, then their variants, occupations, detentions and
+charges (and for the history, everything person_history reads). Run on the
+psycopg cursor of Django's connection; rows are fetched, no JSON is built.
+
+Each function returns counts of what it fetched, to check against the view."""
+
+from __future__ import annotations
+
+PUBLIC = "'public'"
+
+PERSON_COLUMNS = (
+    "p.id, p.uuid, p.slug, p.display_name, p.gender, p.birth_date, p.birth_date_precision, "
+    "p.citizenship, p.summary, p.updated_at"
+)
+
+
+def person_children(cur, ids: list[int]) -> dict:
+    """What person_rows reads for a page of visible persons: 4 queries."""
+    variants = cur.execute(
+        "SELECT person_id, name, language, kind FROM cases_namevariant "
+        f"WHERE person_id = ANY(%s) AND visibility = {PUBLIC} ORDER BY person_id, language, name",
+        [ids],
+    ).fetchall()
+    occupations = cur.execute(
+        "SELECT po.person_id, o.code FROM cases_person_occupations po "
+        "JOIN cases_occupation o ON o.id = po.occupation_id "
+        "WHERE po.person_id = ANY(%s) ORDER BY po.person_id, o.sort_order",
+        [ids],
+    ).fetchall()
+    detentions = cur.execute(
+        "SELECT d.id, d.person_id, d.uuid, d.arrested_on, d.arrested_on_precision, d.released_on, "
+        "d.released_on_precision, ls.code, ls.in_detention, d.facility FROM cases_detention d "
+        "LEFT JOIN cases_legalstage ls ON ls.id = d.legal_stage_id "
+        f"WHERE d.person_id = ANY(%s) AND d.visibility = {PUBLIC} "
+        "ORDER BY d.person_id, d.arrested_on NULLS FIRST, d.id",
+        [ids],
+    ).fetchall()
+    charges = cur.execute(
+        "SELECT detention_id, article, description FROM cases_charge "
+        f"WHERE detention_id = ANY(%s) AND visibility = {PUBLIC} ORDER BY detention_id, article",
+        [[d[0] for d in detentions]],
+    ).fetchall()
+    return {
+        "variants": len(variants),
+        "occupations": len(occupations),
+        "detentions": len(detentions),
+        "charges": len(charges),
+    }
+
+
+def person_page(cur, *, where: str = "", params: dict | None = None, score: str = "",
+                order: str = "p.uuid", size: int = 100) -> dict:  # fmt: skip
+    """One page of visible persons (size + 1 rows, as the keyset paginator reads) and
+    their children."""
+    rows = cur.execute(
+        f"SELECT {PERSON_COLUMNS}{score} FROM cases_person p "
+        f"WHERE p.visibility = {PUBLIC} {where} ORDER BY {order} LIMIT %(limit)s",
+        {**(params or {}), "limit": size + 1},
+    ).fetchall()[:size]
+    counts = person_children(cur, [r[0] for r in rows])
+    return {"persons": len(rows), "slugs": [r[2] for r in rows], **counts}
+
+
+def plain_list(cur) -> dict:
+    return person_page(cur)
+
+
+def search(cur, key: str) -> dict:
+    """cases.selectors.search_persons, by hand: a name or a visible variant matches
+    by trigram word similarity or contains the key; ranked by the best similarity."""
+    params = {"key": key, "like": f"%{key}%"}
+    variant_match = (
+        "EXISTS (SELECT 1 FROM cases_namevariant nv WHERE nv.person_id = p.id "
+        f"AND nv.visibility = {PUBLIC} AND (nv.name_key %%> %(key)s OR nv.name_key LIKE %(like)s))"
+    )
+    score = (
+        ", GREATEST(word_similarity(%(key)s, p.name_key), COALESCE((SELECT "
+        "max(word_similarity(%(key)s, nv.name_key)) FROM cases_namevariant nv "
+        f"WHERE nv.person_id = p.id AND nv.visibility = {PUBLIC}), 0)) AS score"
+    )
+    where = f"AND (p.name_key %%> %(key)s OR p.name_key LIKE %(like)s OR {variant_match})"
+    return person_page(cur, where=where, params=params, score=score, order="score DESC, p.uuid")
+
+
+def filtered(cur, *, stage_id: int, after, occupation_id: int | None = None,
+             allegation_kind_id: int | None = None) -> dict:  # fmt: skip
+    """legal_stage + arrested_after on one visible detention, and an occupation or a
+    visible allegation of a kind."""
+    where = (
+        "AND EXISTS (SELECT 1 FROM cases_detention d WHERE d.person_id = p.id "
+        f"AND d.visibility = {PUBLIC} AND d.arrested_on >= %(after)s AND d.legal_stage_id = %(stage)s)"
+    )
+    params = {"after": after, "stage": stage_id}
+    if occupation_id is not None:
+        where += (
+            " AND EXISTS (SELECT 1 FROM cases_person_occupations po WHERE po.person_id = p.id "
+            "AND po.occupation_id = %(occupation)s)"
+        )
+        params["occupation"] = occupation_id
+    if allegation_kind_id is not None:
+        where += (
+            " AND EXISTS (SELECT 1 FROM cases_allegation a "
+            "LEFT JOIN cases_detention ad ON ad.id = a.detention_id "
+            f"WHERE a.person_id = p.id AND a.visibility = {PUBLIC} AND a.kind_id = %(kind)s "
+            f"AND (ad.id IS NULL OR ad.visibility = {PUBLIC}))"
+        )
+        params["kind"] = allegation_kind_id
+    return person_page(cur, where=where, params=params)
+
+
+CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
+
+
+def history(cur, slug: str) -> dict:
+    """Everything cases.selectors.person_history reads for one visible person."""
+    person = cur.execute(
+        f"SELECT {PERSON_COLUMNS} FROM cases_person p WHERE p.slug = %s AND p.visibility = {PUBLIC}",
+        [slug],
+    ).fetchone()
+    pid = person[0]
+    counts = person_children(cur, [pid])
+    affiliations = cur.execute(
+        "SELECT a.id, a.uuid, o.uuid, o.slug, o.name, a.role, a.started_on, a.started_on_precision, "
+        "a.ended_on, a.ended_on_precision FROM cases_affiliation a "
+        "JOIN cases_organization o ON o.id = a.organization_id "
+        f"WHERE a.person_id = %s AND a.visibility = {PUBLIC} AND o.visibility = {PUBLIC} "
+        "ORDER BY a.started_on NULLS FIRST, a.id",
+        [pid],
+    ).fetchall()
+    detentions = cur.execute(
+        "SELECT d.id, d.uuid, d.arrested_on, d.arrested_on_precision, d.arrest_place, ao.uuid, "
+        "ao.slug, ao.name, ls.code, d.facility, d.sentence_months, d.released_on, "
+        "d.released_on_precision, rr.code, d.summary, d.updated_at FROM cases_detention d "
+        "LEFT JOIN cases_organization ao ON ao.id = d.arresting_authority_id "
+        "LEFT JOIN cases_legalstage ls ON ls.id = d.legal_stage_id "
+        "LEFT JOIN cases_releasereason rr ON rr.id = d.release_reason_id "
+        f"WHERE d.person_id = %s AND d.visibility = {PUBLIC} ORDER BY d.arrested_on NULLS FIRST, d.id",
+        [pid],
+    ).fetchall()
+    detention_ids = [d[0] for d in detentions]
+    charges = cur.execute(
+        "SELECT detention_id, article, description FROM cases_charge "
+        f"WHERE detention_id = ANY(%s) AND visibility = {PUBLIC} ORDER BY detention_id, article",
+        [detention_ids],
+    ).fetchall()
+    events = cur.execute(
+        "SELECT e.detention_id, e.id, e.uuid, k.code, e.occurred_on, e.occurred_on_precision, "
+        "e.sentence_months, e.description FROM cases_caseevent e "
+        "JOIN cases_caseeventkind k ON k.id = e.kind_id "
+        f"WHERE e.detention_id = ANY(%s) AND e.visibility = {PUBLIC} "
+        "ORDER BY e.detention_id, e.occurred_on NULLS LAST, e.id",
+        [detention_ids],
+    ).fetchall()
+    pace = cur.execute(
+        "SELECT detention_id, criterion, justification FROM cases_paceassessment "
+        f"WHERE detention_id = ANY(%s) AND visibility = {PUBLIC} ORDER BY detention_id, criterion",
+        [detention_ids],
+    ).fetchall()
+    allegations = cur.execute(
+        "SELECT a.id, a.uuid, pp.uuid, pp.slug, pp.display_name, a.victim_description, rb.uuid, "
+        "rb.slug, rb.display_name, ad.uuid, k.code, a.started_on, a.started_on_precision, "
+        "a.ended_on, a.ended_on_precision, a.count, a.perpetrator, po.uuid, po.slug, po.name, "
+        "st.code, a.description, a.updated_at FROM cases_allegation a "
+        "LEFT JOIN cases_person pp ON pp.id = a.person_id "
+        "LEFT JOIN cases_person rb ON rb.id = a.reported_by_id "
+        "LEFT JOIN cases_detention ad ON ad.id = a.detention_id "
+        "LEFT JOIN cases_person adp ON adp.id = ad.person_id "
+        "JOIN cases_allegationkind k ON k.id = a.kind_id "
+        "LEFT JOIN cases_organization po ON po.id = a.perpetrator_organization_id "
+        "LEFT JOIN cases_allegationstatus st ON st.id = a.status_id "
+        f"WHERE (a.person_id = %(p)s OR a.reported_by_id = %(p)s) AND a.visibility = {PUBLIC} "
+        f"AND (pp.id IS NULL OR pp.visibility = {PUBLIC}) AND (ad.id IS NULL OR ad.visibility = {PUBLIC}) "
+        f"AND (adp.id IS NULL OR adp.visibility = {PUBLIC}) ORDER BY a.started_on NULLS FIRST, a.id",
+        {"p": pid},
+    ).fetchall()
+    statements = cur.execute(
+        "SELECT s.id, s.uuid, k.code, s.title, s.issued_on, s.issued_on_precision, io.uuid, "
+        "io.slug, io.name, ip.uuid, ip.slug, ip.display_name, s.speaker, s.quote, s.summary, "
+        "s.url, s.updated_at FROM cases_statement s "
+        "JOIN cases_statement_persons sp ON sp.statement_id = s.id "
+        "JOIN cases_statementkind k ON k.id = s.kind_id "
+        "LEFT JOIN cases_organization io ON io.id = s.issuer_organization_id "
+        "LEFT JOIN cases_person ip ON ip.id = s.issuer_person_id "
+        f"WHERE sp.person_id = %s AND s.visibility = {PUBLIC} "
+        f"AND (io.id IS NULL OR io.visibility = {PUBLIC}) AND (ip.id IS NULL OR ip.visibility = {PUBLIC}) "
+        "ORDER BY s.issued_on NULLS FIRST, s.id",
+        [pid],
+    ).fetchall()
+    statement_ids = [s[0] for s in statements]
+    concerned = cur.execute(
+        "SELECT sp.statement_id, p.uuid, p.slug, p.display_name FROM cases_statement_persons sp "
+        "JOIN cases_person p ON p.id = sp.person_id "
+        f"WHERE sp.statement_id = ANY(%s) AND p.visibility = {PUBLIC} "
+        "ORDER BY sp.statement_id, p.display_name",
+        [statement_ids],
+    ).fetchall()
+    targets = {
+        "person": [pid],
+        "affiliation": [a[0] for a in affiliations],
+        "detention": detention_ids,
+        "case_event": [e[1] for e in events],
+        "allegation": [a[0] for a in allegations],
+        "statement": statement_ids,
+    }
+    chosen = [(name, ids) for name, ids in targets.items() if ids]
+    citations = cur.execute(
+        "SELECT c.person_id, c.affiliation_id, c.detention_id, c.case_event_id, c.allegation_id, "
+        "c.statement_id, s.uuid, s.is_confidential, c.claim, c.locator, c.excerpt, c.confidence "
+        "FROM sources_citation c JOIN sources_source s ON s.id = c.source_id "
+        f"WHERE ({' OR '.join(f'c.{name}_id = ANY(%s)' for name, _ in chosen)}) "
+        f"AND c.visibility = {PUBLIC} AND s.visibility = {PUBLIC} ORDER BY c.id",
+        [ids for _, ids in chosen],
+    ).fetchall()
+    sources = []
+    if citations:
+        sources = cur.execute(
+            "SELECT s.id, s.uuid, s.is_confidential, s.title, pub.uuid, pub.slug, pub.name, "
+            "pub.visibility, s.author, s.url, s.published_on, s.published_on_precision, "
+            "s.accessed_on, s.language, k.code, s.reliability, s.archive_url, s.updated_at "
+            "FROM sources_source s LEFT JOIN cases_organization pub ON pub.id = s.publisher_id "
+            "JOIN cases_sourcekind k ON k.id = s.kind_id "
+            "WHERE s.uuid = ANY(%s) ORDER BY s.published_on NULLS FIRST, s.id",
+            [list({c[6] for c in citations})],
+        ).fetchall()
+    return {
+        **counts,
+        "hist_detentions": len(detentions),
+        "hist_charges": len(charges),
+        "events": len(events),
+        "pace": len(pace),
+        "allegations": len(allegations),
+        "statements": len(statements),
+        "concerned": len(concerned),
+        "citations": len(citations),
+        "sources": len(sources),
+        "affiliations": len(affiliations),
+    }
