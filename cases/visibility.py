@@ -57,6 +57,13 @@ def visible_levels(reader: Reader) -> tuple[str, ...]:
     return _LEVELS[reader]
 
 
+def levels_for_children_of_visible(reader: Reader) -> list[str]:
+    """The levels to test on child rows (variants, detentions, charges) read
+    for parents already passed through `visible`: their parents' levels were
+    checked, so the child's own level is all that is left to check."""
+    return list(visible_levels(reader))
+
+
 def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:
     """The condition under which records of `model` (reached through `prefix`,
     e.g. "detention__") are visible to `reader`."""
