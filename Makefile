@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate seed clean-db shell help bench
+.PHONY: run test lint migrate seed clean-db shell help bench fuzz
 
 help:
 	@echo "make run   create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test  install what the tests need and run the whole suite"
+	@echo "make bench API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
+	@echo "make fuzz  schemathesis against the API schema, 100 cases per operation"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,3 +49,8 @@ clean-db:
 # make bench BENCH_PERSONS=10000; BENCH_RESEED=1 seeds again. See bench/run.py.
 bench: $(STAMP)
 	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.run
+
+# The API contract under schemathesis, 100 generated requests per operation and
+# reader (make test runs 12): make fuzz FUZZ_EXAMPLES=500 for more.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/pytest tests/test_api_schema.py
