@@ -67,20 +67,23 @@ def plain_list(cur) -> dict:
 
 
 def search(cur, key: str) -> dict:
-    """cases.selectors.search_persons, by hand: a name or a visible variant matches
-    by trigram word similarity or contains the key; ranked by the best similarity."""
-    params = {"key": key, "like": f"%{key}%"}
-    variant_match = (
-        "EXISTS (SELECT 1 FROM cases_namevariant nv WHERE nv.person_id = p.id "
-        f"AND nv.visibility = {PUBLIC} AND (nv.name_key %%> %(key)s OR nv.name_key LIKE %(like)s))"
+    """cases.selectors.search_persons, by hand: candidates from the person keys and
+    the visible variant keys (each through its trigram index), ranked by the best
+    word similarity of the name or a visible variant."""
+    params = {"key": key}
+    candidates = (
+        "AND p.id IN (SELECT id FROM cases_person WHERE %(key)s <%% name_key "
+        "UNION ALL SELECT person_id FROM cases_namevariant "
+        f"WHERE %(key)s <%% name_key AND visibility = {PUBLIC})"
     )
     score = (
         ", GREATEST(word_similarity(%(key)s, p.name_key), COALESCE((SELECT "
         "max(word_similarity(%(key)s, nv.name_key)) FROM cases_namevariant nv "
         f"WHERE nv.person_id = p.id AND nv.visibility = {PUBLIC}), 0)) AS score"
     )
-    where = f"AND (p.name_key %%> %(key)s OR p.name_key LIKE %(like)s OR {variant_match})"
-    return person_page(cur, where=where, params=params, score=score, order="score DESC, p.uuid")
+    return person_page(
+        cur, where=candidates, params=params, score=score, order="score DESC, p.uuid"
+    )
 
 
 def filtered(cur, *, stage_id: int, after, occupation_id: int | None = None,
