@@ -186,7 +186,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Casebook partner API",
     "DESCRIPTION": (
         "Read-only case data on political prisoners. Anonymous readers see public records; "
-        "a partner token (Authorization: Bearer <token>) also sees partners records. "
+        "a partner token (Authorization: Bearer cbk_...) also sees records shared with partners. "
         "See the compatibility policy in docs/api.md."
     ),
     "VERSION": "1.0.0",
