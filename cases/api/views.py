@@ -148,6 +148,16 @@ class RecordListView(CasebookAPIView, generics.GenericAPIView):
         _refuse_unknown(self.request, set(self.filterset_class.base_filters) | CONTROL_PARAMETERS)
 
 
+def identifier_q(model, identifier: str) -> Q:
+    """A record by its UUID, or by its slug where the model has one."""
+    condition = Q(slug=identifier) if hasattr(model, "slug") else Q(pk__in=[])
+    try:
+        condition |= Q(uuid=uuid.UUID(identifier))
+    except ValueError:
+        pass
+    return condition
+
+
 class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
     """One record by UUID (or slug where it has one)."""
 
@@ -268,12 +278,9 @@ class PersonHistory(CasebookAPIView, generics.GenericAPIView):
         responses={200: shapes.PersonHistorySerializer, **ERRORS},
     )  # fmt: skip
     def get(self, request, identifier: str):
-        condition = Q(slug=identifier)
-        try:
-            condition |= Q(uuid=uuid.UUID(identifier))
-        except ValueError:
-            pass
-        person = visible(Person.objects.filter(condition), self.reader).first()
+        person = visible(
+            Person.objects.filter(identifier_q(Person, identifier)), self.reader
+        ).first()
         if person is None:
             raise Http404
         history = selectors.person_history(person, reader=self.reader)
