@@ -638,7 +638,7 @@ class Statement(Record):
 class Withdrawal(models.Model):
     """A record deleted, or moved to a more restricted visibility: what a
     partner's copy must drop on its next incremental sync. Written by database
-    triggers (migration 0003), so deletes and updates from any path count."""
+    triggers (migration 0004), so deletes and updates from any path count."""
 
     kind = models.CharField(max_length=40)
     uuid = models.UUIDField()
