@@ -132,6 +132,19 @@ def _dicts(sql: str, params: list) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[dict]]:
+    """The visible charges of detentions already passed through `visible`,
+    grouped by detention id: one query."""
+    return _grouped(
+        _dicts(
+            f"SELECT detention_id, article, description FROM {Charge._meta.db_table}"
+            " WHERE detention_id = ANY(%s) AND visibility = ANY(%s) ORDER BY detention_id, article",
+            [detention_ids, levels_for_children_of_visible(reader)],
+        ),
+        "detention_id",
+    )
+
+
 PERSON_FIELDS = (
     "id", "uuid", "slug", "display_name", "gender", "birth_date", "birth_date_precision",
     "citizenship", "summary", "updated_at",
@@ -172,14 +185,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         " ORDER BY d.person_id, d.arrested_on ASC NULLS FIRST, d.id",
         [ids, levels],
     )
-    charges = _grouped(
-        _dicts(
-            f"SELECT detention_id, article, description FROM {Charge._meta.db_table}"
-            " WHERE detention_id = ANY(%s) AND visibility = ANY(%s) ORDER BY detention_id, article",
-            [[d["id"] for d in detentions], levels],
-        ),
-        "detention_id",
-    )
+    charges = _charges_of([d["id"] for d in detentions], reader=reader)
     by_person: dict[int, list[dict]] = {}
     for d in detentions:
         by_person.setdefault(d["person_id"], []).append(d)
@@ -231,12 +237,7 @@ DETENTION_FIELDS = (
 def detention_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
     """Detentions (DetentionSerializer) with charges and events: 3 queries."""
     ids = [row["id"] for row in rows]
-    charges = _grouped(
-        visible(Charge.objects.filter(detention_id__in=ids), reader)
-        .order_by("detention_id", "article")
-        .values("detention_id", "article", "description"),
-        "detention_id",
-    )
+    charges = _charges_of(ids, reader=reader)
     events = _grouped(
         visible(CaseEvent.objects.filter(detention_id__in=ids), reader)
         .order_by("detention_id", F("occurred_on").asc(nulls_last=True), "id")
