@@ -18,6 +18,14 @@ class Gender(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class PersonStatus(models.TextChoices):
+    """Where a person stands now, from their visible detentions (cases.selectors)."""
+
+    HELD = "held", _("in detention now")
+    RELEASED = "released", _("released")
+    UNKNOWN = "unknown", _("current status not recorded")
+
+
 class NameVariantKind(models.TextChoices):
     LEGAL = "legal", _("legal name")
     NATIVE = "native", _("native spelling")

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 
-from cases.choices import Gender, OrganizationKind
+from cases.choices import Gender, OrganizationKind, PersonStatus
 from cases.models import (
     Affiliation,
     Allegation,
@@ -36,8 +36,8 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, PartialDateError
-from cases.selectors import search_persons
-from cases.visibility import Reader, visible
+from cases.selectors import search_persons, status_conditions
+from cases.visibility import Reader, source_is_hidden_behind_confidentiality, visible
 from sources.models import Source
 
 # --- form fields: parse and validate one query parameter ---------------------
@@ -96,6 +96,16 @@ class ChoicesField(MultipleValueField):
                 raise invalid(f"Unknown value {value!r}. Expected one of: {', '.join(codes)}.")
             cleaned.append(self.allowed[value.lower()])
         return cleaned
+
+
+class YearField(MultipleValueField):
+    def clean_values(self, values):
+        years = []
+        for value in values:
+            if not re.fullmatch(r"\d{4}", value):
+                raise invalid(f"Expected a year such as 2023, got {value!r}.")
+            years.append(int(value))
+        return years
 
 
 class PartialDateQueryField(forms.CharField):
@@ -293,7 +303,14 @@ class PersonFilterSet(ReaderFilterSet):
     charge = repeatable("Charged under this article or a sub-article (206.3 matches 206.3.2).")
     arrested_after = partial_date("Arrested on or after this date (2023, 2023-11 or 2023-11-21).")
     arrested_before = partial_date("Arrested on or before this date (2023, 2023-11 or 2023-11-21).")
+    arrest_year = repeatable("Arrested in this year (2023); repeat for several.", YearField)
     released = boolean("true: released from every detention; false: held in at least one.")
+    status = repeatable(
+        "held: in detention now (a detention with no release at a stage that deprives of "
+        "liberty); released; unknown: no source gives a current stage or release.",
+        ChoicesField,
+        choices=PersonStatus.choices,
+    )
     in_detention_on = partial_date("Held on this day (arrested on or before it, not yet released).")
     gender = repeatable("Gender: female, male or other.", ChoicesField, choices=Gender.choices)
     updated_since = DateTimeFilter(
@@ -307,23 +324,47 @@ class PersonFilterSet(ReaderFilterSet):
 
     # The detention conditions (stage, charge, arrest dates) apply to one and the
     # same detention: "arrested after 2023 and charged under 206" means one episode.
-    def filter_queryset(self, queryset):
-        data = {name: self.form.cleaned_data.get(name) for name in self.filters}
-        stages, articles = data.pop("legal_stage"), data.pop("charge")
-        after, before = data.pop("arrested_after"), data.pop("arrested_before")
-        detention = _arrested_between("", after, before)
-        if stages:
-            detention &= Q(legal_stage__in=stages)
-        if articles:
+    DETENTION_FILTERS = (
+        "legal_stage",
+        "charge",
+        "arrested_after",
+        "arrested_before",
+        "arrest_year",
+    )
+
+    def detention_condition(self, *, leave_out: str = "") -> Q:
+        """The condition on one Detention row made of the detention filters given
+        (all but `leave_out`, which the public list's filter counts group by)."""
+        data = {
+            name: self.form.cleaned_data.get(name)
+            for name in self.DETENTION_FILTERS
+            if name != leave_out
+        }
+        condition = _arrested_between("", data.get("arrested_after"), data.get("arrested_before"))
+        if data.get("arrest_year"):
+            years = Q()
+            for year in data["arrest_year"]:
+                years |= Q(arrested_on__gte=datetime.date(year, 1, 1)) & Q(
+                    arrested_on__lte=datetime.date(year, 12, 31)
+                )
+            condition &= years
+        if data.get("legal_stage"):
+            condition &= Q(legal_stage__in=data["legal_stage"])
+        if data.get("charge"):
             charges = self.visible(Charge.objects).filter(
-                _charge_q("", articles), detention=OuterRef("pk")
+                _charge_q("", data["charge"]), detention=OuterRef("pk")
             )
-            detention &= Q(Exists(charges))
+            condition &= Q(Exists(charges))
+        return condition
+
+    def filter_queryset(self, queryset):
+        detention = self.detention_condition()
         if detention:
             matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
             queryset = queryset.filter(Exists(matching))
-        for name, value in data.items():
-            if value not in (None, [], ""):
+        for name in self.filters:
+            value = self.form.cleaned_data.get(name)
+            if name not in self.DETENTION_FILTERS and value not in (None, [], ""):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
@@ -352,6 +393,13 @@ class PersonFilterSet(ReaderFilterSet):
         if released:
             return qs.filter(Exists(detentions.filter(released_on__isnull=False)), ~held)
         return qs.filter(held)
+
+    def apply_status(self, qs, statuses):
+        conditions = status_conditions(reader=self.reader)
+        matching = Q()
+        for status in statuses:
+            matching |= conditions[status]
+        return qs.filter(matching)
 
     def apply_in_detention_on(self, qs, day: PartialDate):
         detentions = self.visible(Detention.objects).filter(
@@ -491,6 +539,16 @@ class SourceFilterSet(ReaderFilterSet):
 
     def apply_publisher(self, qs, organizations):
         return qs.filter(publisher__in=organizations)
+
+    def filter_queryset(self, queryset):
+        # A confidential source shows nothing but its existence: matching it by
+        # kind, publisher, date or time of change would tell what it hides.
+        filtering = any(
+            self.form.cleaned_data.get(name) not in (None, [], "") for name in self.filters
+        )
+        if filtering and source_is_hidden_behind_confidentiality(True, self.reader):
+            queryset = queryset.filter(is_confidential=False)
+        return super().filter_queryset(queryset)
 
     def apply_published_after(self, qs, value):
         return qs.filter(published_on__gte=value.start)

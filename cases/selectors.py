@@ -19,8 +19,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, ExtractYear, Greatest
 
+from cases.choices import PersonStatus
 from cases.models import (
     Affiliation,
     Allegation,
@@ -501,7 +502,7 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         reader=reader,
     )
     events = [event for d in detentions for event in d["events"]]
-    citations = _citations_of(
+    citations = citations_of(
         reader,
         person=[person.pk],
         affiliation=[a["id"] for a in affiliations],
@@ -549,7 +550,7 @@ def person_history(person: Person, *, reader: Reader) -> dict:
     return history
 
 
-def _citations_of(reader: Reader, **targets: list[int]) -> dict:
+def citations_of(reader: Reader, **targets: list[int]) -> dict:
     """The visible citations (with visible sources) of the given facts, grouped
     by kind of fact and fact id: one query."""
     condition = Q()
@@ -669,3 +670,210 @@ def first_arrest_month(*, reader: Reader) -> datetime.date | None:
         first=Min("arrested_on")
     )["first"]
     return first.replace(day=1) if first else None
+
+
+# --- the public pages --------------------------------------------------------------
+
+RELEASED_STAGES = ("released", "pardoned", "acquitted")
+
+
+def status_conditions(*, reader: Reader) -> dict[str, Q]:
+    """The condition on a Person for each PersonStatus, over the detentions the
+    reader may see. Held: a detention with no release date at a stage that
+    deprives of liberty. Released: a release date or a released, pardoned or
+    acquitted stage, and not held in another detention. Unknown: a detention
+    that no source gives a stage or release for (the 2015 articles name persons
+    "in jail" then; they are not counted as held now)."""
+    detentions = visible(Detention.objects.filter(person=OuterRef("pk")), reader)
+    held = Q(Exists(detentions.filter(released_on__isnull=True, legal_stage__in_detention=True)))
+    released = Q(
+        Exists(
+            detentions.filter(
+                Q(released_on__isnull=False) | Q(legal_stage__code__in=RELEASED_STAGES)
+            )
+        )
+    )
+    unknown = Q(Exists(detentions.filter(released_on__isnull=True, legal_stage__isnull=True)))
+    return {
+        PersonStatus.HELD: held,
+        PersonStatus.RELEASED: released & ~held,
+        PersonStatus.UNKNOWN: unknown & ~held & ~released,
+    }
+
+
+def headline_counts(*, reader: Reader) -> dict[str, int]:
+    """The home page's numbers over what the reader may see: persons, persons
+    by status (`status_conditions`), persons with at least one allegation of
+    torture. One query."""
+    status = status_conditions(reader=reader)
+    torture = Exists(
+        visible(Allegation.objects.filter(person=OuterRef("pk"), kind__code="torture"), reader)
+    )
+    return visible(Person.objects.all(), reader).aggregate(
+        persons=Count("pk"),
+        in_detention_now=Count("pk", filter=status[PersonStatus.HELD]),
+        released=Count("pk", filter=status[PersonStatus.RELEASED]),
+        status_unknown=Count("pk", filter=status[PersonStatus.UNKNOWN]),
+        torture_alleged=Count("pk", filter=Q(torture)),
+    )
+
+
+def latest_persons(*, reader: Reader, limit: int = 6) -> list[dict]:
+    """The persons whose pages changed last (PersonSerializer rows): 6 queries."""
+    rows = list(
+        visible(Person.objects.all(), reader)
+        .order_by("-updated_at", "-id")
+        .values(*PERSON_FIELDS)[:limit]
+    )
+    return person_rows(rows, reader=reader)
+
+
+def person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dict]:
+    """For the public case list: each filter value with the number of persons it
+    would give, counted under every other filter applied (a value's count does not
+    depend on the other values chosen for the same filter). `filterset` is a bound,
+    valid PersonFilterSet. One query per filter."""
+    reader = filterset.reader
+
+    def persons_without(name: str) -> QuerySet:
+        data = filterset.data.copy()
+        data.pop(name, None)
+        others = type(filterset)(data, visible(Person.objects.all(), reader), reader=reader)
+        return others.qs.order_by().values("pk")
+
+    def detentions_without(name: str) -> QuerySet:
+        return visible(Detention.objects.all(), reader).filter(
+            filterset.detention_condition(leave_out=name), person__in=persons_without(name)
+        )
+
+    stage = dict(
+        detentions_without("legal_stage")
+        .filter(legal_stage__isnull=False)
+        .values("legal_stage__code")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("legal_stage__code", "n")
+    )
+    year = dict(
+        detentions_without("arrest_year")
+        .filter(arrested_on__isnull=False)
+        .annotate(year=ExtractYear("arrested_on"))
+        .values("year")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("year", "n")
+    )
+    occupation = dict(
+        Person.occupations.through.objects.filter(person__in=persons_without("occupation"))
+        .values("occupation__code")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("occupation__code", "n")
+    )
+    allegation = dict(
+        visible(Allegation.objects.all(), reader)
+        .filter(person__in=persons_without("allegation"))
+        .values("kind__code")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("kind__code", "n")
+    )
+    organizations = (
+        visible(Affiliation.objects.all(), reader)
+        .filter(person__in=persons_without("organization"))
+        .values("organization__slug", "organization__name")
+        .annotate(n=Count("person", distinct=True))
+        .order_by("-n", "organization__name")[:limit_organizations]
+    )
+    status = status_conditions(reader=reader)
+    by_status = (
+        visible(Person.objects.all(), reader)
+        .filter(pk__in=persons_without("status"))
+        .aggregate(**{code: Count("pk", filter=condition) for code, condition in status.items()})
+    )
+    return {
+        "status": by_status,
+        "legal_stage": stage,
+        "occupation": occupation,
+        "organization": {
+            o["organization__slug"]: (o["organization__name"], o["n"]) for o in organizations
+        },
+        "allegation": allegation,
+        "arrest_year": {str(y): n for y, n in sorted(year.items(), reverse=True)},
+    }
+
+
+def persons_citing_source(source: Source, *, reader: Reader) -> list[dict]:
+    """The visible persons with a visible fact citing `source`, for its page: one
+    query. Empty for a confidential source outside the admin: which case an
+    interview informs can point to the person interviewed."""
+    if source_is_hidden_behind_confidentiality(source.is_confidential, reader):
+        return []
+    citations = visible(Citation.objects.filter(source=source), reader)
+    through_fact = Q(
+        Exists(citations.filter(person=OuterRef("pk")))
+        | Exists(
+            citations.filter(
+                detention__in=visible(
+                    Detention.objects.filter(person=OuterRef(OuterRef("pk"))), reader
+                )
+            )
+        )
+        | Exists(
+            citations.filter(
+                case_event__in=visible(
+                    CaseEvent.objects.filter(detention__person=OuterRef(OuterRef("pk"))), reader
+                )
+            )
+        )
+        | Exists(
+            citations.filter(
+                affiliation__in=visible(
+                    Affiliation.objects.filter(person=OuterRef(OuterRef("pk"))), reader
+                )
+            )
+        )
+        | Exists(
+            citations.filter(
+                allegation__in=visible(
+                    Allegation.objects.filter(person=OuterRef(OuterRef("pk"))), reader
+                )
+            )
+        )
+        | Exists(
+            citations.filter(
+                statement__in=visible(
+                    Statement.objects.filter(persons=OuterRef(OuterRef("pk"))), reader
+                )
+            )
+        )
+    )
+    return list(
+        visible(Person.objects.all(), reader)
+        .filter(through_fact)
+        .order_by("display_name")
+        .values("uuid", "slug", "display_name")
+    )
+
+
+def organization_relations(organization, *, reader: Reader) -> dict:
+    """What an organization's public page lists: its visible members (with role),
+    the statements it issued and the sources it published. Three queries."""
+    members = list(
+        visible(Affiliation.objects.filter(organization=organization), reader)
+        .order_by("person__display_name", "id")
+        .values("person__slug", "person__display_name", "role")
+    )
+    statements = statement_rows(
+        list(
+            visible(Statement.objects.filter(issuer_organization=organization), reader)
+            .order_by(F("issued_on").desc(nulls_last=True), "id")
+            .values(*STATEMENT_FIELDS)
+        ),
+        reader=reader,
+    )
+    sources = source_rows(
+        list(
+            visible(Source.objects.filter(publisher=organization, is_confidential=False), reader)
+            .order_by(F("published_on").desc(nulls_last=True), "id")
+            .values(*SOURCE_FIELDS)
+        ),
+        reader=reader,
+    )
+    return {"members": members, "statements": statements, "sources": sources}

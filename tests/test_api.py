@@ -15,7 +15,8 @@ from rest_framework import serializers
 from access.services import token_issue, token_revoke
 from cases.api import serializers as shapes
 from cases.models import Affiliation, Charge, NameVariant, Occupation, PaceAssessment, Person
-from sources.models import Citation
+from cases.partial_dates import PartialDate
+from sources.models import Citation, Source
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,12 @@ def cases_world():
         ({"released": "false"}, ["Ilgar Mammadov", "Sevinj Vagifgizi"]),
         ({"in_detention_on": "2015-01-01"}, ["Ilgar Mammadov", "Leyla Yunus"]),
         ({"in_detention_on": "2016-01-01"}, ["Ilgar Mammadov"]),
+        ({"arrest_year": "2013"}, ["Ilgar Mammadov"]),
+        ({"arrest_year": ["2013", "2023"]}, ["Ilgar Mammadov", "Sevinj Vagifgizi"]),
+        ({"arrest_year": "2013", "legal_stage": "released"}, []),
+        ({"status": "held"}, ["Ilgar Mammadov", "Sevinj Vagifgizi"]),
+        ({"status": "released"}, ["Leyla Yunus"]),
+        ({"status": ["released", "unknown"]}, ["Leyla Yunus"]),
         ({"gender": "male"}, ["Ilgar Mammadov"]),
         ({"gender": ["male", "female"]}, ["Ilgar Mammadov", "Leyla Yunus", "Sevinj Vagifgizi"]),
     ],
@@ -126,6 +133,8 @@ def test_updated_since_sees_changes_anywhere_in_a_history(client, cases_world):
         ({"legal_stage": "imprisoned"}, "Unknown value 'imprisoned'"),
         ({"arrested_after": "31.02.2024"}, "February 2024 has 29 days"),
         ({"released": "maybe"}, "Expected true or false"),
+        ({"arrest_year": "23"}, "Expected a year such as 2023, got '23'"),
+        ({"status": "jailed"}, "Unknown value 'jailed'. Expected one of: held, released, unknown"),
         ({"organization": "no-such-org"}, "No organization with slug or UUID 'no-such-org'"),
         ({"legal_stag": "convicted"}, "Unknown parameter"),
         ({"page_size": "501"}, "from 1 to 500"),
@@ -241,6 +250,18 @@ def test_internal_records_and_staff_only_fields_reach_no_api_reader(
             for secret in ("Internal Person", "Hidden Alias", "STAFF-ONLY-NOTE", "guard's cousin",
                            "Named Person", "what the cousin said", "internal_notes"):  # fmt: skip
                 assert secret not in body, (url, token, secret)
+
+
+def test_a_confidential_source_is_never_matched_by_what_it_hides(client, mixed_visibility):
+    """Filtering sources by kind, date or change time would reveal those fields of
+    a confidential source (it is listed, masked, only when nothing is filtered)."""
+    secret = Source.objects.get(is_confidential=True)
+    secret.published_on = PartialDate.parse("2024-03")
+    secret.save()
+    assert len(get(client, "/api/v1/sources/").json()["results"]) == 1
+    for params in ({"kind": "news-article"}, {"published_after": "2024"},
+                   {"published_before": "2024-12"}, {"updated_since": "2000-01-01T00:00:00Z"}):  # fmt: skip
+        assert get(client, "/api/v1/sources/", **params).json()["results"] == [], params
 
 
 def test_confidential_source_is_shown_only_as_on_file(client, mixed_visibility):

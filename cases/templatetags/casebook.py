@@ -1,0 +1,75 @@
+"""Template helpers of the public pages: dates at their precision, links that
+keep the page's state (filters, sort, page) in the URL, the language switcher
+and footnote marks."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language, get_language_info
+
+from cases.partial_dates import PartialDate
+
+register = template.Library()
+
+
+@register.filter
+def partial_date(value) -> str:
+    """A date at its precision in the reader's language: "2023" -> "2023",
+    "2023-11" -> "November 2023", a date -> "21 November 2023"."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = PartialDate.parse(value)
+    return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with `changes` applied (None removes a
+    parameter); changing anything but the page goes back to page 1."""
+    params = context["request"].GET.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def without(context, name: str, value: str) -> str:
+    """The current query string without one chosen filter value."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    params.setlist(name, [v for v in params.getlist(name) if v != value])
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """This page in each language of the interface (the same filters and page)."""
+    request = context["request"]
+    current = get_language()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        info = get_language_info(code)
+        links.append(
+            {
+                "code": code,
+                "name": info["name_local"],
+                "url": translate_url(request.get_full_path(), code),
+                "current": code == current,
+            }
+        )
+    return links
+
+
+@register.inclusion_tag("includes/footnote_marks.html")
+def footnote_marks(numbers: list[int]) -> dict:
+    return {"numbers": numbers}

@@ -1,0 +1,338 @@
+"""The public pages: home, the case list, person pages, statements,
+organizations and statistics. Every page reads as the public reader: the
+FilterSets filter (the same classes as the API), cases.visibility decides what
+is shown, cases.selectors and cases.pages assemble it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+)
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from cases import pages, selectors
+from cases.choices import PersonStatus
+from cases.filtersets import OrganizationFilterSet, PersonFilterSet, StatementFilterSet
+from cases.models import Detention, Organization, Person, Statement
+from cases.visibility import Reader, visible, visible_levels
+from sources.models import Source
+
+READER = Reader.PUBLIC  # the public site never shows more than the public may see
+PERSONS_PER_PAGE = 25
+STATEMENTS_PER_PAGE = 20
+ORGANIZATIONS_PER_PAGE = 50
+SUGGESTIONS = 8
+SORTS = ("relevance", "name", "arrested", "updated")
+# Parameters of the list pages that are page state, not filters.
+PAGE_STATE = {"page", "sort"}
+
+
+def filter_data(request: HttpRequest, filterset_class) -> dict[str, list[str]]:
+    """The query parameters a page hands its FilterSet: known filters only, empty
+    form fields dropped (an HTML form sends `q=` when the box is left empty;
+    the API refuses that, a page simply ignores it)."""
+    data = {}
+    for name, values in request.GET.lists():
+        kept = [v for v in values if v.strip()]
+        if name in filterset_class.base_filters and kept:
+            data[name] = kept
+    return data
+
+
+def querydict(data: dict[str, list[str]]):
+    query = QueryDict(mutable=True)
+    for name, values in data.items():
+        query.setlist(name, values)
+    return query
+
+
+def _page(request: HttpRequest, queryset, per_page: int):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+# --- home --------------------------------------------------------------------------
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    labels = pages.term_labels()
+    return render(
+        request,
+        "cases/home.html",
+        {
+            "counts": selectors.headline_counts(reader=READER),
+            "latest": pages.labelled_persons(selectors.latest_persons(reader=READER), labels),
+        },
+    )
+
+
+# --- persons -----------------------------------------------------------------------
+
+
+def _sorted_persons(queryset: QuerySet, sort: str, searching: bool) -> QuerySet:
+    if sort == "relevance" and searching:
+        return queryset  # search_persons ranks by similarity
+    if sort == "arrested":
+        latest_arrest = Subquery(
+            visible(Detention.objects.filter(person=OuterRef("pk")), READER)
+            .values("person")
+            .annotate(latest=Max("arrested_on"))
+            .values("latest")
+        )
+        return queryset.annotate(latest_arrest=latest_arrest).order_by(
+            F("latest_arrest").desc(nulls_last=True), "display_name", "pk"
+        )
+    if sort == "updated":
+        return queryset.order_by("-updated_at", "pk")
+    return queryset.order_by("display_name", "pk")
+
+
+@require_safe
+def person_list(request: HttpRequest) -> HttpResponse:
+    data = filter_data(request, PersonFilterSet)
+    filterset = PersonFilterSet(
+        querydict(data), visible(Person.objects.all(), READER), reader=READER
+    )
+    searching = bool(data.get("q"))
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS or (sort == "relevance" and not searching):
+        sort = "relevance" if searching else "name"
+    labels = pages.term_labels()
+    context = {
+        "filterset": filterset,
+        "data": data,
+        "sort": sort,
+        "sorts": _sort_choices(searching),
+        "q": (data.get("q") or [""])[0],
+        "labels": labels,
+    }
+    if not filterset.is_valid():
+        context["errors"] = [
+            (name, message) for name, messages in filterset.errors.items() for message in messages
+        ]
+        return render(request, "cases/person_list.html", context, status=400)
+    queryset = _sorted_persons(filterset.qs, sort, searching)
+    page = _page(request, queryset.values(*selectors.PERSON_FIELDS), PERSONS_PER_PAGE)
+    rows = selectors.person_rows(list(page.object_list), reader=READER)
+    context.update(
+        page=page,
+        persons=pages.labelled_persons(rows, labels),
+        facets=_facet_options(selectors.person_facets(filterset), data, labels),
+    )
+    return render(request, "cases/person_list.html", context)
+
+
+def _sort_choices(searching: bool) -> list[tuple[str, str]]:
+    choices = [
+        ("name", _("Name")),
+        ("arrested", _("Latest arrest")),
+        ("updated", _("Recently updated")),
+    ]
+    if searching:
+        choices.insert(0, ("relevance", _("Best match")))
+    return choices
+
+
+def _facet_options(facets: dict, data: dict, labels: dict) -> list[dict]:
+    """The filter groups of the case list: each value with its count and whether
+    it is chosen; values with no case are left out unless chosen."""
+    groups = []
+    for name, title, vocabulary in (
+        ("status", _("Status"), None),
+        ("legal_stage", _("Legal stage"), "legal_stage"),
+        ("occupation", _("Occupation"), "occupation"),
+        ("allegation", _("Allegation"), "allegation"),
+        ("organization", _("Organization"), None),
+        ("arrest_year", _("Year of arrest"), None),
+    ):
+        chosen = set(data.get(name, []))
+        counts = facets[name]
+        if vocabulary:
+            options = [
+                (code, label, counts.get(code, 0)) for code, label in labels[vocabulary].items()
+            ]
+        elif name == "status":
+            options = [(code, label, counts.get(code, 0)) for code, label in PersonStatus.choices]
+        elif name == "organization":
+            options = [(slug, org_name, n) for slug, (org_name, n) in counts.items()]
+        else:
+            options = [(year, year, n) for year, n in counts.items()]
+        options = [
+            {"value": value, "label": label, "count": n, "checked": value in chosen}
+            for value, label, n in options
+            if n or value in chosen
+        ]
+        groups.append({"name": name, "title": title, "options": options, "chosen": bool(chosen)})
+    return groups
+
+
+def _visible_person(slug: str) -> Person:
+    return get_object_or_404(visible(Person.objects.only("pk", "slug"), READER), slug=slug)
+
+
+@require_safe
+def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    person = get_object_or_404(
+        visible(Person.objects.only("pk", "slug", "photo", "photo_visibility"), READER), slug=slug
+    )
+    context = pages.person_page(person, reader=READER)
+    context["photo"] = bool(person.photo) and person.photo_visibility in visible_levels(READER)
+    context["page_url"] = request.build_absolute_uri(
+        reverse("person-detail", kwargs={"slug": slug})
+    )
+    context["accessed"] = timezone.localdate()
+    return render(request, "cases/person_detail.html", context)
+
+
+@require_safe
+def person_photo(request: HttpRequest, slug: str) -> FileResponse:
+    """A photo only where its own level allows: served through this view, never
+    from a public media folder where an internal photo's address would work."""
+    person = _visible_person(slug)
+    person = Person.objects.only("photo", "photo_visibility").get(pk=person.pk)
+    if not person.photo or person.photo_visibility not in visible_levels(READER):
+        raise Http404
+    return FileResponse(person.photo.open("rb"))
+
+
+@require_safe
+def person_suggestions(request: HttpRequest) -> JsonResponse:
+    """Live-search suggestions: the best visible matches for `q` in any spelling."""
+    query = request.GET.get("q", "").strip()[:100]
+    matches = []
+    if len(query) >= 2:
+        persons = selectors.search_persons(
+            visible(Person.objects.all(), READER), query, reader=READER
+        )
+        matches = [
+            {"name": name, "url": reverse("person-detail", kwargs={"slug": slug})}
+            for slug, name in persons.values_list("slug", "display_name")[:SUGGESTIONS]
+        ]
+    response = JsonResponse({"query": query, "results": matches})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+# --- statements and organizations --------------------------------------------------
+
+
+def _cited_sources(citations_by_fact: dict) -> dict:
+    uuids = citations_by_fact["source_uuids"]
+    rows = Source.objects.filter(uuid__in=uuids).values(*selectors.SOURCE_FIELDS)
+    return {row["uuid"]: row for row in selectors.source_rows(list(rows), reader=READER)}
+
+
+@require_safe
+def statement_list(request: HttpRequest) -> HttpResponse:
+    data = filter_data(request, StatementFilterSet)
+    filterset = StatementFilterSet(
+        querydict(data), visible(Statement.objects.all(), READER), reader=READER
+    )
+    labels = pages.term_labels()
+    issuers = (
+        visible(Organization.objects.all(), READER)
+        .filter(statements__in=visible(Statement.objects.all(), READER))
+        .distinct()
+        .order_by("name")
+        .values_list("slug", "name")
+    )
+    context = {"data": data, "labels": labels, "issuers": list(issuers)}
+    if not filterset.is_valid():
+        context["errors"] = [(n, m) for n, ms in filterset.errors.items() for m in ms]
+        return render(request, "cases/statement_list.html", context, status=400)
+    queryset = filterset.qs.order_by(F("issued_on").desc(nulls_last=True), "pk")
+    page = _page(request, queryset.values(*selectors.STATEMENT_FIELDS), STATEMENTS_PER_PAGE)
+    statements = selectors.statement_rows(list(page.object_list), reader=READER)
+    citations = selectors.citations_of(READER, statement=[s["_id"] for s in statements])
+    notes = pages.Footnotes(_cited_sources(citations))
+    for statement in statements:
+        statement["kind_label"] = labels["statement_kind"].get(statement["kind"] or "", "")
+        statement["notes"] = notes.cite(citations["statement"].get(statement["_id"], []))
+    context.update(page=page, statements=statements, footnotes=notes.notes)
+    return render(request, "cases/statement_list.html", context)
+
+
+@require_safe
+def organization_list(request: HttpRequest) -> HttpResponse:
+    data = filter_data(request, OrganizationFilterSet)
+    filterset = OrganizationFilterSet(
+        querydict(data), visible(Organization.objects.all(), READER), reader=READER
+    )
+    context = {"data": data, "kinds": Organization._meta.get_field("kind").choices}
+    if not filterset.is_valid():
+        context["errors"] = [(n, m) for n, ms in filterset.errors.items() for m in ms]
+        return render(request, "cases/organization_list.html", context, status=400)
+    page = _page(request, filterset.qs.order_by("name", "pk"), ORGANIZATIONS_PER_PAGE)
+    context["page"] = page
+    return render(request, "cases/organization_list.html", context)
+
+
+@require_safe
+def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(visible(Organization.objects.all(), READER), slug=slug)
+    labels = pages.term_labels()
+    relations = selectors.organization_relations(organization, reader=READER)
+    for statement in relations["statements"]:
+        statement["kind_label"] = labels["statement_kind"].get(statement["kind"] or "", "")
+    for source in relations["sources"]:
+        source["kind_label"] = labels["source_kind"].get(source["kind"] or "", "")
+    return render(
+        request,
+        "cases/organization_detail.html",
+        {"organization": organization, **relations},
+    )
+
+
+# --- statistics --------------------------------------------------------------------
+
+
+@require_safe
+def statistics(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    first = selectors.first_arrest_month(reader=READER) or today.replace(day=1)
+    stats = selectors.case_statistics(
+        reader=READER, first_month=first, last_month=today.replace(day=1)
+    )
+    labels = pages.term_labels()
+    for group, vocabulary in (
+        ("by_legal_stage", "legal_stage"),
+        ("by_occupation", "occupation"),
+        ("by_allegation_kind", "allegation"),
+    ):
+        for row in stats[group]:
+            row["label"] = labels[vocabulary].get(row["code"], row["label"])
+        stats[group].sort(key=lambda row: -row["persons"])
+    months = stats["in_detention_by_month"]
+    for row in months:
+        row["date"] = datetime.date(int(row["month"][:4]), int(row["month"][5:]), 1)
+    chart_data = {
+        "months": {
+            "labels": [row["month"] for row in months],
+            "values": [row["in_detention"] for row in months],
+        },
+        **{
+            group: {
+                "labels": [row["label"] for row in stats[group]],
+                "values": [row["persons"] for row in stats[group]],
+            }
+            for group in ("by_occupation", "by_allegation_kind", "by_legal_stage")
+        },
+    }
+    return render(
+        request,
+        "cases/statistics.html",
+        {"stats": stats, "chart_data": chart_data, "months": months, "today": today},
+    )
