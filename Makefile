@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate seed clean-db shell help bench fuzz
+.PHONY: run test lint migrate seed clean-db shell help bench fuzz messages
 
 help:
 	@echo "make run   create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
@@ -54,3 +54,9 @@ bench: $(STAMP)
 # reader (make test runs 12): make fuzz FUZZ_EXAMPLES=500 for more.
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/pytest tests/test_api_schema.py
+
+# After changing interface text: collect the strings into locale/{az,ru}, translate
+# the new entries (tests/test_translations.py fails until every one is), compile.
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l az -l ru --no-obsolete --ignore=.venv --ignore=bench --ignore=tests --ignore=static --ignore=staticfiles --ignore=media --ignore=.casebook --ignore=fixtures
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
