@@ -1,4 +1,4 @@
-"""The API benchmark: `make bench` (or `make bench BENCH_PERSONS=10000`).
+"""The API and public pages benchmark: `make bench` (or `make bench BENCH_PERSONS=10000`).
 
     DEBUG=1 CASEBOOK_DB_NAME=casebook_bench .venv/bin/python -m bench.run
 
@@ -86,6 +86,7 @@ def main() -> None:
     django.setup()
 
     from django.conf import settings
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -203,6 +204,42 @@ def main() -> None:
         }
     )
 
+    # the public HTML pages (server-rendered, with the filter counts of the list)
+    cases.append(
+        {
+            "label": "page: case list /persons/ (25 rows, 6 filter groups with counts)",
+            "urls": ["/persons/"],
+            "raw": lambda: raw.plain_list(cursor),
+            "kind": "page",
+        }
+    )
+    cases.append(
+        {
+            "label": "page: case list /persons/, filter counts not cached",
+            "urls": ["/persons/"],
+            "raw": lambda: raw.plain_list(cursor),
+            "kind": "page",
+            "uncached": True,
+        }
+    )
+    cases.append(
+        {
+            "label": "page: case list /persons/?q=Гасанов&status=held",
+            "urls": [f"/persons/?q={quote('Гасанов')}&status=held"],
+            "raw": partial(raw.search, cursor, name_key("Гасанов")),
+            "kind": "page",
+        }
+    )
+    cases.append(
+        {
+            "label": f"page: person /persons/<slug>/ ({len(history_slugs)} persons)",
+            "urls": [f"/persons/{slug}/" for slug in history_slugs],
+            "raw": None,
+            "raw_calls": [partial(raw.history, cursor, slug) for slug in history_slugs],
+            "kind": "page",
+        }
+    )
+
     warnings: list[str] = []
     print(
         f"Timing {len(cases)} endpoints: {warmup} warm-up + {iterations} timed requests each "
@@ -221,13 +258,14 @@ def main() -> None:
             )
             case["timing"] = None
             continue
-        body = json.loads(response.content)
         calls = [partial(client.get, url) for url in urls]
+        if case.get("uncached"):
+            calls = [lambda url=url: (cache.clear(), client.get(url)) for url in urls]
         case["timing"] = time_calls(calls, iterations=iterations, warmup=warmup)
         raw_calls = case.get("raw_calls") or [case["raw"]]
         case["raw_timing"] = time_calls(raw_calls, iterations=iterations, warmup=warmup)
-        fetched = raw_calls[0]()
-        _check_same_rows(case, body, fetched, warnings)
+        if case["kind"] != "page":  # pages are HTML; the API's rows are checked
+            _check_same_rows(case, json.loads(response.content), raw_calls[0](), warnings)
         if case.get("naive"):
             with CaptureQueriesContext(connection) as queries:
                 client.get(case["naive"])
@@ -393,6 +431,8 @@ def _report(cases, counts, dataset, iterations, warmup, warnings, one) -> None:
         worst = max(qs, key=lambda c: c["timing"].p95)
         print(f"  q p95 under 50 ms: worst p95 {worst['timing'].p95:.1f} ms ({worst['label']}) -> "
               f"{verdict(worst['timing'].p95 < 50)}")  # fmt: skip
+    print("  (pages: raw SQL reads the API list's 100 rows, a search's rows or a person's "
+          "history; the page adds filter counts, labels and HTML)")  # fmt: skip
     for warning in warnings:
         print(f"WARNING: {warning}")
 

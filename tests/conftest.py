@@ -1,4 +1,12 @@
+"""Fixtures shared by the test modules: a signed-in researcher, and Debian's
+Chromium driven by Playwright against the live test server."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
 import pytest
+from playwright.sync_api import sync_playwright
 
 
 @pytest.fixture
@@ -7,3 +15,33 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("researcher", "r@example.org", "pw-unused-1")
     client.force_login(user)
     return client
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def browser_page(live_server):
+    assert Path(CHROMIUM).exists(), (
+        f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
+    )
+    foreign_requests = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        own_host = urlparse(live_server.url).netloc
+
+        def guard(route):
+            if urlparse(route.request.url).netloc != own_host:
+                foreign_requests.append(route.request.url)
+                return route.abort()
+            return route.continue_()
+
+        page.route("**/*", guard)
+        yield page
+        browser.close()
+    assert foreign_requests == [], "requests to other hosts"

@@ -2,43 +2,10 @@
 researcher signs in, finds a person by a Russian spelling and opens the case.
 Any request to another host fails the test."""
 
-import os
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests import factories
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture
-def browser_page(live_server):
-    assert Path(CHROMIUM).exists(), (
-        f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
-    )
-    foreign_requests = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        own_host = urlparse(live_server.url).netloc
-
-        def guard(route):
-            if urlparse(route.request.url).netloc != own_host:
-                foreign_requests.append(route.request.url)
-                return route.abort()
-            return route.continue_()
-
-        page.route("**/*", guard)
-        yield page
-        browser.close()
-    assert foreign_requests == [], "requests to other hosts"
+from tests.conftest import ARTIFACTS
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +20,11 @@ from cases.partial_dates import PartialDate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()  # the case list's filter counts are cached
 
 
 def html(response) -> str:
@@ -235,6 +241,16 @@ def test_stage_and_year_counts_are_about_one_and_the_same_detention(client, worl
     # Leyla was arrested in 2014 (released) and in 2023 (convicted): under
     # "arrested in 2014" only the 2014 detention's stage counts
     assert facet_counts(body, "legal_stage") == {"released": 1}
+
+
+def test_cached_filter_counts_follow_every_change_at_once(client, world):
+    assert facet_counts(html(client.get("/persons/")), "legal_stage")["convicted"] == 1
+    detention = world["ilgar"].detentions.get()
+    detention.visibility = "internal"  # withdrawn from the public
+    detention.save()
+    assert "convicted" not in facet_counts(html(client.get("/persons/")), "legal_stage")
+    Person.objects.filter(pk=world["ilgar"].pk).delete()
+    assert "3 persons" not in html(client.get("/persons/"))
 
 
 def test_sorting_and_pagination_keep_the_whole_state_in_the_url(client, world, monkeypatch):
