@@ -248,6 +248,8 @@ def main() -> None:
     for case in cases:
         urls = case["urls"]
         # correctness and query count first (not timed)
+        if case.get("uncached"):
+            cache.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(urls[0])
         case["queries"] = len(queries.captured_queries)

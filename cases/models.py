@@ -231,6 +231,8 @@ class Person(Record):
         ]
         indexes = [
             GinIndex(name="person_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]),
+            # the public case list's default order: a page is read from the index
+            models.Index(fields=["display_name", "id"], name="person_name_order_idx"),
         ]
 
     def __str__(self) -> str:

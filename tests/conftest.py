@@ -1,6 +1,7 @@
 """Fixtures shared by the test modules: a signed-in researcher, and Debian's
 Chromium driven by Playwright against the live test server."""
 
+import importlib
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -45,3 +46,12 @@ def browser_page(live_server):
         yield page
         browser.close()
     assert foreign_requests == [], "requests to other hosts"
+
+
+@pytest.fixture
+def vocabularies(transactional_db):
+    """The vocabulary terms of the data migration, for transactional tests: a
+    transactional test before them flushed every table, migration data included."""
+    from django.apps import apps
+
+    importlib.import_module("cases.migrations.0002_vocabulary_terms").add_terms(apps, None)

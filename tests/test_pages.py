@@ -56,7 +56,9 @@ def world():
     d1 = factories.detention(
         sevinj, arrested="November 2023", stage="pre-trial-detention", facility="Baku SIZO-1"
     )
-    Charge.objects.create(detention=d1, article="206.3.2", description="smuggling", visibility="public")
+    Charge.objects.create(
+        detention=d1, article="206.3.2", description="smuggling", visibility="public"
+    )
     PaceAssessment.objects.create(
         detention=d1, criterion="b", justification="held for her reporting", visibility="public"
     )
@@ -366,7 +368,9 @@ def test_statements_sources_and_organizations_pages(client, world):
     body = html(client.get("/statements/"))
     assert "Release Leyla Yunus" in body and "Release her now" in body
     assert f'href="/sources/{world["report"].uuid}/"' in body  # footnoted
-    assert "Release Leyla Yunus" in html(client.get("/statements/", {"issuer": "human-rights-watch"}))
+    assert "Release Leyla Yunus" in html(
+        client.get("/statements/", {"issuer": "human-rights-watch"})
+    )
     assert "Release Leyla Yunus" not in html(client.get("/statements/", {"kind": "award"}))
 
     body = html(client.get("/sources/"))
@@ -394,7 +398,7 @@ def test_statistics_draw_charts_from_the_data_with_tables_of_the_numbers(client,
     assert data["by_allegation_kind"] == {"labels": ["torture"], "values": [1]}
     months = dict(zip(data["months"]["labels"], data["months"]["values"], strict=True))
     assert months["2013-02"] == 1 and months["2014-08"] == 2 and months["2016-01"] == 1
-    assert "<th scope=\"row\">journalist</th><td>1</td>" in body  # the accessible table
+    assert '<th scope="row">journalist</th><td>1</td>' in body  # the accessible table
     assert '<th scope="row">August 2014</th><td>2</td>' in body
     assert 'role="img"' in body and "<caption" in body
 
@@ -458,7 +462,7 @@ def test_no_restricted_record_or_staff_only_field_reaches_any_public_page(
         for url in urls:
             response = client.get(prefix + url)
             assert response.status_code == 200, url
-            assert "SECRET" not in response.content.decode(), (prefix + url)
+            assert "SECRET" not in response.content.decode(), prefix + url
     assert client.get(f"/persons/{restricted['hidden_person'].slug}/").status_code == 404
     assert client.get("/organizations/secret-org/").status_code == 404
 

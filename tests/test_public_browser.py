@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from tests.conftest import ARTIFACTS
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -19,7 +19,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 
 
 @pytest.fixture
-def seed_cases():
+def seed_cases(vocabularies):
     # Loaded before the browser starts (see tests/test_browser.py).
     call_command("load_seed", verbosity=0)
 
@@ -87,9 +87,7 @@ def test_advocate_finds_a_case_by_a_russian_spelling_and_switches_language(
     assert page.locator("input[value=journalist]").is_checked()
 
 
-def test_live_search_suggests_as_you_type_and_opens_the_case(
-    seed_cases, browser_page, live_server
-):
+def test_live_search_suggests_as_you_type_and_opens_the_case(seed_cases, browser_page, live_server):
     page = browser_page
     page.goto(live_server.url + "/ru/")
     page.locator("#home-search").press_sequentially("Гаджи", delay=40)
