@@ -222,7 +222,7 @@ def person_suggestions(request: HttpRequest) -> JsonResponse:
             for slug, name in persons.values_list("slug", "display_name")[:SUGGESTIONS]
         ]
     response = JsonResponse({"query": query, "results": matches})
-    response["Cache-Control"] = "public, max-age=60"
+    response["Cache-Control"] = "no-cache"  # a withdrawn name must not linger in a cache
     return response
 
 

@@ -532,6 +532,19 @@ def test_page_query_counts_do_not_grow_with_the_number_of_cases(client, world, u
     assert queries(client, url) == before
 
 
+def test_organization_and_source_pages_query_counts_do_not_grow(client, world):
+    hrw, report = world["hrw"], world["report"]
+    urls = ["/organizations/human-rights-watch/", f"/sources/{report.uuid}/"]
+    before = [queries(client, url) for url in urls]
+    for i in range(8):
+        person = factories.person()
+        Affiliation.objects.create(person=person, organization=hrw, visibility="public")
+        factories.statement(f"Statement {i}", issuer=hrw).persons.add(person)
+        factories.citation(report, detention=factories.detention(person, arrested="2020"))
+        factories.source(f"Report {i}", publisher=hrw)
+    assert [queries(client, url) for url in urls] == before
+
+
 def add_history(person, years) -> None:
     source = factories.source()
     for year in years:
