@@ -5,6 +5,7 @@ production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS."""
 import os
 from pathlib import Path
 
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "import_export",
+    "pgtrigger",
+    "pghistory",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "cases",
@@ -81,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # attaches who and which request to every change the history triggers record
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -181,6 +186,16 @@ REST_FRAMEWORK = {
 
 # Throttle counters live in the cache. One process: local memory. Several app
 # servers: set CACHE_URL-style settings for a shared cache (see README).
+# History (django-pghistory): PostgreSQL triggers record every insert, update and
+# delete of every case table with the values, in append-only event tables.
+PGHISTORY_DEFAULT_TRACKERS = (
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="history", db_index=True)
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SPECTACULAR_SETTINGS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -58,6 +59,11 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    # The admin never deletes: a deleted record moves to the trash, hidden from
+    # every reader (cases.visibility) until an editor restores it.
+    deleted_at = models.DateTimeField(
+        _("moved to the trash at"), null=True, blank=True, editable=False, db_index=True
+    )
 
     class Meta:
         abstract = True
@@ -141,6 +147,7 @@ class SourceKind(Vocabulary):
 # --- Organizations and persons ---------------------------------------------
 
 
+@pghistory.track()
 class Organization(Record):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -188,6 +195,7 @@ class SeedRecord(models.Model):
         return str(self.uuid)
 
 
+@pghistory.track()
 class Person(Record):
     display_name = models.CharField(
         _("display name"), max_length=200, help_text=_("The name as usually written in English.")
@@ -267,6 +275,7 @@ def issue_person_slug(display_name: str) -> str:
     return candidate
 
 
+@pghistory.track()
 class NameVariant(Record):
     """Another spelling of a person's name: native script, transliteration, alias."""
 
@@ -310,6 +319,7 @@ class NameVariant(Record):
         super().save(*args, **kwargs)
 
 
+@pghistory.track()
 class Affiliation(Record):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
     organization = models.ForeignKey(
@@ -347,6 +357,7 @@ class Affiliation(Record):
 # --- Detentions -------------------------------------------------------------
 
 
+@pghistory.track()
 class Detention(Record):
     """One episode of deprivation of liberty of one person."""
 
@@ -416,6 +427,7 @@ class Detention(Record):
             )
 
 
+@pghistory.track()
 class Charge(Record):
     """A criminal-code article a person is charged under in one detention."""
 
@@ -438,6 +450,7 @@ class Charge(Record):
         return f"{self.article} ({self.description})" if self.description else self.article
 
 
+@pghistory.track()
 class CaseEvent(Record):
     """A dated event of a detention: ordered, extended, sentenced, released..."""
 
@@ -462,6 +475,7 @@ class CaseEvent(Record):
         return f"{self.kind} ({when})" if when else str(self.kind)
 
 
+@pghistory.track()
 class PaceAssessment(Record):
     """A criterion of PACE Resolution 1900 (2012) that a detention meets, and why."""
 
@@ -488,6 +502,7 @@ class PaceAssessment(Record):
 # --- Allegations and statements ---------------------------------------------
 
 
+@pghistory.track()
 class Allegation(Record):
     """Something done to a person (or to unnamed detainees a person reported)."""
 
@@ -580,6 +595,7 @@ class Allegation(Record):
             raise ValidationError(errors)
 
 
+@pghistory.track()
 class Statement(Record):
     """A dated public statement, report, resolution, court decision, award or reply."""
 
@@ -656,3 +672,13 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.uuid} withdrawn {self.withdrawn_at:%Y-%m-%d %H:%M}"
+
+
+# Changes to the many-to-many links are history too (who added which occupation,
+# which person a statement concerns).
+pghistory.track(
+    pghistory.InsertEvent(), pghistory.DeleteEvent(), model_name="PersonOccupationsEvent"
+)(Person.occupations.through)
+pghistory.track(
+    pghistory.InsertEvent(), pghistory.DeleteEvent(), model_name="StatementPersonsEvent"
+)(Statement.persons.through)

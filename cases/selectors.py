@@ -78,12 +78,14 @@ def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) ->
         SELECT id FROM cases_person WHERE %s <%% name_key
         UNION ALL
         SELECT person_id FROM cases_namevariant
-         WHERE %s <%% name_key AND visibility = ANY(%s)
+         WHERE %s <%% name_key AND visibility = ANY(%s) AND deleted_at IS NULL
         """,
         [key, key, levels],
     )
     best_variant = (
-        NameVariant.objects.filter(person=OuterRef("pk"), visibility__in=levels)
+        NameVariant.objects.filter(
+            person=OuterRef("pk"), visibility__in=levels, deleted_at__isnull=True
+        )
         .annotate(score=TrigramWordSimilarity(Value(key), "name_key"))
         .order_by("-score")
         .values("score")[:1]
@@ -147,7 +149,8 @@ def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[d
     return _grouped(
         _dicts(
             f"SELECT detention_id, article, description FROM {Charge._meta.db_table}"
-            " WHERE detention_id = ANY(%s) AND visibility = ANY(%s) ORDER BY detention_id, article",
+            " WHERE detention_id = ANY(%s) AND visibility = ANY(%s) AND deleted_at IS NULL"
+            " ORDER BY detention_id, article",
             [detention_ids, levels_for_children_of_visible(reader)],
         ),
         "detention_id",
@@ -170,7 +173,8 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
     variants = _grouped(
         _dicts(
             f"SELECT person_id, name, language, kind FROM {NameVariant._meta.db_table}"
-            " WHERE person_id = ANY(%s) AND visibility = ANY(%s) ORDER BY person_id, language, name",
+            " WHERE person_id = ANY(%s) AND visibility = ANY(%s) AND deleted_at IS NULL"
+            " ORDER BY person_id, language, name",
             [ids, levels],
         ),
         "person_id",
@@ -190,7 +194,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         " ls.in_detention AS legal_stage__in_detention, d.facility"
         f" FROM {Detention._meta.db_table} d LEFT JOIN {LegalStage._meta.db_table} ls"
         " ON ls.id = d.legal_stage_id"
-        " WHERE d.person_id = ANY(%s) AND d.visibility = ANY(%s)"
+        " WHERE d.person_id = ANY(%s) AND d.visibility = ANY(%s) AND d.deleted_at IS NULL"
         " ORDER BY d.person_id, d.arrested_on ASC NULLS FIRST, d.id",
         [ids, levels],
     )

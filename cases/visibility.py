@@ -6,7 +6,7 @@ A record is visible to a reader when its own level and the level of every
 record above it allow: a public detention of an internal person is hidden,
 and so is a public citation of an internal source. Staff-only fields never
 leave the admin; a confidential source is shown to non-staff readers only as
-"confidential source on file"."""
+"confidential source on file". Records in the trash are visible to no reader."""
 
 from __future__ import annotations
 
@@ -60,21 +60,26 @@ def visible_levels(reader: Reader) -> tuple[str, ...]:
 def levels_for_children_of_visible(reader: Reader) -> list[str]:
     """The levels to test on child rows (variants, detentions, charges) read
     for parents already passed through `visible`: their parents' levels were
-    checked, so the child's own level is all that is left to check."""
+    checked, so the child's own level is all that is left to check (with its
+    `deleted_at IS NULL`: a child in the trash is hidden too)."""
     return list(visible_levels(reader))
 
 
 def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:
     """The condition under which records of `model` (reached through `prefix`,
-    e.g. "detention__") are visible to `reader`."""
-    if reader is Reader.STAFF:
-        return Q()
+    e.g. "detention__") are visible to `reader`. A record in the trash, or under
+    a parent in the trash, is visible to nobody (the admin's trash lists it)."""
     levels = visible_levels(reader)
-    condition = Q(**{f"{prefix}visibility__in": levels})
+    staff = reader is Reader.STAFF
+    condition = Q(**{f"{prefix}deleted_at__isnull": True})
+    if not staff:
+        condition &= Q(**{f"{prefix}visibility__in": levels})
     for parent in _PARENTS[model._meta.model_name]:
         optional = parent.endswith("?")
         path = f"{prefix}{parent.rstrip('?')}"
-        parent_visible = Q(**{f"{path}__visibility__in": levels})
+        parent_visible = Q(**{f"{path}__deleted_at__isnull": True})
+        if not staff:
+            parent_visible &= Q(**{f"{path}__visibility__in": levels})
         if optional:
             parent_visible |= Q(**{f"{path}__isnull": True})
         condition &= parent_visible

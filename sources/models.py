@@ -3,6 +3,7 @@ with a locator, an excerpt and how strongly the source supports it."""
 
 from __future__ import annotations
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -25,6 +26,7 @@ from cases.models import (
 from cases.partial_dates import PartialDateField, PrecisionField, partial_date_constraints
 
 
+@pghistory.track()
 class Source(Record):
     title = models.CharField(_("title"), max_length=400)
     publisher = models.ForeignKey(
@@ -80,6 +82,7 @@ class Source(Record):
 CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
 
 
+@pghistory.track()
 class Citation(Record):
     """Links one fact to a source. Exactly one of the target fields is set; a
     citation of a person names the biographical claim it supports."""
