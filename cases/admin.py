@@ -2,10 +2,18 @@
 detentions inline; detentions with charges, events and citations; every
 foreign key an autocomplete; the person search finds any spelling."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases import services
+from cases.admin_workflow import RecordInlineMixin, WorkflowAdminMixin
 from cases.models import (
     Affiliation,
     Allegation,
@@ -17,6 +25,7 @@ from cases.models import (
     Detention,
     IssuedSlug,
     LegalStage,
+    Merge,
     NameVariant,
     Occupation,
     Organization,
@@ -29,7 +38,7 @@ from cases.models import (
     StatementKind,
     Withdrawal,
 )
-from cases.selectors import search_persons
+from cases.selectors import possible_duplicates, search_persons
 from cases.visibility import Reader
 from sources.models import Citation
 
@@ -70,15 +79,17 @@ def year_filter(field_name: str, label):
     return YearFilter
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """What every case table's admin shows: visibility and timestamps."""
+class RecordAdmin(WorkflowAdminMixin, admin.ModelAdmin):
+    """What every case table's admin shows and does: visibility and timestamps;
+    versioned saves, the trash, history with restore, publishing, exports
+    (cases.admin_workflow)."""
 
     readonly_fields = ("uuid", "created_at", "updated_at")
     list_per_page = 50
     save_on_top = True
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(RecordInlineMixin, admin.TabularInline):
     model = Citation
     extra = 0
     autocomplete_fields = ("source",)
@@ -139,13 +150,13 @@ class OrganizationAdmin(RecordAdmin):
     )
 
 
-class NameVariantInline(admin.TabularInline):
+class NameVariantInline(RecordInlineMixin, admin.TabularInline):
     model = NameVariant
     extra = 1
     fields = ("name", "language", "kind", "visibility")
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(RecordInlineMixin, admin.TabularInline):
     model = Affiliation
     extra = 0
     autocomplete_fields = ("organization",)
@@ -153,7 +164,7 @@ class AffiliationInline(admin.TabularInline):
     show_change_link = True
 
 
-class DetentionInline(admin.TabularInline):
+class DetentionInline(RecordInlineMixin, admin.TabularInline):
     model = Detention
     extra = 0
     autocomplete_fields = ("legal_stage", "release_reason", "arresting_authority")
@@ -211,6 +222,80 @@ class PersonAdmin(RecordAdmin):
     def variant_names(self, obj):
         return ", ".join(variant.name for variant in obj.name_variants.all())
 
+    change_list_template = "admin/cases/person/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("trash/", self.admin_site.admin_view(self.trash_view), name="cases_trash"),
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(self.duplicates_view),
+                name="cases_person_duplicates",
+            ),
+            *super().get_urls(),
+        ]
+
+    def trash_view(self, request):
+        """Every record in the trash, newest first; editors restore them."""
+        models = [m for m in admin.site._registry if hasattr(m, "deleted_at")]
+        if request.method == "POST":
+            label, pk = request.POST.get("record", "").rsplit(":", 1)
+            model = next(m for m in models if m._meta.label_lower == label)
+            try:
+                services.records_restore_from_trash(
+                    queryset=model.objects.filter(pk=pk), user=request.user
+                )
+            except PermissionDenied as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _("Restored from the trash."), messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        groups = []
+        for model in sorted(models, key=lambda m: str(m._meta.verbose_name_plural)):
+            rows = list(
+                model.objects.filter(deleted_at__isnull=False).order_by("-deleted_at")[:200]
+            )
+            if rows:
+                groups.append({"model": model._meta, "rows": rows})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Trash"),
+            "groups": groups,
+            "can_restore": request.user.has_perm(services.RESTORE_PERMISSION),
+        }
+        return TemplateResponse(request, "admin/casebook/trash.html", context)
+
+    def duplicates_view(self, request):
+        """Pairs of persons that may be one person, best first; editors merge them."""
+        if request.method == "POST":
+            keep = get_object_or_404(Person, pk=request.POST.get("keep"))
+            other = get_object_or_404(Person, pk=request.POST.get("other"))
+            try:
+                merge = services.persons_merge(keep=keep, other=other, user=request.user)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])),
+                                  messages.ERROR)  # fmt: skip
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request,
+                format_html(
+                    _('Merged “{}” into “{}”. <a href="{}">Undo</a> from the merges list.'),
+                    merge.merged, merge.kept,
+                    reverse("admin:cases_merge_changelist"),
+                ),
+                messages.SUCCESS,
+            )  # fmt: skip
+            return HttpResponseRedirect(reverse("admin:cases_person_change", args=[keep.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Possible duplicates"),
+            "pairs": possible_duplicates(limit=100),
+            "can_merge": request.user.has_perm(services.MERGE_PERMISSION),
+        }
+        return TemplateResponse(request, "admin/casebook/duplicates.html", context)
+
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
@@ -243,13 +328,13 @@ class AffiliationAdmin(RecordAdmin):
 # --- detentions -------------------------------------------------------------------
 
 
-class ChargeInline(admin.TabularInline):
+class ChargeInline(RecordInlineMixin, admin.TabularInline):
     model = Charge
     extra = 1
     fields = ("article", "description", "visibility")
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(RecordInlineMixin, admin.TabularInline):
     model = CaseEvent
     extra = 1
     autocomplete_fields = ("kind",)
@@ -257,7 +342,7 @@ class CaseEventInline(admin.TabularInline):
     show_change_link = True
 
 
-class PaceAssessmentInline(admin.TabularInline):
+class PaceAssessmentInline(RecordInlineMixin, admin.TabularInline):
     model = PaceAssessment
     extra = 0
     fields = ("criterion", "justification", "visibility")
@@ -397,6 +482,39 @@ class WithdrawalAdmin(ReadOnlyRegisterAdmin):
     list_display = ("kind", "uuid", "previous_visibility", "visibility", "withdrawn_at")
     list_filter = ("kind",)
     search_fields = ("uuid",)
+
+
+@admin.register(Merge)
+class MergeAdmin(admin.ModelAdmin):
+    """Merges of duplicate persons; an editor can undo one."""
+
+    list_display = ("merged", "kept", "merged_by", "merged_at", "undone_at")
+    list_select_related = ("merged", "kept", "merged_by")
+    actions = ["undo"]
+    readonly_fields = (
+        "kept",
+        "merged",
+        "moved",
+        "merged_by",
+        "merged_at",
+        "undone_at",
+        "undone_by",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_merge_persons_permission(self, request):
+        return request.user.has_perm(services.MERGE_PERMISSION)
+
+    @admin.action(description=_("Undo the selected merges"), permissions=["merge_persons"])
+    def undo(self, request, queryset):
+        for merge in queryset.filter(undone_at__isnull=True):
+            services.merge_undo(merge=merge, user=request.user)
+        self.message_user(request, _("Undone."), messages.SUCCESS)
 
 
 @admin.register(SeedRecord)

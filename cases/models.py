@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pghistory
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -233,6 +234,11 @@ class Person(Record):
     class Meta:
         ordering = ["display_name"]
         verbose_name = _("person")
+        permissions = [
+            ("publish", _("Can publish records (set who may see them)")),
+            ("restore", _("Can restore records from the trash and from their history")),
+            ("merge_persons", _("Can merge duplicate persons and undo merges")),
+        ]
         constraints = [
             not_blank("display_name", "person"),
             *partial_date_constraints("person", "birth_date"),
@@ -672,6 +678,31 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.uuid} withdrawn {self.withdrawn_at:%Y-%m-%d %H:%M}"
+
+
+class Merge(models.Model):
+    """Two records of one person made one: what moved from `merged` to `kept`
+    (ids by table), so that the merge can be undone."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_away")
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-merged_at"]
+        verbose_name = _("merge")
+
+    def __str__(self) -> str:
+        return f"{self.merged} → {self.kept}"
 
 
 # Changes to the many-to-many links are history too (who added which occupation,

@@ -10,7 +10,7 @@ from django.contrib.postgres.aggregates import BoolOr
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -961,3 +961,48 @@ def organization_relations(organization, *, reader: Reader) -> dict:
         reader=reader,
     )
     return {"members": members, "statements": statements, "sources": sources}
+
+
+# --- the researchers' workflow -----------------------------------------------------------
+
+
+def possible_duplicates(*, limit: int = 100, threshold: float = 0.5) -> list[dict]:
+    """Pairs of persons (not in the trash) whose names or name variants have
+    similar name keys, best first: the key similarity, raised by 0.2 when both
+    birth years are known and agree, lowered by 0.3 when they differ. Each
+    side's candidates come from the trigram indexes."""
+    sql = f"""
+        WITH keys AS (
+            SELECT id AS person_id, name_key AS key FROM {Person._meta.db_table}
+             WHERE deleted_at IS NULL AND name_key <> ''
+            UNION
+            SELECT v.person_id, v.name_key FROM {NameVariant._meta.db_table} v
+             WHERE v.deleted_at IS NULL AND v.name_key <> ''
+        ),
+        pairs AS (
+            SELECT a.person_id AS first_id, b.person_id AS second_id,
+                   max(similarity(a.key, b.key)) AS similarity
+              FROM keys a JOIN keys b ON a.key %% b.key AND a.person_id < b.person_id
+             GROUP BY a.person_id, b.person_id
+        )
+        SELECT pairs.first_id, pairs.second_id, pairs.similarity,
+               p1.display_name AS first_name, p2.display_name AS second_name,
+               extract(year FROM p1.birth_date)::int AS first_birth_year,
+               extract(year FROM p2.birth_date)::int AS second_birth_year,
+               pairs.similarity + CASE
+                   WHEN p1.birth_date IS NULL OR p2.birth_date IS NULL THEN 0
+                   WHEN extract(year FROM p1.birth_date) = extract(year FROM p2.birth_date) THEN 0.2
+                   ELSE -0.3 END AS score
+          FROM pairs
+          JOIN {Person._meta.db_table} p1 ON p1.id = pairs.first_id AND p1.deleted_at IS NULL
+          JOIN {Person._meta.db_table} p2 ON p2.id = pairs.second_id AND p2.deleted_at IS NULL
+         ORDER BY score DESC, pairs.first_id, pairs.second_id
+         LIMIT %s
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)]
+        )
+        cursor.execute(sql, [limit])
+        columns = [c.name for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,329 @@
+"""The researchers' workflow in the admin, shared by every case table's admin:
+no lost edits (a save over someone else's newer save is refused and shows
+their change), the trash instead of deletes, each record's history with
+restore, publishing by editors only, and exports limited to what the list
+shows, with spreadsheet formulae escaped."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
+from pghistory.models import Events
+
+from cases import services
+from cases.api.renderers import escape_formula
+from cases.choices import Visibility
+
+HIDDEN_FIELDS = ("name_key", "deleted_at")
+
+
+# --- no lost edits ---------------------------------------------------------------------
+
+
+def _saved_at(event) -> datetime.datetime | None:
+    value = (event.pgh_data or {}).get("updated_at")
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def changes_since(obj, since: datetime.datetime | None) -> list[dict]:
+    """The history of `obj` saved after `since` (by the saved row's updated_at:
+    the event time is its transaction's start), newest first: who, when, what."""
+    rows = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:200])
+    if since is not None:
+        rows = [e for e in rows if (_saved_at(e) or e.pgh_created_at) > since]
+    users = {
+        u.pk: u.get_username()
+        for u in get_user_model().objects.filter(
+            pk__in={(e.pgh_context or {}).get("user") for e in rows} - {None}
+        )
+    }
+    return [
+        {
+            "event": e,
+            "at": e.pgh_created_at,
+            "label": e.pgh_label,
+            "who": users.get((e.pgh_context or {}).get("user"), ""),
+            "where": (e.pgh_context or {}).get("url")
+            or (e.pgh_context or {}).get("command")
+            or (e.pgh_context or {}).get("action", ""),
+            "action": (e.pgh_context or {}).get("action", ""),
+            "diff": {
+                field: values
+                for field, values in (e.pgh_diff or {}).items()
+                if field not in ("updated_at", *HIDDEN_FIELDS)
+            },
+        }
+        for e in rows
+    ]
+
+
+def describe_changes(changes: list[dict]) -> str:
+    parts = []
+    for change in changes:
+        fields = "; ".join(
+            f"{field}: {before!r} → {after!r}" for field, (before, after) in change["diff"].items()
+        )
+        parts.append(
+            _("%(who)s at %(at)s changed %(fields)s")
+            % {
+                "who": change["who"] or _("someone"),
+                "at": change["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                "fields": fields or _("the record"),
+            }
+        )
+    return " ".join(parts)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """Carries the `updated_at` the researcher started from. Saving over a newer
+    save is refused with the other change shown; the form keeps what this
+    researcher typed, so nothing is lost on either side. The row is locked
+    while checking, so two saves cannot both pass."""
+
+    edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.fields["edit_version"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        started_from = parse_datetime(self.data.get(self.add_prefix("edit_version"), "") or "")
+        model = type(self.instance)
+        current = (
+            model.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if started_from is None or current is None or current <= started_from:
+            return cleaned
+        changes = changes_since(self.instance, started_from)
+        raise ValidationError(
+            _(
+                "%(record)s was changed by someone else while you were editing it: %(changes)s "
+                "Your changes were not saved and are still in the form. Open the record in a "
+                "new tab to see the current version, then save again."
+            )
+            % {"record": self.instance, "changes": describe_changes(changes)},
+            code="edit_conflict",
+        )
+
+
+# --- the trash instead of deletes ------------------------------------------------------
+
+
+class TrashingInlineFormSet(BaseInlineFormSet):
+    """ "Delete" on an inline row moves the row to the trash."""
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            services.records_trash(
+                queryset=type(obj).objects.filter(pk=obj.pk), user=getattr(self, "user", None)
+            )
+
+
+class RecordInlineMixin:
+    """For inlines of case tables: versioned rows, the trash, visibility for editors."""
+
+    form = VersionedModelForm
+    formset = TrashingInlineFormSet
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "edit_version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(services.PUBLISH_PERMISSION):
+            readonly.append("visibility")
+        return readonly
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.user = request.user
+        return formset
+
+
+# --- exports ---------------------------------------------------------------------------
+
+
+class _EscapingFormat:
+    """A spreadsheet format whose text cells beginning with =, +, -, @ (or a tab
+    or carriage return) are prefixed with ' so that a spreadsheet shows them
+    instead of running them."""
+
+    def export_data(self, dataset, **kwargs):
+        escaped = dataset.__class__(headers=dataset.headers)
+        for row in dataset:
+            escaped.append([escape_formula(c) if isinstance(c, str) else c for c in row])
+        return super().export_data(escaped, **kwargs)
+
+
+class EscapedCSV(_EscapingFormat, base_formats.CSV):
+    pass
+
+
+class EscapedXLSX(_EscapingFormat, base_formats.XLSX):
+    pass
+
+
+EXPORT_FORMATS = [EscapedCSV, EscapedXLSX, base_formats.JSON]
+
+
+# --- the admin of a case table ---------------------------------------------------------
+
+
+class WorkflowAdminMixin(ExportMixin):
+    """Every case table's admin: see the module docstring."""
+
+    form = VersionedModelForm
+    formats = EXPORT_FORMATS
+    delete_confirmation_template = "admin/casebook/trash_confirmation.html"
+    delete_selected_confirmation_template = "admin/casebook/trash_selected_confirmation.html"
+    object_history_template = "admin/casebook/history.html"
+    actions = ["publish_public", "publish_partners", "make_internal"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_export_queryset(self, request):
+        # the list as the user sees it (filters, search; nothing in the trash)
+        return super().get_export_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        return [*fieldsets, (None, {"fields": ("edit_version",), "classes": ("hidden",)})]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(services.PUBLISH_PERMISSION):
+            readonly.append("visibility")  # records start internal; editors publish
+        return readonly
+
+    # the trash
+
+    def get_deleted_objects(self, objs, request):
+        # nothing cascades: the records move to the trash, their children stay with them
+        to_trash = [str(obj) for obj in objs]
+        has_permission = self.has_delete_permission(request)
+        return to_trash, {}, (set() if has_permission else {self.opts.verbose_name}), []
+
+    def response_delete(self, request, obj_display, obj_id):
+        self.message_user(
+            request,
+            _("“%s” is in the trash now. An editor can restore it from there.") % obj_display,
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        )
+
+    def delete_model(self, request, obj):
+        services.records_trash(queryset=type(obj).objects.filter(pk=obj.pk), user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.records_trash(queryset=queryset, user=request.user)
+
+    # publishing
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    def _publish(self, request, queryset, visibility):
+        changed = services.records_publish(
+            queryset=queryset, visibility=visibility, user=request.user
+        )
+        self.message_user(
+            request,
+            _("%(n)d record(s) now %(level)s.")
+            % {"n": changed, "level": Visibility(visibility).label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=gettext_lazy("Publish selected (public)"), permissions=["publish"])
+    def publish_public(self, request, queryset):
+        self._publish(request, queryset, Visibility.PUBLIC)
+
+    @admin.action(description=gettext_lazy("Share selected with partners"), permissions=["publish"])
+    def publish_partners(self, request, queryset):
+        self._publish(request, queryset, Visibility.PARTNERS)
+
+    @admin.action(description=gettext_lazy("Make selected internal"), permissions=["publish"])
+    def make_internal(self, request, queryset):
+        self._publish(request, queryset, Visibility.INTERNAL)
+
+    # history and restore
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/<int:event_id>/restore/",
+                self.admin_site.admin_view(self.restore_version_view),
+                name=f"{info[0]}_{info[1]}_restore_version",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "object": obj,
+            "title": _("History: %s") % obj,
+            "changes": changes_since(obj, None),
+            "can_restore": request.user.has_perm(services.RESTORE_PERMISSION),
+            "restore_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}"
+            "_restore_version",
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def restore_version_view(self, request, object_id, event_id):
+        if request.method != "POST":
+            raise PermissionDenied
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise PermissionDenied
+        event_model = apps.get_model(self.opts.app_label, f"{self.opts.object_name}Event")
+        event = get_object_or_404(event_model, pk=event_id, pgh_obj_id=obj.pk)
+        try:
+            services.record_restore_version(obj=obj, event=event, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                format_html(_("Restored the version of {}."), event.pgh_created_at),
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[obj.pk],
+            )
+        )

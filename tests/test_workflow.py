@@ -1,0 +1,437 @@
+"""The researchers' workflow in the admin: complete history (admin edits, bulk
+writes, raw SQL; append-only), restore from history, refusal of a concurrent
+edit, the trash, possible duplicates, merge and undo, who may publish, and
+exports with escaped formulae."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+from pghistory.models import Events
+
+from cases import services
+from cases.models import (
+    Affiliation,
+    Detention,
+    Merge,
+    NameVariant,
+    Organization,
+    Person,
+    PersonEvent,
+    Withdrawal,
+)
+from sources.models import Citation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CASE_APPS = ("cases", "sources")
+
+
+def make_user(django_user_model, name: str, *, editor: bool) -> Client:
+    """A researcher (adds, changes, views and deletes case records) or an editor
+    (also publishes, restores and merges); the roles command is issue 6's."""
+    group, _ = Group.objects.get_or_create(name="editor" if editor else "researcher")
+    perms = Permission.objects.filter(content_type__app_label__in=CASE_APPS).exclude(
+        codename__in=["publish", "restore", "merge_persons"]
+    )
+    group.permissions.set(perms)
+    if editor:
+        group.permissions.add(
+            *Permission.objects.filter(codename__in=["publish", "restore", "merge_persons"])
+        )
+    user = django_user_model.objects.create_user(name, password="pw-unused-1", is_staff=True)
+    user.groups.add(group)
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def researcher(django_user_model):
+    return make_user(django_user_model, "rita", editor=False)
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return make_user(django_user_model, "eddie", editor=True)
+
+
+def form_data(client, url: str) -> dict:
+    """The values a browser would post from the change form at `url`."""
+    html = client.get(url).content.decode()
+    data = {}
+    for tag in re.findall(r"<(?:input|textarea|select)[^>]*>(?:[^<]*</textarea>)?", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or 'type="submit"' in tag or 'type="checkbox"' in tag:
+            continue
+        if tag.startswith("<textarea"):
+            data[name[1]] = re.search(r">([^<]*)</textarea>", tag)[1]
+        elif tag.startswith("<select"):
+            continue
+        else:
+            value = re.search(r'value="([^"]*)"', tag)
+            data[name[1]] = value[1] if value else ""
+    for select, attrs, body in re.findall(
+        r'<select name="([^"]+)"([^>]*)>(.*?)</select>', html, re.S
+    ):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        if chosen or "multiple" not in attrs:
+            data[select] = chosen[1] if chosen else ""
+    return data
+
+
+def org_url(org, action="change"):
+    return f"/admin/cases/organization/{org.pk}/{action}/"
+
+
+# --- history ---------------------------------------------------------------------------
+
+
+def test_admin_edits_are_recorded_with_who_from_where_and_the_values(editor):
+    org = factories.organization("Abzas Media", slug="abzas-media", country="")
+    data = form_data(editor, org_url(org))
+    data.update(country="Azerbaijan")
+    response = editor.post(org_url(org), data)
+    assert response.status_code == 302, response.content[:3000]
+    events = list(Events.objects.tracks(org).order_by("pgh_created_at"))
+    assert [e.pgh_label for e in events] == ["insert", "update"]
+    update = events[-1]
+    assert update.pgh_diff["country"] == ["", "Azerbaijan"]
+    assert update.pgh_context["user"] == editor.user.pk
+    assert update.pgh_context["url"] == org_url(org)
+    history = editor.get(org_url(org, "history")).content.decode()
+    assert "eddie" in history and "Azerbaijan" in history and "country" in history
+
+
+def test_bulk_writes_and_raw_sql_are_recorded_too():
+    Person.objects.bulk_create(
+        [
+            Person(display_name="Bulk One", slug="bulk-one"),
+            Person(display_name="Bulk Two", slug="bulk-two"),
+        ]
+    )
+    person = Person.objects.get(display_name="Bulk One")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_person SET summary = 'raw' WHERE id = %s", [person.pk])
+        cursor.execute("DELETE FROM cases_person WHERE id = %s", [person.pk])
+    labels = list(
+        PersonEvent.objects.filter(pgh_obj_id=person.pk)
+        .order_by("pgh_id")
+        .values_list("pgh_label", "summary")
+    )
+    assert labels == [("insert", ""), ("update", "raw"), ("delete", "raw")]
+
+
+def test_the_event_tables_are_append_only():
+    person = factories.person("Kept Forever")
+    event = PersonEvent.objects.filter(pgh_obj_id=person.pk).first()
+    for statement in ("UPDATE cases_personevent SET summary = 'x' WHERE pgh_id = %s",
+                      "DELETE FROM cases_personevent WHERE pgh_id = %s"):  # fmt: skip
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [event.pgh_id])
+    assert PersonEvent.objects.filter(pgh_id=event.pgh_id).exists()
+
+
+def test_a_record_is_restored_from_its_history(editor, researcher):
+    org = factories.organization("Meydan TV", slug="meydan-tv", description="first text")
+    org.description = "a mistaken edit"
+    org.save()
+    first = org.history.order_by("pgh_id").first()
+    restore = f"/admin/cases/organization/{org.pk}/history/{first.pgh_id}/restore/"
+    researcher.post(restore)
+    org.refresh_from_db()
+    assert org.description == "a mistaken edit"  # researchers may not restore
+    assert editor.post(restore).status_code == 302
+    org.refresh_from_db()
+    assert org.description == "first text"
+    latest = Events.objects.tracks(org).order_by("-pgh_id").first()
+    assert latest.pgh_context["action"] == "restore version"
+
+
+# --- no lost edits ---------------------------------------------------------------------
+
+
+def test_a_second_save_over_a_newer_one_is_refused_and_shows_the_other_change(editor, researcher):
+    org = factories.organization("Turan", slug="turan", country="")
+    mine = form_data(researcher, org_url(org))  # both open the form
+    theirs = form_data(editor, org_url(org))
+    theirs["country"] = "Azerbaijan"
+    assert editor.post(org_url(org), theirs).status_code == 302
+    mine["description"] = "my careful text"
+    response = researcher.post(org_url(org), mine)
+    assert response.status_code == 200  # the form again, not a redirect
+    body = response.content.decode()
+    assert "was changed by someone else" in body
+    assert "eddie" in body and "country" in body and "Azerbaijan" in body
+    assert "my careful text" in body  # what this researcher typed is still there
+    org.refresh_from_db()
+    assert org.country == "Azerbaijan" and org.description == ""
+    # reloading and saving again works
+    again = form_data(researcher, org_url(org))
+    again["description"] = "my careful text"
+    assert researcher.post(org_url(org), again).status_code == 302
+    org.refresh_from_db()
+    assert (org.country, org.description) == ("Azerbaijan", "my careful text")
+
+
+def test_an_inline_row_changed_meanwhile_is_refused_too(editor):
+    person = factories.person("Inline Person", variants=["Inline Variant"])
+    url = f"/admin/cases/person/{person.pk}/change/"
+    data = form_data(editor, url)
+    variant = NameVariant.objects.get(person=person)
+    variant.name = "Changed elsewhere"
+    variant.save()
+    key = next(k for k, v in data.items() if v == "Inline Variant")
+    data[key] = "Overwriting it"
+    response = editor.post(url, data)
+    assert (
+        response.status_code == 200 and "was changed by someone else" in response.content.decode()
+    )
+    variant.refresh_from_db()
+    assert variant.name == "Changed elsewhere"
+
+
+# --- the trash -------------------------------------------------------------------------
+
+
+def test_deleting_in_the_admin_moves_to_the_trash_and_editors_restore(client, editor, researcher):
+    person = factories.person("Trashed Person")
+    detention = factories.detention(person, arrested="2023")
+    assert researcher.get(f"/admin/cases/person/{person.pk}/delete/").status_code == 200
+    response = researcher.post(f"/admin/cases/person/{person.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.deleted_at is not None  # nothing was deleted
+    assert Detention.objects.filter(pk=detention.pk).exists()
+    changelist = researcher.get("/admin/cases/person/").content.decode()
+    assert f"/admin/cases/person/{person.pk}/change/" not in changelist
+    assert client.get(f"/persons/{person.slug}/").status_code == 404
+    assert client.get(f"/api/v1/persons/{person.slug}/").status_code == 404
+    assert Withdrawal.objects.filter(uuid=person.uuid).exists()  # partners are told
+
+    trash = editor.get("/admin/cases/person/trash/").content.decode()
+    assert "Trashed Person" in trash
+    researcher.post("/admin/cases/person/trash/", {"record": f"cases.person:{person.pk}"})
+    person.refresh_from_db()
+    assert person.deleted_at is not None  # a researcher cannot restore
+    editor.post("/admin/cases/person/trash/", {"record": f"cases.person:{person.pk}"})
+    person.refresh_from_db()
+    assert person.deleted_at is None
+    assert client.get(f"/persons/{person.slug}/").status_code == 200
+
+
+def test_bulk_and_inline_deletes_move_to_the_trash(editor):
+    a, b = factories.person("Bulk A"), factories.person("Bulk B")
+    editor.post(
+        "/admin/cases/person/",
+        {"action": "delete_selected", "_selected_action": [a.pk, b.pk], "post": "yes"},
+    )
+    assert Person.objects.filter(pk__in=[a.pk, b.pk], deleted_at__isnull=False).count() == 2
+
+    person = factories.person("With Variant", variants=["To Remove"])
+    url = f"/admin/cases/person/{person.pk}/change/"
+    data = form_data(editor, url)
+    prefix = next(k for k, v in data.items() if v == "To Remove").rsplit("-", 1)[0]
+    data[f"{prefix}-DELETE"] = "on"
+    assert editor.post(url, data).status_code == 302
+    variant = NameVariant.objects.get(name="To Remove")
+    assert variant.deleted_at is not None
+
+
+# --- duplicates and merge --------------------------------------------------------------
+
+
+@pytest.fixture
+def duplicates():
+    keep = factories.person("Bakhtiyar Hajiyev", variants=["Бахтияр Гаджиев"])
+    keep.birth_date = factories.PartialDate.parse("1982")
+    keep.save()
+    other = factories.person("Bəxtiyar Hacıyev")
+    other.birth_date = factories.PartialDate.parse("1982")
+    other.save()
+    stranger = factories.person("Bakhtiyar Hajiev")
+    stranger.birth_date = factories.PartialDate.parse("1950")
+    stranger.save()
+    factories.person("Leyla Yunus")
+    source = factories.source()
+    detention = factories.detention(other, arrested="2023-11")
+    allegation = factories.allegation(other, kind="torture")
+    statement = factories.statement("Free him")
+    statement.persons.add(other)
+    citation = factories.citation(source, person=other)
+    org = factories.organization()
+    affiliation = Affiliation.objects.create(person=other, organization=org, visibility="public")
+    NameVariant.objects.create(person=other, name="Bakhtiyar Gadzhiev", visibility="public")
+    return {"keep": keep, "other": other, "stranger": stranger, "detention": detention,
+            "allegation": allegation, "statement": statement, "citation": citation,
+            "affiliation": affiliation}  # fmt: skip
+
+
+def test_possible_duplicates_rank_by_name_similarity_and_agreeing_birth_years(editor, duplicates):
+    from cases.selectors import possible_duplicates
+
+    pairs = possible_duplicates()
+    ids = {frozenset((p["first_id"], p["second_id"])) for p in pairs}
+    keep, other, stranger = duplicates["keep"], duplicates["other"], duplicates["stranger"]
+    assert pairs[0]["first_id"] in (keep.pk, other.pk)
+    assert {pairs[0]["first_id"], pairs[0]["second_id"]} == {keep.pk, other.pk}
+    assert frozenset((keep.pk, stranger.pk)) in ids  # a similar name, other birth year
+    ranked = [frozenset((p["first_id"], p["second_id"])) for p in pairs]
+    assert ranked.index(frozenset((keep.pk, other.pk))) < ranked.index(
+        frozenset((keep.pk, stranger.pk))
+    )
+    assert not any("Leyla Yunus" in (p["first_name"], p["second_name"]) for p in pairs)
+    page = editor.get("/admin/cases/person/duplicates/").content.decode()
+    assert "Bəxtiyar Hacıyev" in page and "Bakhtiyar Hajiyev" in page
+
+
+def test_merge_moves_everything_keeps_the_names_and_can_be_undone(editor, duplicates):
+    keep, other = duplicates["keep"], duplicates["other"]
+    response = editor.post("/admin/cases/person/duplicates/", {"keep": keep.pk, "other": other.pk})
+    assert response.status_code == 302
+    for name in ("detention", "allegation", "citation", "affiliation"):
+        duplicates[name].refresh_from_db()
+        assert duplicates[name].person_id == keep.pk, name
+    assert keep in duplicates["statement"].persons.all()
+    names = set(keep.name_variants.values_list("name", flat=True))
+    assert {"Bəxtiyar Hacıyev", "Bakhtiyar Gadzhiev", "Бахтияр Гаджиев"} <= names
+    other.refresh_from_db()
+    assert other.deleted_at is not None
+    merge = Merge.objects.get()
+    assert (
+        Events.objects.tracks(duplicates["detention"]).filter(pgh_context__action="merge").exists()
+    )  # the merge is in the history
+
+    editor.post("/admin/cases/merge/", {"action": "undo", "_selected_action": [merge.pk]})
+    for name in ("detention", "allegation", "citation", "affiliation"):
+        duplicates[name].refresh_from_db()
+        assert duplicates[name].person_id == other.pk, name
+    assert keep not in duplicates["statement"].persons.all()
+    assert set(keep.name_variants.values_list("name", flat=True)) == {"Бахтияр Гаджиев"}
+    other.refresh_from_db()
+    assert other.deleted_at is None
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
+
+
+def test_researchers_cannot_merge(researcher, duplicates):
+    researcher.post(
+        "/admin/cases/person/duplicates/",
+        {"keep": duplicates["keep"].pk, "other": duplicates["other"].pk},
+    )
+    assert not Merge.objects.exists()
+    duplicates["detention"].refresh_from_db()
+    assert duplicates["detention"].person_id == duplicates["other"].pk
+
+
+# --- who may publish -------------------------------------------------------------------
+
+
+def test_records_start_internal_and_only_editors_publish(researcher, editor):
+    response = researcher.post(
+        "/admin/cases/organization/add/",
+        {"name": "New NGO", "slug": "new-ngo", "kind": "ngo", "visibility": "public"},
+    )
+    assert response.status_code == 302
+    org = Organization.objects.get(slug="new-ngo")
+    assert org.visibility == "internal"  # the researcher's "public" was not accepted
+    page = researcher.get(org_url(org)).content.decode()
+    assert 'name="visibility"' not in page
+    changelist = researcher.get("/admin/cases/organization/").content.decode()
+    assert "publish_public" not in changelist
+    researcher.post(
+        "/admin/cases/organization/", {"action": "publish_public", "_selected_action": [org.pk]}
+    )
+    org.refresh_from_db()
+    assert org.visibility == "internal"
+
+    assert 'name="visibility"' in editor.get(org_url(org)).content.decode()
+    other = factories.organization("Second NGO", visibility="internal")
+    editor.post(
+        "/admin/cases/organization/",
+        {"action": "publish_public", "_selected_action": [org.pk, other.pk]},
+    )
+    assert set(Organization.objects.filter(pk__in=[org.pk, other.pk]).values_list(
+        "visibility", flat=True)) == {"public"}  # fmt: skip
+    data = form_data(editor, org_url(org))
+    data["visibility"] = "partners"
+    assert editor.post(org_url(org), data).status_code == 302
+    org.refresh_from_db()
+    assert org.visibility == "partners"
+
+
+def test_the_publish_service_refuses_a_researcher(researcher):
+    from django.core.exceptions import PermissionDenied
+
+    org = factories.organization("Guarded", visibility="internal")
+    with pytest.raises(PermissionDenied):
+        services.records_publish(
+            queryset=Organization.objects.filter(pk=org.pk), visibility="public",
+            user=researcher.user,
+        )  # fmt: skip
+
+
+# --- exports ---------------------------------------------------------------------------
+
+
+def export(client, model_path: str, format_index: int) -> bytes:
+    url = f"/admin/{model_path}/export/"
+    html = client.get(url).content.decode()
+    data = {"format": str(format_index), "resource": "0"}
+    for name in re.findall(r'<input type="checkbox" name="([^"]+)"', html):
+        data[name] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200, response.content[:2000]
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def registered_case_models():
+    from django.contrib import admin
+
+    return [
+        f"{m._meta.app_label}/{m._meta.model_name}"
+        for m in admin.site._registry
+        if m._meta.app_label in CASE_APPS and hasattr(m, "deleted_at")
+    ]
+
+
+@pytest.mark.parametrize("model_path", registered_case_models())
+def test_every_case_table_exports_to_csv_xlsx_and_json(editor, model_path):
+    for index in (0, 1, 2):
+        assert export(editor, model_path, index)
+
+
+def test_exports_escape_formulae_and_leave_out_the_trash(editor):
+    factories.organization("=HYPERLINK(\"http://evil\")", slug="evil", abbreviation="+1",
+                           description="@SUM(A1)", country="-2")  # fmt: skip
+    trashed = factories.organization("In The Trash", slug="in-trash")
+    services.records_trash(queryset=Organization.objects.filter(pk=trashed.pk))
+
+    rows = list(csv.DictReader(io.StringIO(export(editor, "cases/organization", 0).decode())))
+    assert [r["name"] for r in rows] == ['\'=HYPERLINK("http://evil")']
+    assert rows[0]["abbreviation"] == "'+1" and rows[0]["description"] == "'@SUM(A1)"
+    assert rows[0]["country"] == "'-2"
+
+    book = openpyxl.load_workbook(io.BytesIO(export(editor, "cases/organization", 1)))
+    cells = [c.value for row in book.active.iter_rows() for c in row]
+    assert '\'=HYPERLINK("http://evil")' in cells and "In The Trash" not in cells
+
+    records = json.loads(export(editor, "cases/organization", 2))
+    assert [r["name"] for r in records] == ['=HYPERLINK("http://evil")']  # JSON is data
+
+
+def test_staff_only_fields_are_exported_only_to_staff(editor, client):
+    # the export is an admin page: anonymous readers are sent to sign in
+    response = client.get("/admin/cases/person/export/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert Citation  # imported for the registry
