@@ -435,3 +435,12 @@ def test_staff_only_fields_are_exported_only_to_staff(editor, client):
     response = client.get("/admin/cases/person/export/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert Citation  # imported for the registry
+
+
+def test_commands_leave_their_name_in_the_history():
+    from django.core.management import call_command
+
+    call_command("load_seed", verbosity=0)
+    person = Person.objects.get(slug="leyla-yunus")
+    event = Events.objects.tracks(person).order_by("pgh_id").first()
+    assert event.pgh_context["command"] == "load_seed"

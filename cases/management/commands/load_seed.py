@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pghistory
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.seed import DEFAULT_SEED_FILE, SeedError, load_seed
@@ -28,7 +29,9 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"No seed file at {file}")
         try:
-            report = load_seed(file, update=update, dry_run=check)
+            # the history records which command wrote the seed rows, and from which file
+            with pghistory.context(command="load_seed", file=str(file)):
+                report = load_seed(file, update=update, dry_run=check)
         except SeedError as error:
             raise CommandError(f"{file} was not loaded; nothing was written:\n{error}") from error
         prefix = "Checked (nothing written)" if check else "Seed cases loaded"
