@@ -444,3 +444,15 @@ def test_commands_leave_their_name_in_the_history():
     person = Person.objects.get(slug="leyla-yunus")
     event = Events.objects.tracks(person).order_by("pgh_id").first()
     assert event.pgh_context["command"] == "load_seed"
+
+
+def test_a_trashed_child_record_leaves_every_output(client):
+    person = factories.person("Public Person", variants=["TRASHED-SPELLING"])
+    detention = factories.detention(person, arrested="2021-05", facility="TRASHED-FACILITY")
+    services.records_trash(queryset=Detention.objects.filter(pk=detention.pk))
+    services.records_trash(queryset=NameVariant.objects.filter(person=person))
+    for url in (f"/persons/{person.slug}/", "/persons/", f"/api/v1/persons/{person.slug}/history/",
+                "/api/v1/detentions/", "/statistics/", "/api/v1/persons/?q=TRASHED-SPELLING"):  # fmt: skip
+        body = client.get(url).content.decode()
+        assert "TRASHED" not in body.replace("q=TRASHED-SPELLING", ""), url
+    assert client.get(f"/api/v1/detentions/{detention.uuid}/").status_code == 404
