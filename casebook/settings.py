@@ -135,6 +135,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A case sheet waits here between the admin's preview and its confirmation: the
+    # media volume every app server shares, in a folder no URL serves.
+    "import_export": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "private"},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -143,6 +149,10 @@ STORAGES = {
         )
     },
 }
+
+# django-import-export keeps an upload between preview and confirmation in this storage
+# class: media/private/case-sheets/ (STORAGES["import_export"]), never a temporary folder.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "cases.admin_import.CaseSheetUploadStorage"
 
 # Production hardening; each can be relaxed from the environment (e.g. behind a
 # proxy that terminates TLS and already redirects).
