@@ -49,6 +49,7 @@ clean-db:
 # make bench BENCH_PERSONS=10000; BENCH_RESEED=1 seeds again. See bench/run.py.
 bench: $(STAMP)
 	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.run
+	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.import_run
 
 # The API contract under schemathesis, 100 generated requests per operation and
 # reader (make test runs 12): make fuzz FUZZ_EXAMPLES=500 for more.

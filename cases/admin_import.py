@@ -112,6 +112,8 @@ class CaseSheetImportMixin(ImportMixin):
     """Adds "Import" to the persons' list: upload, preview, confirm."""
 
     resource_classes = [CaseSheetResource]
+    # both buttons: RecordAdmin already exports (its ExportMixin), each shows on its permission
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/cases/person/case_sheet_import.html"
     import_form_class = CaseSheetImportForm
 

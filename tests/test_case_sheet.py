@@ -678,3 +678,10 @@ def test_the_admin_offers_the_sample_sheet(staff_client, uploads):
     response = staff_client.get(reverse("admin:cases_person_case_sheet_sample"))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == SAMPLE.read_bytes()
+
+
+def test_the_persons_list_offers_both_import_and_export(staff_client, uploads):
+    html = staff_client.get(reverse("admin:cases_person_changelist")).content.decode()
+    assert reverse("admin:cases_person_import") in html
+    assert reverse("admin:cases_person_export") in html
+    assert reverse("admin:cases_person_duplicates") in html  # the list's own buttons stay
