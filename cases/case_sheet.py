@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.core.exceptions import ValidationError
@@ -64,6 +64,9 @@ from cases.models import (
 from cases.partial_dates import PartialDate, PartialDateError, Precision, period_ends_before
 from cases.search import name_key, readable_ascii
 from sources.models import Citation, Source
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 COLUMNS = (
     "person",
@@ -259,7 +262,7 @@ def case_sheet_preview(
 def case_sheet_import(
     *,
     file: Any,
-    user=None,
+    user: AbstractBaseUser | None = None,
     file_name: str = "",
     file_format: str | None = None,
     row_limit: int | None = 1000,
@@ -607,7 +610,7 @@ class _Vocabulary:
         ) % {"noun": self.noun, "text": text, "allowed": self.allowed}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # a person's rows are mostly adjacent; bounded memory
 def _key_and_language(name: str) -> tuple[str, str]:
     """The name key and language of a spelling; names repeat across rows."""
     return name_key(name), _language_of(name)
@@ -1672,11 +1675,3 @@ def _child_changes(new_charges, changed_charges, allegations, citations) -> list
         changes.append(ngettext("+%(n)s source", "+%(n)s sources", citations)
                        % {"n": citations})  # fmt: skip
     return changes
-
-
-def write_errors_csv(errors, out: IO[str]) -> None:
-    """The errors as CSV (row, column, value, problem), for a researcher to work through."""
-    writer = csv.writer(out)
-    writer.writerow(["row", "column", "value", "problem"])
-    for error in errors:
-        writer.writerow([error.row, error.column, error.value, error.message])

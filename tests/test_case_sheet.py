@@ -685,3 +685,34 @@ def test_the_persons_list_offers_both_import_and_export(staff_client, uploads):
     assert reverse("admin:cases_person_import") in html
     assert reverse("admin:cases_person_export") in html
     assert reverse("admin:cases_person_duplicates") in html  # the list's own buttons stay
+
+
+def test_the_admin_previews_an_xlsx_sheet_too(staff_client, uploads):
+    upload = xlsx(["Nigar Testova", None, "female", 1992, None, None, "Nov 2023"])
+    upload.name = "sheet.xlsx"
+    preview = staff_client.post(reverse("admin:cases_person_import"), {"import_file": upload})
+    assert "new person</span> Nigar Testova" in preview.content.decode()
+    confirm = preview.context["confirm_form"]
+    assert confirm.initial["format"] == "xlsx"
+    data = {name: confirm.initial.get(name, "") for name in confirm.fields}
+    staff_client.post(reverse("admin:cases_person_process_import"), data)
+    assert Detention.objects.get().arrested_on == datetime.date(2023, 11, 1)
+
+
+def test_importing_needs_the_rights_to_add_and_change_persons_and_detentions(
+    client, django_user_model, uploads
+):
+    from django.contrib.auth.models import Permission
+
+    clerk = django_user_model.objects.create_user("clerk", password="pw-unused-2", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_person"))
+    client.force_login(clerk)
+    assert client.get(reverse("admin:cases_person_import")).status_code == 403
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["add_person", "change_person", "add_detention", "change_detention"]
+        )
+    )
+    clerk = django_user_model.objects.get(pk=clerk.pk)  # permissions are cached per instance
+    client.force_login(clerk)
+    assert client.get(reverse("admin:cases_person_import")).status_code == 200
