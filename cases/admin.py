@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
+from cases.admin_import import CaseSheetImportMixin
 from cases.admin_workflow import RecordInlineMixin, WorkflowAdminMixin
 from cases.models import (
     Affiliation,
@@ -189,7 +190,7 @@ class HasDetentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Person)
-class PersonAdmin(RecordAdmin):
+class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
     list_display = ("display_name", "variant_names", "gender", "visibility", "updated_at")
     list_filter = (
         "visibility",
