@@ -182,9 +182,12 @@ def generate_sheet(path: Path, rows: int, existing: list[tuple[str, str]]) -> di
 
 def _existing_persons(limit: int) -> list[tuple[str, str]]:
     """Stored persons whose display name and a Russian spelling are theirs alone."""
-    from django.db import connection
+    from django.db import connection, transaction
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # the planner guesses 200 owner keys and nests two loops over them; there
+        # are ~300,000, which took over ten minutes: hash joins take seconds
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             """
             WITH owners AS (
