@@ -19,7 +19,6 @@ def admin_url(model, action="changelist", *args):
 
 def test_every_model_of_the_data_model_is_registered():
     from django.apps import apps
-
     from pghistory.models import Event
 
     for app_label in ("cases", "sources"):
