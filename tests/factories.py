@@ -98,9 +98,10 @@ def citation(source_obj: Source | None = None, **target) -> Citation:
 
 def delete_case_data() -> None:
     """Remove every case record (vocabularies stay), children before parents."""
-    from cases.models import IssuedSlug
+    from cases.models import IssuedSlug, Merge, SeedRecord
 
     for model in (
+        Merge,
         Citation,
         Statement,
         Allegation,
@@ -109,5 +110,6 @@ def delete_case_data() -> None:
         Source,
         Organization,
         IssuedSlug,
+        SeedRecord,  # or the next load_seed would take the seed records as deleted by an editor
     ):
         model.objects.all().delete()
