@@ -890,44 +890,17 @@ def persons_citing_source(source: Source, *, reader: Reader) -> list[dict]:
     if source_is_hidden_behind_confidentiality(source.is_confidential, reader):
         return []
     citations = visible(Citation.objects.filter(source=source), reader)
-    through_fact = Q(
-        Exists(citations.filter(person=OuterRef("pk")))
-        | Exists(
-            citations.filter(
-                detention__in=visible(
-                    Detention.objects.filter(person=OuterRef(OuterRef("pk"))), reader
-                )
-            )
-        )
-        | Exists(
-            citations.filter(
-                case_event__in=visible(
-                    CaseEvent.objects.filter(detention__person=OuterRef(OuterRef("pk"))), reader
-                )
-            )
-        )
-        | Exists(
-            citations.filter(
-                affiliation__in=visible(
-                    Affiliation.objects.filter(person=OuterRef(OuterRef("pk"))), reader
-                )
-            )
-        )
-        | Exists(
-            citations.filter(
-                allegation__in=visible(
-                    Allegation.objects.filter(person=OuterRef(OuterRef("pk"))), reader
-                )
-            )
-        )
-        | Exists(
-            citations.filter(
-                statement__in=visible(
-                    Statement.objects.filter(persons=OuterRef(OuterRef("pk"))), reader
-                )
-            )
-        )
-    )
+    through_fact = Q(Exists(citations.filter(person=OuterRef("pk"))))
+    # each kind of fact a citation can support, and the path from it to its person
+    for target, model, to_person in (
+        ("detention", Detention, "person"),
+        ("case_event", CaseEvent, "detention__person"),
+        ("affiliation", Affiliation, "person"),
+        ("allegation", Allegation, "person"),
+        ("statement", Statement, "persons"),
+    ):
+        facts = visible(model.objects.filter(**{to_person: OuterRef(OuterRef("pk"))}), reader)
+        through_fact |= Q(Exists(citations.filter(**{f"{target}__in": facts})))
     return list(
         visible(Person.objects.all(), reader)
         .filter(through_fact)

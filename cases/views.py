@@ -36,27 +36,27 @@ STATEMENTS_PER_PAGE = 20
 ORGANIZATIONS_PER_PAGE = 50
 SUGGESTIONS = 8
 SORTS = ("relevance", "name", "arrested", "updated")
-# Parameters of the list pages that are page state, not filters.
-PAGE_STATE = {"page", "sort"}
 
 
-def filter_data(request: HttpRequest, filterset_class) -> dict[str, list[str]]:
-    """The query parameters a page hands its FilterSet: known filters only, empty
-    form fields dropped (an HTML form sends `q=` when the box is left empty;
-    the API refuses that, a page simply ignores it)."""
+def page_filterset(request: HttpRequest, filterset_class):
+    """The FilterSet of a list page, bound to the query's known filters with empty
+    form fields dropped (an HTML form sends `q=` when the box is left empty; the
+    API refuses that, a page simply ignores it), over what the public may see.
+    Returns the filter values, the FilterSet, and its errors as (name, message)."""
     data = {}
     for name, values in request.GET.lists():
         kept = [v for v in values if v.strip()]
         if name in filterset_class.base_filters and kept:
             data[name] = kept
-    return data
-
-
-def querydict(data: dict[str, list[str]]):
     query = QueryDict(mutable=True)
     for name, values in data.items():
         query.setlist(name, values)
-    return query
+    model = filterset_class._meta.model
+    filterset = filterset_class(query, visible(model.objects.all(), READER), reader=READER)
+    errors = [] if filterset.is_valid() else [
+        (name, message) for name, messages in filterset.errors.items() for message in messages
+    ]  # fmt: skip
+    return data, filterset, errors
 
 
 def _page(request: HttpRequest, queryset, per_page: int):
@@ -102,10 +102,7 @@ def _sorted_persons(queryset: QuerySet, sort: str, searching: bool) -> QuerySet:
 
 @require_safe
 def person_list(request: HttpRequest) -> HttpResponse:
-    data = filter_data(request, PersonFilterSet)
-    filterset = PersonFilterSet(
-        querydict(data), visible(Person.objects.all(), READER), reader=READER
-    )
+    data, filterset, errors = page_filterset(request, PersonFilterSet)
     searching = bool(data.get("q"))
     sort = request.GET.get("sort", "")
     if sort not in SORTS or (sort == "relevance" and not searching):
@@ -119,11 +116,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "q": (data.get("q") or [""])[0],
         "labels": labels,
     }
-    if not filterset.is_valid():
-        context["errors"] = [
-            (name, message) for name, messages in filterset.errors.items() for message in messages
-        ]
-        return render(request, "cases/person_list.html", context, status=400)
+    if errors:
+        return render(request, "cases/person_list.html", {**context, "errors": errors}, status=400)
     queryset = _sorted_persons(filterset.qs, sort, searching)
     page = _page(request, queryset.values(*selectors.PERSON_FIELDS), PERSONS_PER_PAGE)
     rows = selectors.person_rows(list(page.object_list), reader=READER)
@@ -237,10 +231,7 @@ def _cited_sources(citations_by_fact: dict) -> dict:
 
 @require_safe
 def statement_list(request: HttpRequest) -> HttpResponse:
-    data = filter_data(request, StatementFilterSet)
-    filterset = StatementFilterSet(
-        querydict(data), visible(Statement.objects.all(), READER), reader=READER
-    )
+    data, filterset, errors = page_filterset(request, StatementFilterSet)
     labels = pages.term_labels()
     issuers = (
         visible(Organization.objects.all(), READER)
@@ -250,9 +241,10 @@ def statement_list(request: HttpRequest) -> HttpResponse:
         .values_list("slug", "name")
     )
     context = {"data": data, "labels": labels, "issuers": list(issuers)}
-    if not filterset.is_valid():
-        context["errors"] = [(n, m) for n, ms in filterset.errors.items() for m in ms]
-        return render(request, "cases/statement_list.html", context, status=400)
+    if errors:
+        return render(
+            request, "cases/statement_list.html", {**context, "errors": errors}, status=400
+        )
     queryset = filterset.qs.order_by(F("issued_on").desc(nulls_last=True), "pk")
     page = _page(request, queryset.values(*selectors.STATEMENT_FIELDS), STATEMENTS_PER_PAGE)
     statements = selectors.statement_rows(list(page.object_list), reader=READER)
@@ -267,14 +259,12 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def organization_list(request: HttpRequest) -> HttpResponse:
-    data = filter_data(request, OrganizationFilterSet)
-    filterset = OrganizationFilterSet(
-        querydict(data), visible(Organization.objects.all(), READER), reader=READER
-    )
+    data, filterset, errors = page_filterset(request, OrganizationFilterSet)
     context = {"data": data, "kinds": Organization._meta.get_field("kind").choices}
-    if not filterset.is_valid():
-        context["errors"] = [(n, m) for n, ms in filterset.errors.items() for m in ms]
-        return render(request, "cases/organization_list.html", context, status=400)
+    if errors:
+        return render(
+            request, "cases/organization_list.html", {**context, "errors": errors}, status=400
+        )
     page = _page(request, filterset.qs.order_by("name", "pk"), ORGANIZATIONS_PER_PAGE)
     context["page"] = page
     return render(request, "cases/organization_list.html", context)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from cases import pages, selectors
 from cases.filtersets import SourceFilterSet
 from cases.models import Organization
-from cases.views import READER, filter_data, querydict
+from cases.views import READER, page_filterset
 from cases.visibility import visible
 from sources.models import Source
 
@@ -21,10 +21,7 @@ SOURCES_PER_PAGE = 30
 
 @require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
-    data = filter_data(request, SourceFilterSet)
-    filterset = SourceFilterSet(
-        querydict(data), visible(Source.objects.all(), READER), reader=READER
-    )
+    data, filterset, errors = page_filterset(request, SourceFilterSet)
     labels = pages.term_labels()
     publishers = (
         visible(Organization.objects.all(), READER)
@@ -34,9 +31,10 @@ def source_list(request: HttpRequest) -> HttpResponse:
         .values_list("slug", "name")
     )
     context = {"data": data, "labels": labels, "publishers": list(publishers)}
-    if not filterset.is_valid():
-        context["errors"] = [(n, m) for n, ms in filterset.errors.items() for m in ms]
-        return render(request, "sources/source_list.html", context, status=400)
+    if errors:
+        return render(
+            request, "sources/source_list.html", {**context, "errors": errors}, status=400
+        )
     queryset = filterset.qs.order_by(F("published_on").desc(nulls_last=True), "title", "pk")
     page = Paginator(queryset.values(*selectors.SOURCE_FIELDS), SOURCES_PER_PAGE).get_page(
         request.GET.get("page")

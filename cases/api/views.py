@@ -169,13 +169,10 @@ class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
     build = None
 
     def get_object_row(self, identifier: str) -> dict:
-        condition = Q(slug=identifier) if hasattr(self.model, "slug") else Q(pk__in=[])
-        try:
-            condition |= Q(uuid=uuid.UUID(identifier))
-        except ValueError:
-            pass
         rows = list(
-            visible(self.model.objects.filter(condition), self.reader).values(*self.fields)[:1]
+            visible(
+                self.model.objects.filter(identifier_q(self.model, identifier)), self.reader
+            ).values(*self.fields)[:1]
         )
         if not rows:
             raise Http404
