@@ -1,15 +1,114 @@
 """Staff issue partner tokens here; the key is shown once, then only its hash is kept."""
 
+import contextvars
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access.forms import current_password_check, current_password_field
 from access.models import PartnerToken
 from access.services import token_issue, token_revoke
 
 
+class PasswordConfirmedForm(forms.BaseForm):
+    """A sensitive form: it saves only with the signed-in user's password typed
+    again (a stolen session or an unlocked screen is not enough)."""
+
+    confirming_request = None  # set per request by PasswordConfirmedAdminMixin.get_form
+
+    def clean_current_password(self):
+        password = self.cleaned_data.get("current_password")
+        current_password_check(self.confirming_request, password)
+        return password
+
+
+class PasswordConfirmedAdminMixin:
+    confirm_fieldset = (_("Confirm with your password"), {"fields": ["current_password"]})
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"confirming_request": request})
+
+    def get_fieldsets(self, request, obj=None):
+        return [*super().get_fieldsets(request, obj), self.confirm_fieldset]
+
+
+class ConfirmedUserCreationForm(PasswordConfirmedForm, AdminUserCreationForm):
+    current_password = current_password_field()
+
+
+class ConfirmedUserChangeForm(PasswordConfirmedForm, UserChangeForm):
+    current_password = current_password_field()
+
+
+class ConfirmedPasswordChangeForm(PasswordConfirmedForm, AdminPasswordChangeForm):
+    current_password = current_password_field()
+
+
+class ConfirmedGroupForm(PasswordConfirmedForm, forms.ModelForm):
+    current_password = current_password_field()
+
+    class Meta:
+        model = Group
+        fields = "__all__"
+
+
+_password_change_request = contextvars.ContextVar("password_change_request")
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class CasebookUserAdmin(PasswordConfirmedAdminMixin, UserAdmin):
+    form = ConfirmedUserChangeForm
+    add_form = ConfirmedUserCreationForm
+    change_user_password_template = "admin/access/user_change_password.html"
+
+    @property
+    def change_password_form(self):
+        # Django builds this form itself; the class carries the request for the check
+        request = _password_change_request.get()
+        return type(
+            "PasswordChangeForm", (ConfirmedPasswordChangeForm,), {"confirming_request": request}
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_change_request.set(request)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_change_request.reset(token)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the history names who changed what
+
+
+@admin.register(Group)
+class CasebookGroupAdmin(PasswordConfirmedAdminMixin, GroupAdmin):
+    form = ConfirmedGroupForm
+
+
+class PartnerTokenForm(PasswordConfirmedForm, forms.ModelForm):
+    current_password = current_password_field()
+
+    class Meta:
+        model = PartnerToken
+        fields = ["name", "contact", "expires_at"]
+
+
 @admin.register(PartnerToken)
-class PartnerTokenAdmin(admin.ModelAdmin):
+class PartnerTokenAdmin(PasswordConfirmedAdminMixin, admin.ModelAdmin):
+    form = PartnerTokenForm
     list_display = ("name", "prefix", "created_at", "expires_at", "last_used_at", "status")
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at")

@@ -2,6 +2,7 @@
 from the environment; development defaults are safe only with DEBUG on, and
 production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -54,13 +55,20 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "casebook.admin_config.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "rest_framework",
     "django_filters",
     "import_export",
@@ -84,10 +92,18 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor (django-otp)
+    "django_otp.middleware.OTPMiddleware",
+    # staff without a confirmed second factor may only enrol; idle/absolute session expiry
+    "access.middleware.StaffSignInMiddleware",
     # attaches who and which request to every change the history triggers record
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # last: counts failed sign-ins and answers a locked-out client (django-axes)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casebook.urls"
@@ -113,9 +129,27 @@ TEMPLATES = [
 DATABASES = {"default": database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Reverse proxies in front of the app (e.g. 1 for nginx); the client address is
+# read from their X-Forwarded-For entries (access.client_ip), never from what the
+# client itself wrote there.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+# Staff sign-in. Passwords hashed with Argon2 (older hashes are upgraded on the
+# next sign-in); django-axes checks every attempt before the password is tried.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -167,7 +201,79 @@ SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# A staff session ends after SESSION_IDLE_SECONDS without a request (the cookie is
+# renewed on each request) and SESSION_MAX_SECONDS after sign-in whatever happens
+# (access.middleware), and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(60 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_MAX_SECONDS = int(os.environ.get("SESSION_MAX_SECONDS", str(60 * 60 * 12)))
+# sensitive actions (issuing tokens, bulk publishing, changing users) ask for the
+# password again unless it was entered within this many seconds
+REAUTH_SECONDS = int(os.environ.get("REAUTH_SECONDS", str(5 * 60)))
+
+# Two-factor sign-in (django-otp): TOTP apps and single-use backup codes.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Casebook")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Brute-force lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for
+# one account from one address, that pair waits AXES_COOLOFF_MINUTES; a success
+# clears the count. The address is the one access.client_ip finds (see NUM_PROXIES).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "access.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "access.client_ip.client_ip"
+
+# Content-Security-Policy (django-csp): only the site's own scripts, styles, images
+# and fonts; no inline script anywhere; nothing may frame the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features the site never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Uploads: case sheets and photos. Larger request bodies are refused before a view runs.
+CASE_SHEET_MAX_BYTES = int(os.environ.get("CASE_SHEET_MAX_MB", "20")) * 1024 * 1024
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_MB", "5")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 REST_FRAMEWORK = {
     # Read-only API: anonymous readers see public records, partner tokens also
@@ -191,7 +297,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_ANON_RATE", "120/minute"),
         "partner": os.environ.get("API_PARTNER_RATE", "1200/minute"),
     },
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")) or None,
+    # 0, not None: with None DRF would take X-Forwarded-For as written by the client
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 # Throttle counters live in the cache. One process: local memory. Several app

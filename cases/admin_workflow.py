@@ -11,6 +11,7 @@ import datetime
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -26,6 +27,7 @@ from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from pghistory.models import Events
 
+from access.forms import PasswordConfirmationForm
 from cases import services
 from cases.api.renderers import escape_formula
 from cases.choices import Visibility
@@ -262,14 +264,37 @@ class WorkflowAdminMixin(ExportMixin):
             messages.SUCCESS,
         )
 
+    def _publish_confirmed(self, request, queryset, visibility, action):
+        """Publishing many records at once is confirmed on a second page that lists
+        them and asks for the editor's password again."""
+        if request.POST.get("post") == "yes":
+            form = PasswordConfirmationForm(request.POST, request=request)
+            if form.is_valid():
+                self._publish(request, queryset, visibility)
+                return None
+        else:
+            form = PasswordConfirmationForm(request=request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Confirm publishing"),
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "level": Visibility(visibility).label,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/casebook/publish_confirmation.html", context)
+
     @admin.action(description=gettext_lazy("Publish selected (public)"), permissions=["publish"])
     def publish_public(self, request, queryset):
-        self._publish(request, queryset, Visibility.PUBLIC)
+        return self._publish_confirmed(request, queryset, Visibility.PUBLIC, "publish_public")
 
     @admin.action(description=gettext_lazy("Share selected with partners"), permissions=["publish"])
     def publish_partners(self, request, queryset):
-        self._publish(request, queryset, Visibility.PARTNERS)
+        return self._publish_confirmed(request, queryset, Visibility.PARTNERS, "publish_partners")
 
+    # taking records out of public view is never slowed down by a confirmation
     @admin.action(description=gettext_lazy("Make selected internal"), permissions=["publish"])
     def make_internal(self, request, queryset):
         self._publish(request, queryset, Visibility.INTERNAL)

@@ -12,10 +12,11 @@ from playwright.sync_api import sync_playwright
 
 @pytest.fixture
 def staff_client(client, django_user_model):
-    """A logged-in superuser, as a researcher with every right."""
+    """A signed-in superuser (password and second factor), as a researcher with every right."""
+    from tests.factories import staff_sign_in
+
     user = django_user_model.objects.create_superuser("researcher", "r@example.org", "pw-unused-1")
-    client.force_login(user)
-    return client
+    return staff_sign_in(client, user)
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

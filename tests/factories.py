@@ -113,3 +113,18 @@ def delete_case_data() -> None:
         SeedRecord,  # or the next load_seed would take the seed records as deleted by an editor
     ):
         model.objects.all().delete()
+
+
+def staff_sign_in(client, user):
+    """Sign a staff member in with both factors, as the admin requires: a confirmed
+    authenticator app and a session it verified."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -552,7 +552,7 @@ def test_a_percent_sign_in_a_bad_value_is_a_400_not_a_500(client):
     assert "100%" in response.json()["error"]["message"]
 
 
-def test_tokens_can_be_issued_from_the_shell_and_in_the_admin(client, admin_client):
+def test_tokens_can_be_issued_from_the_shell_and_in_the_admin(client, staff_client):
     from io import StringIO
 
     from django.core.management import call_command
@@ -563,13 +563,14 @@ def test_tokens_can_be_issued_from_the_shell_and_in_the_admin(client, admin_clie
     call_command("issue_partner_token", "Shell Partner", "--days", "30", stdout=out)
     raw = out.getvalue().strip().splitlines()[-1]
     assert get(client, "/api/v1/persons/", raw).status_code == 200
-    response = admin_client.post(
+    response = staff_client.post(
         "/admin/access/partnertoken/add/",
         {
             "name": "Admin Partner",
             "contact": "",
             "expires_at_0": "2099-01-01",
             "expires_at_1": "00:00:00",
+            "current_password": "pw-unused-1",
         },
         follow=True,
     )

@@ -708,7 +708,7 @@ def test_importing_needs_the_rights_to_add_and_change_persons_and_detentions(
 
     clerk = django_user_model.objects.create_user("clerk", password="pw-unused-2", is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_person"))
-    client.force_login(clerk)
+    factories.staff_sign_in(client, clerk)
     assert client.get(reverse("admin:cases_person_import")).status_code == 403
     clerk.user_permissions.add(
         *Permission.objects.filter(
@@ -716,5 +716,5 @@ def test_importing_needs_the_rights_to_add_and_change_persons_and_detentions(
         )
     )
     clerk = django_user_model.objects.get(pk=clerk.pk)  # permissions are cached per instance
-    client.force_login(clerk)
+    factories.staff_sign_in(client, clerk)
     assert client.get(reverse("admin:cases_person_import")).status_code == 200

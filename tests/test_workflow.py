@@ -12,11 +12,12 @@ import re
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from pghistory.models import Events
 
+from access.roles import CASE_APPS, EDITOR, RESEARCHER, roles_apply
 from cases import services
 from cases.models import (
     Affiliation,
@@ -33,25 +34,15 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-CASE_APPS = ("cases", "sources")
-
 
 def make_user(django_user_model, name: str, *, editor: bool) -> Client:
-    """A researcher (adds, changes, views and deletes case records) or an editor
-    (also publishes, restores and merges); the roles command is issue 6's."""
-    group, _ = Group.objects.get_or_create(name="editor" if editor else "researcher")
-    perms = Permission.objects.filter(content_type__app_label__in=CASE_APPS).exclude(
-        codename__in=["publish", "restore", "merge_persons"]
-    )
-    group.permissions.set(perms)
-    if editor:
-        group.permissions.add(
-            *Permission.objects.filter(codename__in=["publish", "restore", "merge_persons"])
-        )
+    """A researcher (adds, changes and views case records) or an editor (also
+    moves to the trash, publishes, restores and merges), in the groups of
+    `manage.py setup_roles`, signed in with both factors."""
+    roles_apply()
     user = django_user_model.objects.create_user(name, password="pw-unused-1", is_staff=True)
-    user.groups.add(group)
-    client = Client()
-    client.force_login(user)
+    user.groups.add(Group.objects.get(name=EDITOR if editor else RESEARCHER))
+    client = factories.staff_sign_in(Client(), user)
     client.user = user
     return client
 
@@ -207,8 +198,9 @@ def test_an_inline_row_changed_meanwhile_is_refused_too(editor):
 def test_deleting_in_the_admin_moves_to_the_trash_and_editors_restore(client, editor, researcher):
     person = factories.person("Trashed Person")
     detention = factories.detention(person, arrested="2023")
-    assert researcher.get(f"/admin/cases/person/{person.pk}/delete/").status_code == 200
-    response = researcher.post(f"/admin/cases/person/{person.pk}/delete/", {"post": "yes"})
+    assert researcher.get(f"/admin/cases/person/{person.pk}/delete/").status_code == 403
+    assert editor.get(f"/admin/cases/person/{person.pk}/delete/").status_code == 200
+    response = editor.post(f"/admin/cases/person/{person.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.deleted_at is not None  # nothing was deleted
@@ -357,9 +349,18 @@ def test_records_start_internal_and_only_editors_publish(researcher, editor):
 
     assert 'name="visibility"' in editor.get(org_url(org)).content.decode()
     other = factories.organization("Second NGO", visibility="internal")
+    selection = {"action": "publish_public", "_selected_action": [org.pk, other.pk]}
+    confirm = editor.post("/admin/cases/organization/", selection)
+    assert confirm.status_code == 200 and "Your password" in confirm.content.decode()
+    assert "New NGO" in confirm.content.decode() and "Second NGO" in confirm.content.decode()
+    wrong = editor.post(
+        "/admin/cases/organization/", {**selection, "post": "yes", "current_password": "guess"}
+    )
+    assert "That is not your password" in wrong.content.decode()
+    assert Organization.objects.filter(visibility="public", pk__in=[org.pk, other.pk]).count() == 0
     editor.post(
         "/admin/cases/organization/",
-        {"action": "publish_public", "_selected_action": [org.pk, other.pk]},
+        {**selection, "post": "yes", "current_password": "pw-unused-1"},
     )
     assert set(Organization.objects.filter(pk__in=[org.pk, other.pk]).values_list(
         "visibility", flat=True)) == {"public"}  # fmt: skip

@@ -2,6 +2,7 @@
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
+from access.client_ip import client_ip
 from access.models import PartnerToken
 
 
@@ -15,10 +16,10 @@ class PartnerRateThrottle(SimpleRateThrottle):
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
-    """Readers without a token, by client address (X-Forwarded-For behind the
-    number of proxies in REST_FRAMEWORK["NUM_PROXIES"])."""
+    """Readers without a token, by client address: the same address the sign-in
+    lockout uses (access.client_ip, settings.NUM_PROXIES)."""
 
     def get_cache_key(self, request, view):
         if isinstance(request.user, PartnerToken):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}

@@ -1,6 +1,8 @@
 """`make run` in one process: migrate, load the seed cases, make sure a local
 admin account exists (printing its credentials), then serve. Development only."""
 
+import io
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -21,6 +23,7 @@ class Command(RunserverCommand):
             call_command("migrate", interactive=False, verbosity=0)
             self.stdout.write("Database migrated.")
             call_command("load_seed", stdout=self.stdout)
+            call_command("setup_roles", stdout=io.StringIO())
             self._ensure_admin(options.get("addrport") or "127.0.0.1:8000")
         super().handle(*args, **options)
 
@@ -39,6 +42,10 @@ class Command(RunserverCommand):
                 f"user {DEV_USERNAME!r}, password {DEV_PASSWORD!r}"
                 + ("" if created else " (unless you changed it)")
             )
+        )
+        self.stdout.write(
+            "Staff sign in with two factors: the first sign-in shows a QR code for an "
+            "authenticator app (or type its key into `oathtool --totp -b KEY`)."
         )
 
 
