@@ -31,6 +31,7 @@ from access.forms import PasswordConfirmationForm
 from cases import services
 from cases.api.renderers import escape_formula
 from cases.choices import Visibility
+from cases.visibility import Reader, visible
 
 HIDDEN_FIELDS = ("name_key", "deleted_at")
 
@@ -151,7 +152,7 @@ class RecordInlineMixin:
     formset = TrashingInlineFormSet
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
+        return visible(super().get_queryset(request), Reader.STAFF)
 
     def get_fields(self, request, obj=None):
         return [*super().get_fields(request, obj), "edit_version"]
@@ -208,11 +209,12 @@ class WorkflowAdminMixin(ExportMixin):
     actions = ["publish_public", "publish_partners", "make_internal"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
+        # staff see every level, but nothing in the trash or under a trashed record
+        return visible(super().get_queryset(request), Reader.STAFF)
 
     def get_export_queryset(self, request):
         # the list as the user sees it (filters, search; nothing in the trash)
-        return super().get_export_queryset(request).filter(deleted_at__isnull=True)
+        return visible(super().get_export_queryset(request), Reader.STAFF)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

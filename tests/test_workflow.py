@@ -207,6 +207,9 @@ def test_deleting_in_the_admin_moves_to_the_trash_and_editors_restore(client, ed
     assert Detention.objects.filter(pk=detention.pk).exists()
     changelist = researcher.get("/admin/cases/person/").content.decode()
     assert f"/admin/cases/person/{person.pk}/change/" not in changelist
+    # the admin lists go through the visibility policy: a trashed person's records go too
+    detentions = researcher.get("/admin/cases/detention/").content.decode()
+    assert f"/admin/cases/detention/{detention.pk}/change/" not in detentions
     assert client.get(f"/persons/{person.slug}/").status_code == 404
     assert client.get(f"/api/v1/persons/{person.slug}/").status_code == 404
     assert Withdrawal.objects.filter(uuid=person.uuid).exists()  # partners are told
