@@ -63,3 +63,19 @@ def test_researcher_signs_in_and_finds_a_person_by_a_russian_spelling(
     assert page.locator("input[name='detentions-0-arrested_on']").input_value() == "2023-11"
     page.screenshot(path=str(ARTIFACTS / "admin-person.png"), full_page=True)
     assert blocked == []
+
+
+def test_the_api_documentation_page_draws_under_the_content_security_policy(
+    transactional_db, browser_page, live_server
+):
+    page = browser_page
+    blocked = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Casebook partner API" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock").count() >= 9  # every operation is listed
+    assert blocked == []

@@ -1,5 +1,6 @@
+from csp.decorators import csp_update
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases.api import views
 from cases.api.errors import api_not_found
@@ -29,6 +30,14 @@ urlpatterns = [
     path("stats/", views.Statistics.as_view(), name="stats"),
     path("withdrawals/", views.Withdrawals.as_view(), name="withdrawals"),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves its start-up code as a script file: no inline script.
+    # Swagger UI writes <style> elements, so this one page allows inline styles.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     re_path(r"^.*$", api_not_found),
 ]
