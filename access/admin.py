@@ -13,6 +13,8 @@ from django.contrib.auth.forms import (
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.forms import current_password_check, current_password_field
 from access.models import PartnerToken
@@ -146,3 +148,30 @@ class PartnerTokenAdmin(PasswordConfirmedAdminMixin, admin.ModelAdmin):
         for token in queryset:
             token_revoke(token=token)
         self.message_user(request, _("%(n)d token(s) revoked.") % {"n": queryset.count()})
+
+
+# --- second-factor devices -------------------------------------------------------------
+# django-otp's own admins show a device's secret key, QR code and backup codes to
+# anyone who may view them. Here an administrator sees only whose device it is and
+# when it was used, and removes it when a colleague lost their phone; the colleague
+# then enrols again at the next sign-in.
+
+
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # devices are enrolled by their owner, never made for them
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
+    admin.site.register(device_model, DeviceAdmin)

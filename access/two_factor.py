@@ -13,6 +13,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+
 class TryLater(Exception):
     """Wrong codes came too fast: the device refuses to check another for a while
     (django-otp's throttle doubles the wait after each wrong code)."""

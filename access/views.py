@@ -15,7 +15,6 @@ from django_otp import login as otp_login
 from access import two_factor
 from access.forms import CodeForm, PasswordConfirmationForm
 
-
 TRY_LATER = gettext_lazy(
     "Too many wrong codes in a row: wait a few seconds, then enter the code your app shows now."
 )

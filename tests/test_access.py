@@ -445,3 +445,27 @@ def test_partner_tokens_read_and_never_write(client):
         response = getattr(client, method)("/api/v1/persons/", **auth)
         assert response.status_code == 405, method
     assert Person.objects.count() == 1
+
+
+def test_administrators_remove_a_lost_device_but_never_see_its_secret_or_codes():
+    from access.two_factor import backup_codes_issue
+
+    colleague = member(RESEARCHER, "rita")
+    device = TOTPDevice.objects.create(user=colleague, name="app", confirmed=True)
+    codes = backup_codes_issue(user=colleague)
+    client = signed_in(member(ADMINISTRATOR))
+    for url in (
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+        "/admin/otp_totp/totpdevice/",
+        f"/admin/otp_static/staticdevice/{colleague.staticdevice_set.get().pk}/change/",
+    ):
+        page = client.get(url).content.decode()
+        assert "rita" in page, url
+        assert device.key not in page and not any(code in page for code in codes), url
+    config = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/", follow=True)
+    assert device.key not in config.content.decode()  # no configuration or QR code view
+    client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    # at the next sign-in the colleague enrols a new app
+    response = password_only(colleague).get("/admin/")
+    assert response["Location"].startswith("/admin/two-factor/enrol/")
