@@ -1,17 +1,29 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
 from cases.api.errors import api_not_found
-
-admin.site.site_header = "Casebook"
-admin.site.site_title = "Casebook admin"
-admin.site.index_title = "Cases, sources and citations"
+from cases.sitemaps import SITEMAPS, robots_txt
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("cases.api.urls")),
     re_path(r"^api/", api_not_found),
+    # for crawlers, outside the language prefix: one index lists every language
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
 ]
 # The public pages in English at /, in Azerbaijani at /az/ and Russian at /ru/:
 # the language is in the address, so a shared link opens in the language it was

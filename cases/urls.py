@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases import views
+from cases import feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("organizations/", views.organization_list, name="organization-list"),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path("statistics/", views.statistics, name="statistics"),
+    path("feeds/updates/", feeds.LatestUpdatesFeed(), name="feed-updates"),
+    path("feeds/statements/", feeds.LatestStatementsFeed(), name="feed-statements"),
 ]
