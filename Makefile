@@ -11,7 +11,7 @@ help:
 	@echo "make run   create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test  install what the tests need and run the whole suite"
 	@echo "make bench API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
-	@echo "make fuzz  schemathesis against the API schema, 100 cases per operation"
+	@echo "make fuzz  schemathesis against the API (100 cases per operation) and the leak property over 200 random case graphs"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,9 +52,12 @@ bench: $(STAMP)
 	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.import_run
 
 # The API contract under schemathesis, 100 generated requests per operation and
-# reader (make test runs 12): make fuzz FUZZ_EXAMPLES=500 for more.
+# reader (make test runs 12), and the leak property over 200 random case graphs,
+# every page and API output checked for restricted values (make test runs 15):
+# make fuzz FUZZ_EXAMPLES=500 LEAK_EXAMPLES=1000 for more.
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/pytest tests/test_api_schema.py
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) LEAK_EXAMPLES=$(or $(LEAK_EXAMPLES),200) \
+		$(BIN)/pytest tests/test_api_schema.py tests/test_visibility_property.py
 
 # After changing interface text: collect the strings into locale/{az,ru}, translate
 # the new entries (tests/test_translations.py fails until every one is), compile.

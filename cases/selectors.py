@@ -118,10 +118,13 @@ def _ref(
     row: dict, prefix: str, *fields: str, levels: tuple[str, ...] | None = None
 ) -> dict | None:
     """A nested reference ({"uuid", ...}) from the flat columns `prefix__field`;
-    None when there is none, or (given `levels`) when the reader may not see it."""
+    None when there is none, or (given `levels`) when the reader may not see it:
+    its level is not in `levels`, or it is in the trash."""
     if row.get(f"{prefix}__uuid") is None:
         return None
-    if levels is not None and row[f"{prefix}__visibility"] not in levels:
+    if levels is not None and (
+        row[f"{prefix}__visibility"] not in levels or row[f"{prefix}__deleted_at"] is not None
+    ):
         return None
     return {field: row[f"{prefix}__{field}"] for field in ("uuid", *fields)}
 
@@ -241,7 +244,7 @@ DETENTION_FIELDS = (
     "id", "uuid", "person__uuid", "person__slug", "person__display_name", "arrested_on",
     "arrested_on_precision", "arrest_place", "arresting_authority__uuid",
     "arresting_authority__slug", "arresting_authority__name", "arresting_authority__visibility",
-    "legal_stage__code", "facility",
+    "arresting_authority__deleted_at", "legal_stage__code", "facility",
     "sentence_months", "released_on", "released_on_precision", "release_reason__code", "summary",
     "updated_at",
 )  # fmt: skip
@@ -300,8 +303,8 @@ ALLEGATION_FIELDS = (
     "reported_by__uuid", "reported_by__slug", "reported_by__display_name", "detention__uuid",
     "kind__code", "started_on", "started_on_precision", "ended_on", "ended_on_precision", "count",
     "perpetrator", "perpetrator_organization__uuid", "perpetrator_organization__slug",
-    "perpetrator_organization__name", "perpetrator_organization__visibility", "status__code",
-    "description", "updated_at",
+    "perpetrator_organization__name", "perpetrator_organization__visibility",
+    "perpetrator_organization__deleted_at", "status__code", "description", "updated_at",
 )  # fmt: skip
 
 
@@ -392,9 +395,9 @@ def statement_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
 
 SOURCE_FIELDS = (
     "id", "uuid", "is_confidential", "title", "publisher__uuid", "publisher__slug",
-    "publisher__name", "publisher__visibility", "author", "url", "published_on",
-    "published_on_precision", "accessed_on", "language", "kind__code", "reliability",
-    "archive_url", "updated_at",
+    "publisher__name", "publisher__visibility", "publisher__deleted_at", "author", "url",
+    "published_on", "published_on_precision", "accessed_on", "language", "kind__code",
+    "reliability", "archive_url", "updated_at",
 )  # fmt: skip
 
 

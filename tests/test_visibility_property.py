@@ -1,0 +1,828 @@
+"""The leak property: whatever the case data, no restricted record and no
+staff-only value reaches any output outside the admin.
+
+Hypothesis builds random graphs of persons (with name variants, occupations,
+affiliations, photos), organizations, detentions (charges, events, PACE
+criteria), allegations, statements, sources (some confidential) and citations,
+each record at a random level, some in the trash. Every text field holds a
+unique marker. The test renders every public page (in English and another
+language), the sitemap and the feeds as an anonymous reader, and every API
+operation of the OpenAPI schema in JSON and CSV as an anonymous reader and as a
+partner; then it checks each marker it finds against who may see it.
+
+Who may see what is computed here from the generated graph by a rule of its
+own, not by cases.visibility (a copy of the policy could not catch a bug in
+it): a record is visible to a reader when its own level and the level of each
+record above it allow, and neither it nor any of those is in the trash.
+Staff-only fields and what a confidential source hides are visible to nobody.
+
+`make test` runs LEAK_EXAMPLES=15 graphs (derandomized); `make fuzz` runs 200
+random ones."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache as memoize
+from urllib.parse import unquote
+
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import CharField, FileField, TextField
+from django.test import Client, override_settings
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from access.services import token_issue
+from cases.choices import VOCABULARIES
+from cases.models import (
+    Affiliation,
+    Allegation,
+    AllegationKind,
+    AllegationStatus,
+    Charge,
+    LegalStage,
+    NameVariant,
+    Occupation,
+    Organization,
+    PaceAssessment,
+    Person,
+    SourceKind,
+    Statement,
+    StatementKind,
+)
+from cases.visibility import STAFF_ONLY_FIELDS
+from sources.models import Citation, Source
+from tests import factories
+
+EXAMPLES = int(os.environ.get("LEAK_EXAMPLES", "15"))
+# make test: the same graphs on every run, and a failure reported as found
+# (shrinking it takes minutes at ~3 s an example); make fuzz: random graphs,
+# a failure shrunk to its smallest graph
+IN_SUITE = "LEAK_EXAMPLES" not in os.environ
+READER_LEVELS = {"anonymous": {"public"}, "partner": {"public", "partners"}}
+LEVEL_LETTER = {"public": "U", "partners": "P", "internal": "I"}
+# A marker: "mk", the level of its record (U public, P partners, I internal, S
+# staff-only or hidden by confidentiality) and a fixed-width counter. "mk" is
+# not hexadecimal, so no UUID or ETag holds one; matched regardless of
+# case, so a slug made from a name ("mku0007") counts as that name.
+MARKER = re.compile(r"mk[upis]\d{4}", re.IGNORECASE)
+
+
+def canonical(found: str) -> str:
+    return f"mk{found[2].upper()}{found[3:]}"
+
+
+def codes(vocabulary: str) -> list[str]:
+    return [code for code, _label in VOCABULARIES[vocabulary]]
+
+
+# --- the random graph, as plain data (Hypothesis shrinks it) -------------------------
+
+# shrinks towards "public" and "not in the trash": a minimal failing example
+# keeps only the restrictions that matter
+levels = st.sampled_from(["public", "partners", "internal"])
+trashed = st.integers(0, 5).map(lambda n: n == 5)
+
+
+@dataclass(frozen=True)
+class Level:
+    level: str
+    trashed: bool
+
+
+level_of = st.builds(Level, levels, trashed)
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    at: Level
+    variants: tuple[Level, ...]
+    occupations: tuple[str, ...]
+    affiliations: tuple[tuple[int, Level], ...]  # (organization, level)
+    photo: str | None  # the photo's own level, or no photo
+
+
+@dataclass(frozen=True)
+class DetentionSpec:
+    person: int
+    at: Level
+    authority: int | None  # organization
+    stage: str | None
+    arrested: int | None  # year
+    released: bool
+    charges: tuple[Level, ...]
+    events: tuple[tuple[str, Level], ...]
+    pace: tuple[Level, ...]
+
+
+@dataclass(frozen=True)
+class AllegationSpec:
+    person: int | None
+    detention: int | None
+    reported_by: int | None
+    perpetrator: int | None  # organization
+    kind: str
+    at: Level
+
+
+@dataclass(frozen=True)
+class StatementSpec:
+    issuer_organization: int | None
+    issuer_person: int | None
+    persons: tuple[int, ...]
+    kind: str
+    at: Level
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    publisher: int | None
+    confidential: bool
+    archive_file: bool
+    at: Level
+
+
+CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
+
+
+@dataclass(frozen=True)
+class CitationSpec:
+    source: int
+    target: str  # one of CITATION_TARGETS
+    index: int  # among the records of that kind, in the order they are built
+    at: Level
+
+
+@dataclass(frozen=True)
+class Graph:
+    organizations: tuple[Level, ...]
+    persons: tuple[PersonSpec, ...]
+    detentions: tuple[DetentionSpec, ...]
+    allegations: tuple[AllegationSpec, ...]
+    statements: tuple[StatementSpec, ...]
+    sources: tuple[SourceSpec, ...]
+    citations: tuple[CitationSpec, ...]
+    language: str  # the second interface language rendered
+
+
+def optional_index(n: int):
+    return st.none() if n == 0 else st.one_of(st.none(), st.integers(0, n - 1))
+
+
+@st.composite
+def graphs(draw) -> Graph:
+    organizations = tuple(draw(st.lists(level_of, min_size=2, max_size=3)))
+    n_orgs = len(organizations)
+    persons = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    PersonSpec,
+                    level_of,
+                    st.lists(level_of, max_size=2).map(tuple),
+                    st.lists(st.sampled_from(codes("Occupation")), max_size=2, unique=True).map(
+                        tuple
+                    ),
+                    st.lists(st.tuples(st.integers(0, n_orgs - 1), level_of), max_size=2).map(
+                        tuple
+                    ),
+                    st.one_of(st.none(), levels),
+                ),
+                min_size=2,
+                max_size=5,
+            )
+        )
+    )
+    n_persons = len(persons)
+    person_index = st.integers(0, n_persons - 1)
+    detentions = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    DetentionSpec,
+                    person_index,
+                    level_of,
+                    optional_index(n_orgs),
+                    st.one_of(st.none(), st.sampled_from(codes("LegalStage"))),
+                    st.one_of(st.none(), st.integers(2012, 2024)),
+                    st.booleans(),
+                    st.lists(level_of, max_size=2).map(tuple),
+                    st.lists(
+                        st.tuples(st.sampled_from(codes("CaseEventKind")), level_of), max_size=2
+                    ).map(tuple),
+                    st.lists(level_of, max_size=2).map(tuple),
+                ),
+                min_size=1,
+                max_size=4,
+            )
+        )
+    )
+    allegations = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    AllegationSpec,
+                    optional_index(n_persons),
+                    optional_index(len(detentions)),
+                    optional_index(n_persons),
+                    optional_index(n_orgs),
+                    st.sampled_from(codes("AllegationKind")),
+                    level_of,
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+    )
+    statements = []
+    for _ in range(draw(st.integers(1, 3))):
+        issuer_organization = draw(optional_index(n_orgs))
+        issuer_person = draw(optional_index(n_persons))
+        if issuer_organization is None and issuer_person is None:
+            issuer_organization = 0  # a statement has an issuer (a constraint)
+        statements.append(
+            StatementSpec(
+                issuer_organization,
+                issuer_person,
+                tuple(draw(st.lists(person_index, min_size=1, max_size=3, unique=True))),
+                draw(st.sampled_from(codes("StatementKind"))),
+                draw(level_of),
+            )
+        )
+    sources = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    SourceSpec, optional_index(n_orgs), st.booleans(), st.booleans(), level_of
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+    )
+    counts = {
+        "person": n_persons,
+        "affiliation": sum(len(p.affiliations) for p in persons),
+        "detention": len(detentions),
+        "case_event": sum(len(d.events) for d in detentions),
+        "allegation": len(allegations),
+        "statement": len(statements),
+    }
+    citations = []
+    if sources:
+        targets = [name for name in CITATION_TARGETS if counts[name]]
+        for _ in range(draw(st.integers(2, 6))):
+            target = draw(st.sampled_from(targets))
+            citations.append(
+                CitationSpec(
+                    draw(st.integers(0, len(sources) - 1)),
+                    target,
+                    draw(st.integers(0, counts[target] - 1)),
+                    draw(level_of),
+                )
+            )
+    return Graph(
+        organizations, persons, detentions, allegations, tuple(statements), sources,
+        tuple(citations), draw(st.sampled_from(["az", "ru"])),
+    )  # fmt: skip
+
+
+# --- who may see what, by the test's own rule ------------------------------------------
+
+
+@dataclass(eq=False)
+class Node:
+    """One generated record, with the records above it whose level also counts."""
+
+    kind: str
+    index: int
+    at: Level
+    parents: list[Node] = field(default_factory=list)
+    obj: object = None
+    headline: str | None = None  # the marker that must show wherever the record is visible
+
+    def visible_to(self, reader: str) -> bool:
+        return (
+            self.at.level in READER_LEVELS[reader]
+            and not self.at.trashed
+            and all(parent.visible_to(reader) for parent in self.parents)
+        )
+
+    def describe(self) -> str:
+        text = f"{self.kind} #{self.index} ({self.at.level}{', in the trash' if self.at.trashed else ''})"
+        if self.parents:
+            text += " under [" + "; ".join(parent.describe() for parent in self.parents) + "]"
+        return text
+
+
+@dataclass
+class Owner:
+    node: Node
+    field: str
+    hidden_from_all: str = ""  # why nobody outside the admin may see it
+
+    def visible_to(self, reader: str) -> bool:
+        return not self.hidden_from_all and self.node.visible_to(reader)
+
+    def describe(self) -> str:
+        why = f", {self.hidden_from_all}" if self.hidden_from_all else ""
+        return f"{self.node.kind}.{self.field}{why} of {self.node.describe()}"
+
+
+class World:
+    """The records built from a Graph, and the owner of every marker."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, list[Node]] = {}
+        self.owners: dict[str, Owner] = {}
+        self.secrets: dict[str, str] = {}  # other values no output may hold: what they are
+
+    def node(self, kind: str, at: Level, *parents: Node | None) -> Node:
+        nodes = self.nodes.setdefault(kind, [])
+        node = Node(kind, len(nodes), at, [p for p in parents if p is not None])
+        nodes.append(node)
+        return node
+
+    def mark(self, node: Node, field_name: str, *, hidden_from_all: str = "") -> str:
+        letter = "S" if hidden_from_all else LEVEL_LETTER[node.at.level]
+        marker = f"mk{letter}{len(self.owners):04d}"
+        self.owners[marker] = Owner(node, field_name, hidden_from_all)
+        return marker
+
+    def fields(self, node: Node, *names: str, headline: str = "", **hidden: str) -> dict:
+        """Markers for the named text fields (`headline` first) and for the
+        fields nobody may see (name=why)."""
+        values = {}
+        for name in (headline, *names) if headline else names:
+            values[name] = self.mark(node, name)
+        if headline:
+            node.headline = values[headline]
+        for name, why in hidden.items():
+            values[name] = self.mark(node, name, hidden_from_all=why)
+        return values
+
+    def all(self, kind: str) -> list[Node]:
+        return self.nodes.get(kind, [])
+
+    def describe(self) -> str:
+        markers: dict[int, list[str]] = {}
+        for marker, owner in self.owners.items():
+            markers.setdefault(id(owner.node), []).append(f"{owner.field}={marker}")
+        return "\n".join(
+            f"  {node.describe()}: {', '.join(markers.get(id(node), []))}"
+            for nodes in self.nodes.values()
+            for node in nodes
+        )
+
+
+STAFF_ONLY = "a staff-only field"
+CONFIDENTIAL = "hidden by the source's confidentiality"
+
+
+def record_fields(at: Level) -> dict:
+    return {"visibility": at.level, "deleted_at": timezone.now() if at.trashed else None}
+
+
+def url_of(marker: str) -> str:
+    return f"https://{marker}.example.org/"
+
+
+def build(graph: Graph) -> World:
+    world = World()
+    orgs = []
+    for at in graph.organizations:
+        node = world.node("organization", at)
+        f = world.fields(
+            node, "abbreviation", "country", "url", "description", headline="name",
+            internal_notes=STAFF_ONLY,
+        )  # fmt: skip
+        f["url"] = url_of(f["url"])
+        node.obj = Organization.objects.create(**f, **record_fields(at))
+        orgs.append(node)
+
+    persons, affiliations = [], []
+    for spec in graph.persons:
+        node = world.node("person", spec.at)
+        f = world.fields(
+            node, "citizenship", "summary", headline="display_name", internal_notes=STAFF_ONLY
+        )
+        person = Person.objects.create(**f, **record_fields(spec.at))
+        node.obj = person
+        person.occupations.set(Occupation.objects.filter(code__in=spec.occupations))
+        for at in spec.variants:
+            variant = world.node("name variant", at, node)
+            variant.obj = NameVariant.objects.create(
+                person=person, **world.fields(variant, "language", headline="name"),
+                **record_fields(at),
+            )  # fmt: skip
+        for org_index, at in spec.affiliations:
+            affiliation = world.node("affiliation", at, node, orgs[org_index])
+            affiliation.obj = Affiliation.objects.create(
+                person=person, organization=orgs[org_index].obj,
+                **world.fields(affiliation, headline="role"), **record_fields(at),
+            )  # fmt: skip
+            affiliations.append(affiliation)
+        if spec.photo:
+            photo = world.node("photo", Level(spec.photo, False), node)
+            content = world.fields(photo, headline="content")["content"]
+            jpeg = b"\xff\xd8\xff\xe0" + content.encode()  # served as stored
+            person.photo.save("photo.jpg", ContentFile(jpeg), save=False)
+            person.photo_visibility = spec.photo
+            person.save()
+            # stored under a random name: that name must not leave the admin either
+            world.secrets[person.photo.name] = f"person.photo, {STAFF_ONLY} of {node.describe()}"
+        persons.append(node)
+
+    detentions, events = [], []
+    stages = {stage.code: stage for stage in LegalStage.objects.all()}
+    for spec in graph.detentions:
+        node = world.node("detention", spec.at, persons[spec.person])
+        f = world.fields(
+            node, "arrest_place", "summary", headline="facility", internal_notes=STAFF_ONLY
+        )
+        arrested = str(spec.arrested) if spec.arrested else None
+        released = str(spec.arrested + 1) if spec.arrested and spec.released else None
+        detention = factories.detention(
+            persons[spec.person].obj, arrested=arrested, released=released,
+            legal_stage=stages.get(spec.stage),
+            arresting_authority=orgs[spec.authority].obj if spec.authority is not None else None,
+            **f, **record_fields(spec.at),
+        )  # fmt: skip
+        node.obj = detention
+        for at in spec.charges:
+            charge = world.node("charge", at, node)
+            charge.obj = Charge.objects.create(
+                detention=detention, **world.fields(charge, "description", headline="article"),
+                **record_fields(at),
+            )  # fmt: skip
+        for kind, at in spec.events:
+            event = world.node("case event", at, node)
+            event.obj = factories.case_event(
+                detention, kind, **world.fields(event, headline="description"), **record_fields(at)
+            )
+            events.append(event)
+        for criterion, at in zip("abcde", spec.pace, strict=False):
+            pace = world.node("PACE criterion", at, node)
+            pace.obj = PaceAssessment.objects.create(
+                detention=detention, criterion=criterion,
+                **world.fields(pace, headline="justification"), **record_fields(at),
+            )  # fmt: skip
+        detentions.append(node)
+
+    allegations = []
+    allegation_kinds = {kind.code: kind for kind in AllegationKind.objects.all()}
+    status = AllegationStatus.objects.first()
+    for spec in graph.allegations:
+        person = persons[spec.person] if spec.person is not None else None
+        detention = detentions[spec.detention] if spec.detention is not None else None
+        node = world.node("allegation", spec.at, person, detention)
+        node.obj = Allegation.objects.create(
+            person=person.obj if person else None,
+            detention=detention.obj if detention else None,
+            reported_by=persons[spec.reported_by].obj if spec.reported_by is not None else None,
+            perpetrator_organization=(
+                orgs[spec.perpetrator].obj if spec.perpetrator is not None else None
+            ),
+            kind=allegation_kinds[spec.kind],
+            status=status,
+            **world.fields(
+                node, "victim_description", "perpetrator", headline="description",
+                internal_notes=STAFF_ONLY,
+            ),
+            **record_fields(spec.at),
+        )  # fmt: skip
+        allegations.append(node)
+
+    statements = []
+    statement_kinds = {kind.code: kind for kind in StatementKind.objects.all()}
+    for spec in graph.statements:
+        issuer_org = (
+            orgs[spec.issuer_organization] if spec.issuer_organization is not None else None
+        )
+        issuer_person = persons[spec.issuer_person] if spec.issuer_person is not None else None
+        node = world.node("statement", spec.at, issuer_org, issuer_person)
+        f = world.fields(node, "speaker", "quote", "summary", "url", headline="title")
+        f["url"] = url_of(f["url"])
+        statement = Statement.objects.create(
+            kind=statement_kinds[spec.kind],
+            issuer_organization=issuer_org.obj if issuer_org else None,
+            issuer_person=issuer_person.obj if issuer_person else None,
+            **f, **record_fields(spec.at),
+        )  # fmt: skip
+        statement.persons.set([persons[i].obj for i in spec.persons])
+        node.obj = statement
+        statements.append(node)
+
+    sources = []
+    source_kind = SourceKind.objects.first()
+    for spec in graph.sources:
+        node = world.node("source", spec.at)
+        public = ("title", "author", "url", "language", "archive_url", "archive_text")
+        if spec.confidential:  # every field but the fact that it exists stays in the admin
+            f = world.fields(node, internal_notes=STAFF_ONLY, **dict.fromkeys(public, CONFIDENTIAL))
+        else:
+            f = world.fields(node, *public[1:], headline="title", internal_notes=STAFF_ONLY)
+        f["url"], f["archive_url"] = url_of(f["url"]), url_of(f["archive_url"])
+        source = Source(
+            kind=source_kind, is_confidential=spec.confidential,
+            publisher=orgs[spec.publisher].obj if spec.publisher is not None else None,
+            **f, **record_fields(spec.at),
+        )  # fmt: skip
+        if spec.archive_file:
+            name = world.mark(node, "archive_file", hidden_from_all=STAFF_ONLY)
+            source.archive_file.save(f"{name}.txt", ContentFile(name.encode()), save=False)
+        source.save()
+        node.obj = source
+        sources.append(node)
+
+    targets = {
+        "person": persons, "affiliation": affiliations, "detention": detentions,
+        "case_event": events, "allegation": allegations, "statement": statements,
+    }  # fmt: skip
+    for spec in graph.citations:
+        source, target = sources[spec.source], targets[spec.target][spec.index]
+        # a citation shows only with the fact it supports and a source one may see
+        node = world.node("citation", spec.at, source, target)
+        masked = CONFIDENTIAL if source.obj.is_confidential else ""
+        f = world.fields(
+            node, "claim", **({"locator": masked, "excerpt": masked} if masked else {})
+        )
+        if not masked:
+            f.update(world.fields(node, "locator", "excerpt"))
+        node.obj = Citation.objects.create(
+            source=source.obj, **{spec.target: target.obj}, **f, **record_fields(spec.at)
+        )
+    return world
+
+
+# --- every output, per reader -------------------------------------------------------
+
+
+@dataclass
+class Output:
+    reader: str
+    url: str
+    status: int
+    body: str
+    expected_status: int | None = None  # None: any answer but a server error
+    why: str = ""
+    csv_by_header: bool = False
+
+
+def get(client: Client, reader: str, url: str, headers: dict, expect: Node | None = None, *,
+        visible: bool | None = None) -> Output:  # fmt: skip
+    cache.clear()  # the API's throttle counts and the pages' cached filter counts
+    response = client.get(url, **headers)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    output = Output(reader, url, response.status_code, body.decode("utf-8", "replace"))
+    output.csv_by_header = headers.get("HTTP_ACCEPT") == "text/csv"
+    if expect is not None:
+        shown = expect.visible_to(reader) if visible is None else visible
+        output.expected_status = 200 if shown else 404
+        output.why = expect.describe()
+    return output
+
+
+@memoize
+def api_operations() -> list[tuple[str, str | None]]:
+    """The GET paths of the OpenAPI schema, each with the kind of record its
+    {identifier} names (None for lists and statistics)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(api_version="1").get_schema(request=None, public=True)
+    operations = []
+    for path, methods in schema["paths"].items():
+        assert set(methods) <= {"get"}, f"{path}: the leak test knows read-only operations only"
+        kind = None
+        if "{identifier}" in path:
+            kind = API_KINDS.get(path.split("/")[3])
+            assert kind, f"{path}: teach this test which generated records it lists"
+        required = [
+            p["name"] for p in methods["get"].get("parameters", [])
+            if p.get("required") and p["in"] == "query"
+        ]  # fmt: skip
+        unknown = set(required) - set(REQUIRED_QUERY)
+        assert not unknown, f"{path}: give this test a value for {unknown}"
+        query = "&".join(f"{name}={REQUIRED_QUERY[name]}" for name in required)
+        operations.append((path + (f"?{query}" if query else ""), kind))
+    return operations
+
+
+API_KINDS = {
+    "persons": "person", "detentions": "detention", "allegations": "allegation",
+    "statements": "statement", "sources": "source", "organizations": "organization",
+}  # fmt: skip
+REQUIRED_QUERY = {"since": "2000-01-01T00:00:00Z"}
+
+
+def api_outputs(client: Client, world: World, reader: str, headers: dict) -> list[Output]:
+    outputs = []
+    first_name = world.all("person")[0].headline
+    for path, kind in api_operations():
+        if kind is None:
+            urls = [path]
+            if path == "/api/v1/persons/":
+                urls.append(f"{path}?q={first_name}")
+            for url in urls:
+                joiner = "&" if "?" in url else "?"
+                for variant in (url, f"{url}{joiner}format=csv"):
+                    output = get(client, reader, variant, headers)
+                    output.expected_status = 200
+                    outputs.append(output)
+            continue
+        for node in world.all(kind):
+            url = path.replace("{identifier}", str(node.obj.uuid))
+            outputs.append(get(client, reader, url, headers, node))
+            outputs.append(get(client, reader, url, {**headers, "HTTP_ACCEPT": "text/csv"}, node))
+    return outputs
+
+
+def page_outputs(client: Client, world: World, language: str) -> list[Output]:
+    reader = "anonymous"
+    outputs = []
+
+    def page(url: str, expect: Node | None = None, **kwargs) -> None:
+        output = get(client, reader, url, {}, expect, **kwargs)
+        if expect is None and output.expected_status is None and "?" not in url:
+            output.expected_status = 200
+        outputs.append(output)
+
+    persons, orgs = world.all("person"), world.all("organization")
+    for prefix in ("", f"/{language}"):
+        for url in ("/", "/persons/", "/statements/", "/sources/", "/organizations/",
+                    "/statistics/", "/feeds/updates/", "/feeds/statements/"):  # fmt: skip
+            page(prefix + url)
+        # a search and filters (each computes its own filter counts): answered
+        # with the list, or a 400 naming a value it does not know
+        for query in (f"q={persons[0].headline}", "status=held&occupation=journalist",
+                      f"organization={orgs[0].obj.slug}&sort=arrested",
+                      "allegation=torture&legal_stage=convicted&arrest_year=2020"):  # fmt: skip
+            page(f"{prefix}/persons/?{query}")
+        page(f"{prefix}/statements/?issuer={orgs[0].obj.slug}")
+        page(f"{prefix}/sources/?publisher={orgs[0].obj.slug}")
+        for person in persons:
+            page(f"{prefix}/persons/{person.obj.slug}/", person)
+            photo = next((n for n in world.all("photo") if n.parents[0] is person), None)
+            if photo is not None:
+                page(f"{prefix}/persons/{person.obj.slug}/photo/", photo)
+            else:
+                page(f"{prefix}/persons/{person.obj.slug}/photo/", person, visible=False)
+        for org in orgs:
+            page(f"{prefix}/organizations/{org.obj.slug}/", org)
+        for source in world.all("source"):
+            page(f"{prefix}/sources/{source.obj.uuid}/", source)
+    for name in [n.headline for n in persons + world.all("name variant")]:
+        page(f"/persons/suggest/?q={name}")
+    for url in ("/robots.txt", "/sitemap.xml", "/sitemap-pages.xml", "/sitemap-persons.xml",
+                "/sitemap-organizations.xml", "/sitemap-sources.xml"):  # fmt: skip
+        page(url)
+    return outputs
+
+
+# --- the check ----------------------------------------------------------------------
+
+# what each reader's outputs show at all: a partner reads the API, where photos are not
+SHOWN_TO = {
+    "anonymous": None,  # every kind
+    "partner": {"person", "name variant", "organization", "affiliation", "detention", "charge",
+                "case event", "PACE criterion", "allegation", "statement", "source"},
+}  # fmt: skip
+
+
+def problems_in(world: World, outputs: list[Output]) -> list[str]:
+    problems = []
+    seen: dict[str, set[str]] = {reader: set() for reader in READER_LEVELS}
+    for output in outputs:
+        accept = " (Accept: text/csv)" if output.csv_by_header else ""
+        where = f"{output.reader} {output.url}{accept}"
+        if output.status >= 500:
+            problems.append(f"{where}: server error {output.status}")
+        if output.expected_status and output.status != output.expected_status:
+            problems.append(
+                f"{where}: answered {output.status}, expected {output.expected_status} "
+                f"for {output.why}"
+            )
+        # a marker the request itself carries (a search, a slug) may be echoed back
+        asked = {canonical(m) for m in MARKER.findall(unquote(output.url))}
+        for match in MARKER.finditer(output.body):
+            marker = canonical(match.group())
+            if marker in asked:
+                continue
+            asked.add(marker)  # one report per marker and output
+            owner = world.owners.get(marker)
+            if owner is None:
+                problems.append(f"{where}: unknown marker {marker}")
+                continue
+            seen[output.reader].add(marker)
+            if not owner.visible_to(output.reader):
+                context = output.body[max(0, match.start() - 80) : match.end() + 80]
+                problems.append(
+                    f"LEAK to {where}: {marker} = {owner.describe()}\n    ...{context!r}..."
+                )
+        for secret, what in world.secrets.items():
+            if secret in output.body:
+                problems.append(f"LEAK to {where}: {secret!r} = {what}")
+    for reader, kinds in SHOWN_TO.items():
+        for kind, nodes in world.nodes.items():
+            if kinds is not None and kind not in kinds:
+                continue
+            for node in nodes:
+                if node.headline and node.visible_to(reader) and node.headline not in seen[reader]:
+                    problems.append(
+                        f"{reader}: {node.headline} ({node.kind}.headline of {node.describe()}) "
+                        "is visible to this reader but shown nowhere"
+                    )
+    return problems
+
+
+def unmarked_fields(world: World) -> list[str]:
+    """Every text field of every generated record holds a marker, and every
+    field cases.visibility names staff-only holds a marker nobody may see: a
+    field added to a model is checked by this test once the builder fills it."""
+    problems = []
+    for nodes in world.nodes.values():
+        for node in nodes:
+            if node.obj is None:
+                continue
+            for model_field in node.obj._meta.concrete_fields:
+                text = isinstance(model_field, CharField | TextField | FileField)
+                if not text or model_field.choices or model_field.name == "name_key":
+                    continue
+                value = getattr(node.obj, model_field.attname)
+                if isinstance(model_field, FileField):
+                    if not value or value.name in world.secrets:
+                        continue  # no file uploaded, or one stored under a random name
+                    value = value.name
+                where = f"{node.kind}.{model_field.name}"
+                markers = [canonical(m) for m in MARKER.findall(str(value))]
+                if not markers:
+                    problems.append(f"{where} holds no marker: the builder must fill it")
+                if model_field.name in STAFF_ONLY_FIELDS and any(
+                    not world.owners[m].hidden_from_all for m in markers
+                ):
+                    problems.append(f"{where} is staff-only: its marker must be hidden from all")
+    return problems
+
+
+PUBLIC = Level("public", False)
+# Found by this test: a public detention, allegation and source still named the
+# organization that arrested, was accused or published after it went to the
+# trash (cases.selectors._ref checked its level only). Run in every suite.
+TRASHED_ORGANIZATION_NAMED = Graph(
+    organizations=(Level("public", True), PUBLIC),
+    persons=(PersonSpec(PUBLIC, (), (), (), None), PersonSpec(PUBLIC, (), (), (), None)),
+    detentions=(DetentionSpec(0, PUBLIC, 0, "convicted", 2020, False, (), (), ()),),
+    allegations=(AllegationSpec(0, 0, 1, 0, "torture", PUBLIC),),
+    statements=(StatementSpec(1, None, (0,), "report", PUBLIC),),
+    sources=(SourceSpec(0, False, False, PUBLIC),),
+    citations=(CitationSpec(0, "detention", 0, PUBLIC), CitationSpec(0, "allegation", 0, PUBLIC)),
+    language="ru",
+)
+
+
+@pytest.fixture
+def private_media(tmp_path):
+    """Photos and archived files the examples upload go to a folder of their own."""
+    with override_settings(MEDIA_ROOT=tmp_path):
+        yield
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=IN_SUITE,
+    phases=[Phase.explicit, Phase.generate] if IN_SUITE else list(Phase),
+    database=None,  # nothing written into the checkout
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,  # the database and media folder serve every example
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(graph=graphs())
+@example(graph=TRASHED_ORGANIZATION_NAMED)
+def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, private_media):
+    cache.clear()
+    with transaction.atomic():  # each example's records are rolled back at the end
+        world = build(graph)
+        _token, raw = token_issue(name="mkS9998", contact="mkS9999")
+        world.owners["mkS9998"] = world.owners["mkS9999"] = Owner(
+            Node("partner token", 0, Level("internal", False)), "name and contact", STAFF_ONLY
+        )
+        client = Client()
+        outputs = page_outputs(client, world, graph.language)
+        outputs += api_outputs(client, world, "anonymous", {})
+        outputs += api_outputs(client, world, "partner", {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
+        problems = unmarked_fields(world) + problems_in(world, outputs)
+        transaction.set_rollback(True)
+    assert not problems, (
+        f"{len(problems)} problems:\n" + "\n".join(problems[:25])
+        + f"\nThe records (level; records above them):\n{world.describe()}"
+    )  # fmt: skip
