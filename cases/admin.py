@@ -5,6 +5,7 @@ foreign key an autocomplete; the person search finds any spelling."""
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ImageField
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -40,6 +41,7 @@ from cases.models import (
     Withdrawal,
 )
 from cases.selectors import possible_duplicates, search_persons
+from cases.uploads import PhotoField
 from cases.visibility import Reader
 from sources.models import Citation
 
@@ -204,6 +206,8 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
         "Any spelling: Azerbaijani, English or Russian (Hacıyev, Hajiyev, Гаджиев)."
     )
     filter_horizontal = ("occupations",)
+    # the photo: JPEG, PNG or WebP by content, within PHOTO_MAX_BYTES (cases.uploads)
+    formfield_overrides = {ImageField: {"form_class": PhotoField}}
     readonly_fields = ("slug", "uuid", "created_at", "updated_at")
     inlines = (NameVariantInline, AffiliationInline, DetentionInline, PersonCitationInline)
     fieldsets = (

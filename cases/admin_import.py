@@ -18,9 +18,11 @@ import re
 from pathlib import Path
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -41,6 +43,7 @@ from cases.case_sheet import (
     CaseSheetFormatError,
     case_sheet_import,
     case_sheet_preview,
+    case_sheet_upload_check,
 )
 from cases.resources import CaseSheetResource
 
@@ -50,6 +53,10 @@ UPLOAD_LIFETIME = datetime.timedelta(days=1)
 PREVIEW_ROWS = 1000  # rows shown in the preview; the counts and errors cover the whole file
 _UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")
 _FORMATS = {"csv": CSV, "xlsx": XLSX}
+# what the file picker offers; the content is checked all the same (case_sheet_upload_check)
+SHEET_ACCEPT = (
+    ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 
 
 class CaseSheetUploadStorage(MediaStorage):
@@ -106,6 +113,10 @@ class CaseSheetImportForm(ImportForm):
             "Leave blank to tell from the file (.csv or .xlsx)."
         )
         self.fields["import_file"].label = gettext_lazy("Case sheet (CSV or XLSX)")
+        self.fields["import_file"].help_text = _("CSV (UTF-8) or XLSX, at most %(limit)s.") % {
+            "limit": filesizeformat(settings.CASE_SHEET_MAX_BYTES)
+        }
+        self.fields["import_file"].widget.attrs["accept"] = SHEET_ACCEPT
 
 
 class CaseSheetImportMixin(ImportMixin):
@@ -163,8 +174,10 @@ class CaseSheetImportMixin(ImportMixin):
             file_format = self._file_format(form, upload.name)
             storage = self.upload_storage()
             storage.remove_stale()
-            storage.save(upload)
             try:
+                # size and type first: a file refused there is never stored
+                case_sheet_upload_check(upload, file_name=upload.name, file_format=file_format)
+                storage.save(upload)
                 with storage.open() as stored:
                     result = case_sheet_preview(
                         file=stored,
@@ -173,7 +186,8 @@ class CaseSheetImportMixin(ImportMixin):
                         row_limit=PREVIEW_ROWS,
                     )
             except CaseSheetFormatError as error:
-                storage.remove()
+                if storage.name:
+                    storage.remove()
                 form.add_error("import_file", str(error))
             else:
                 context["result"] = result

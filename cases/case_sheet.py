@@ -31,6 +31,7 @@ import io
 import itertools
 import re
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,9 +39,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, connection, models, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -130,6 +133,9 @@ CHUNK_ROWS = 2000
 SOURCE_KIND = "other"  # a URL alone does not say what kind of source it is
 IMPORT_LOCK = 0x43534854  # pg_advisory_xact_lock key: one case-sheet write at a time
 WORK_MEM = "64MB"
+# An XLSX is a ZIP of XML; one unpacking to more than this many times
+# settings.CASE_SHEET_MAX_BYTES is a "ZIP bomb", not a sheet.
+XLSX_MAX_UNPACKED_RATIO = 25
 
 _COLUMN_INDEX = {name: index for index, name in enumerate(COLUMNS)}
 _DETENTION_INDEXES = tuple(_COLUMN_INDEX[name] for name in DETENTION_COLUMNS)
@@ -301,6 +307,117 @@ def case_sheet_import(
 # --- reading the file ---------------------------------------------------------------
 
 
+def case_sheet_upload_check(
+    file: Any, *, file_name: str = "", file_format: str | None = None
+) -> str:
+    """Refuse, before a row is read or an upload is stored, a file larger than
+    settings.CASE_SHEET_MAX_BYTES and one that is neither CSV nor XLSX by its
+    content: an XLSX must be a ZIP package holding the workbook openpyxl reads,
+    and unpack to at most XLSX_MAX_UNPACKED_RATIO times the limit. (A CSV must be
+    UTF-8 text without NUL bytes; CaseSheetReader checks that as it reads, row by
+    row.) Raises CaseSheetFormatError; returns the format, "csv" or "xlsx"."""
+    limit = settings.CASE_SHEET_MAX_BYTES
+    size = _file_size(file)
+    if size > limit:
+        raise CaseSheetFormatError(
+            _(
+                "The file is %(size)s; a case sheet may be at most %(limit)s. Split it into "
+                "smaller sheets and import them one after the other."
+            )
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+    file_format = (file_format or "").lower() or _guess_format(file, file_name)
+    if file_format == "xlsx":
+        _check_xlsx_package(file, max_unpacked=limit * XLSX_MAX_UNPACKED_RATIO)
+    elif file_format != "csv":
+        raise CaseSheetFormatError(
+            _("%(format)s files are not read: save the sheet as CSV (UTF-8) or XLSX.")
+            % {"format": file_format.upper() or _("These")}
+        )
+    return file_format
+
+
+def _file_size(file: Any) -> int:
+    size = getattr(file, "size", None)  # Django's File and UploadedFile
+    if isinstance(size, int):
+        return size
+    position = file.tell()
+    size = file.seek(0, io.SEEK_END)
+    file.seek(position)
+    return size
+
+
+def _guess_format(file: Any, file_name: str) -> str:
+    """From the name's extension, else from the first bytes."""
+    name = str(file_name or getattr(file, "name", "") or "").lower()
+    for extension in ("csv", "xlsx", "xls", "ods"):
+        if name.endswith("." + extension):
+            return extension
+    start = file.read(8)
+    file.seek(0)
+    if start.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "csv"
+
+
+def _check_xlsx_package(file: Any, *, max_unpacked: int) -> None:
+    """A ZIP package with the parts openpyxl needs to find a workbook in it, and
+    no more unpacked bytes than a sheet within the size limit could hold (a small
+    ZIP can unpack to gigabytes)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import _find_workbook_part  # openpyxl's own test
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES
+    from openpyxl.xml.functions import fromstring
+
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+            if unpacked > max_unpacked:
+                raise CaseSheetFormatError(
+                    _(
+                        "The workbook unpacks to %(size)s, more than a case sheet within the "
+                        "limit of %(limit)s can hold. Split it into smaller sheets."
+                    )
+                    % {
+                        "size": filesizeformat(unpacked),
+                        "limit": filesizeformat(settings.CASE_SHEET_MAX_BYTES),
+                    }
+                )
+            _find_workbook_part(Manifest.from_tree(fromstring(package.read(ARC_CONTENT_TYPES))))
+    except CaseSheetFormatError:
+        raise
+    except Exception as error:  # BadZipFile, a missing part (KeyError), broken XML
+        raise _not_a_workbook(error) from error
+    finally:
+        file.seek(0)
+
+
+def _not_a_workbook(error: Exception) -> CaseSheetFormatError:
+    return CaseSheetFormatError(
+        _(
+            "The file is not a readable XLSX workbook (%(error)s). Save the sheet as XLSX "
+            "or as CSV (UTF-8)."
+        )
+        % {"error": error}
+    )
+
+
+class _NulByte(ValueError):
+    pass
+
+
+def _without_nul(lines: Iterator[str]) -> Iterator[str]:
+    """A text file never holds NUL; UTF-16 and binary files do, and the csv module
+    would read them as cells."""
+    for line in lines:
+        if "\x00" in line:
+            raise _NulByte
+        yield line
+
+
 def _header_name(text: Any) -> str:
     return "_".join(str(text or "").strip().lower().replace("-", " ").split())
 
@@ -316,21 +433,22 @@ class CaseSheetReader:
             file_name = file_name or Path(file).name
             file = self._opened = open(file, "rb")  # noqa: SIM115 (closed in close())
         self.file_name = file_name or getattr(file, "name", "") or ""
-        self.file_format = (file_format or "").lower() or self._guess_format(file)
         self.done = 0
         self.total: int | None = None
         self.unit = "rows"
-        if hasattr(file, "headers") and hasattr(file, "dict"):  # a tablib Dataset
-            self._rows = self._dataset_rows(file)
-        elif self.file_format == "csv":
-            self._rows = self._csv_rows(file)
-        elif self.file_format == "xlsx":
-            self._rows = self._xlsx_rows(file)
-        else:
-            raise CaseSheetFormatError(
-                _("%(format)s files are not read: save the sheet as CSV (UTF-8) or XLSX.")
-                % {"format": self.file_format.upper() or _("These")}
-            )
+        try:
+            if hasattr(file, "headers") and hasattr(file, "dict"):  # a tablib Dataset
+                self.file_format = (file_format or "").lower() or "dataset"
+                self._rows = self._dataset_rows(file)
+            else:
+                self.file_format = case_sheet_upload_check(
+                    file, file_name=self.file_name, file_format=file_format
+                )
+                reader = self._csv_rows if self.file_format == "csv" else self._xlsx_rows
+                self._rows = reader(file)
+        except CaseSheetFormatError:
+            self.close()
+            raise
         self.header_row, header = 0, None
         for number, cells in self._rows:  # the header is the first row that is not blank
             if any(_cell_text(cell) for cell in cells):
@@ -343,22 +461,6 @@ class CaseSheetReader:
     def close(self) -> None:
         if self._opened is not None:
             self._opened.close()
-
-    @staticmethod
-    def _guess_format(file) -> str:
-        name = str(getattr(file, "name", "") or "").lower()
-        if hasattr(file, "headers") and hasattr(file, "dict"):
-            return "dataset"
-        for extension in ("csv", "xlsx", "xls", "ods"):
-            if name.endswith("." + extension):
-                return extension
-        start = file.read(8)
-        file.seek(0)
-        if start.startswith(b"PK\x03\x04"):
-            return "xlsx"
-        if start.startswith(b"\xd0\xcf\x11\xe0"):
-            return "xls"
-        return "csv"
 
     def _map_columns(self, header: list[Any]) -> list[int | None]:
         names = [_header_name(_cell_text(cell)) for cell in header]
@@ -424,9 +526,8 @@ class CaseSheetReader:
             first = text.readline()
             # spreadsheets in many locales save CSV with semicolons or tabs
             delimiter = max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
-            for row_number, cells in enumerate(
-                csv.reader(itertools.chain([first], text), delimiter=delimiter), start=1
-            ):
+            lines = _without_nul(itertools.chain([first], text))
+            for row_number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
                 if self.unit == "bytes" and row_number % 500 == 0:
                     self.done = binary.tell()
                 yield row_number, cells
@@ -438,6 +539,14 @@ class CaseSheetReader:
                     "“CSV UTF-8” or as XLSX."
                 )
                 % {"row": row_number + 1, "error": error.reason}
+            ) from error
+        except _NulByte as error:
+            raise CaseSheetFormatError(
+                _(
+                    "Row %(row)s: the file holds NUL bytes, so it is not CSV text (it may be "
+                    "UTF-16 or a binary file). Save it as “CSV UTF-8” or as XLSX."
+                )
+                % {"row": row_number + 1}
             ) from error
         except csv.Error as error:
             raise CaseSheetFormatError(
@@ -452,18 +561,11 @@ class CaseSheetReader:
 
     def _xlsx_rows(self, file) -> Iterator[tuple[int, list]]:
         import openpyxl  # only XLSX needs it
-        from openpyxl.utils.exceptions import InvalidFileException
 
         try:
             workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        except (InvalidFileException, KeyError, OSError, ValueError) as error:
-            raise CaseSheetFormatError(
-                _("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}
-            ) from error
-        except Exception as error:  # zipfile.BadZipFile and friends
-            raise CaseSheetFormatError(
-                _("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}
-            ) from error
+        except Exception as error:  # InvalidFileException, BadZipFile, a missing part...
+            raise _not_a_workbook(error) from error
         try:
             sheet = workbook.worksheets[0]
             self.total = sheet.max_row

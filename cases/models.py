@@ -32,6 +32,7 @@ from cases.partial_dates import (
     period_not_before,
 )
 from cases.search import name_key, readable_ascii
+from cases.uploads import person_photo_path
 
 
 def not_blank(field: str, model: str) -> models.CheckConstraint:
@@ -222,7 +223,8 @@ class Person(Record):
         blank=True,
         help_text=_("Never shown outside the admin: contacts, sensitive context, open questions."),
     )
-    photo = models.ImageField(_("photo"), upload_to="persons/", blank=True)
+    # stored under a random name (cases.uploads); the admin checks size and content
+    photo = models.ImageField(_("photo"), upload_to=person_photo_path, blank=True)
     photo_visibility = models.CharField(
         _("photo visibility"),
         max_length=10,

@@ -3,7 +3,9 @@ on the seed cases: an advocate finds a person by an Azerbaijani and by a
 Russian spelling, opens the case, follows a footnote to its source, switches
 the language and uses the live search. Every page is checked with axe-core for
 WCAG 2.1 A/AA rules and saved as a screenshot at desktop and phone width
-(test-artifacts/). Any request to another host fails the test."""
+(test-artifacts/). Any request to another host fails the test, and so does
+anything the Content-Security-Policy blocks (an inline script, style or event
+handler, as Chromium reports it on the console)."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -24,6 +26,17 @@ def seed_cases(vocabularies):
     call_command("load_seed", verbosity=0)
 
 
+@pytest.fixture
+def csp_violations(browser_page) -> list[str]:
+    """What the Content-Security-Policy blocked on the pages visited so far."""
+    blocked = []
+    browser_page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return blocked
+
+
 def accessibility_violations(page) -> list[str]:
     results = Axe().run(page, options=WCAG)
     return [
@@ -33,7 +46,7 @@ def accessibility_violations(page) -> list[str]:
 
 
 def test_advocate_finds_a_case_by_an_azerbaijani_spelling_and_follows_a_footnote(
-    seed_cases, browser_page, live_server
+    seed_cases, browser_page, live_server, csp_violations
 ):
     page = browser_page
     page.goto(live_server.url + "/")
@@ -57,6 +70,7 @@ def test_advocate_finds_a_case_by_an_azerbaijani_spelling_and_follows_a_footnote
     page.wait_for_url("**/sources/*/")
     assert page.locator("h1").inner_text() == title
     assert "Bakhtiyar Hajiyev" in page.locator("main").inner_text()  # the cases it informs
+    assert csp_violations == []
 
 
 def test_advocate_finds_a_case_by_a_russian_spelling_and_switches_language(
@@ -87,7 +101,9 @@ def test_advocate_finds_a_case_by_a_russian_spelling_and_switches_language(
     assert page.locator("input[value=journalist]").is_checked()
 
 
-def test_live_search_suggests_as_you_type_and_opens_the_case(seed_cases, browser_page, live_server):
+def test_live_search_suggests_as_you_type_and_opens_the_case(
+    seed_cases, browser_page, live_server, csp_violations
+):
     page = browser_page
     page.goto(live_server.url + "/ru/")
     page.locator("#home-search").press_sequentially("Гаджи", delay=40)
@@ -99,6 +115,7 @@ def test_live_search_suggests_as_you_type_and_opens_the_case(seed_cases, browser
     assert option.get_attribute("aria-selected") == "true"
     page.press("#home-search", "Enter")
     page.wait_for_url("**/ru/persons/bakhtiyar-hajiyev/")
+    assert csp_violations == []  # the suggestions came through connect-src 'self'
 
 
 def test_filters_submit_themselves_and_the_url_holds_the_state(
@@ -116,7 +133,7 @@ def test_filters_submit_themselves_and_the_url_holds_the_state(
 
 @pytest.mark.parametrize("viewport, width", [(DESKTOP, "desktop"), (PHONE, "phone")])
 def test_pages_are_accessible_and_saved_as_screenshots(
-    seed_cases, browser_page, live_server, viewport, width
+    seed_cases, browser_page, live_server, csp_violations, viewport, width
 ):
     page = browser_page
     page.set_viewport_size(viewport)
@@ -134,6 +151,7 @@ def test_pages_are_accessible_and_saved_as_screenshots(
         page.wait_for_load_state("networkidle")
         if name == "statistics":
             assert page.evaluate("!!Chart.getChart('chart-months')"), "chart not drawn"
+        assert csp_violations == [], name  # scripts, styles and charts run under the policy
         # no horizontal scrolling at phone width
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
         assert accessibility_violations(page) == [], (name, width)

@@ -3,12 +3,13 @@
 Shows a progress bar while the file is read, checked and written, then the
 summary and every error. Exit status: 0 imported (or, with --dry-run, valid),
 1 the sheet has errors and nothing was written, 2 the file cannot be read as a
-case sheet."""
+case sheet (too large, not CSV or XLSX by its content, no header...)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -35,7 +36,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="the case sheet, .csv or .xlsx")
+        parser.add_argument(
+            "file",
+            type=Path,
+            help=f"the case sheet, .csv or .xlsx, at most {settings.CASE_SHEET_MAX_BYTES:,} bytes "
+            "(CASE_SHEET_MAX_MB)",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="check and preview, write nothing"
         )
