@@ -71,7 +71,9 @@ def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) ->
     against 15-100 ms at 100,000 persons, `make bench`)."""
     key = name_key(query)
     if not key:
-        return queryset.none()
+        # nothing to match (punctuation, symbols): no one, with the score the
+        # callers order by all the same
+        return queryset.none().annotate(score=Value(0.0, output_field=FloatField()))
     levels = list(visible_levels(reader))
     candidates = RawSQL(
         """

@@ -385,6 +385,20 @@ def test_search_results_page_by_rank(client):
     assert len(uuids) == len(set(uuids)) == 7
 
 
+@pytest.mark.parametrize("query", ["\U000f3a63", "!!!", "—"])
+def test_a_search_with_nothing_to_match_finds_no_one_on_every_output(client, query):
+    """A query whose name key is empty (symbols, punctuation; found by schemathesis)
+    is an empty result, not a server error, in the API, the list page and the
+    suggestions."""
+    factories.person("Aliyev Someone")
+    response = client.get("/api/v1/persons/", {"q": query})
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["results"] == []
+    assert client.get("/api/v1/persons/", {"q": query, "format": "csv"}).status_code == 200
+    assert client.get("/persons/", {"q": query}).status_code == 200
+    assert client.get("/persons/suggest/", {"q": query}).json()["results"] == []
+
+
 def test_csv_is_flat_stable_and_escapes_formulae(client, cases_world):
     factories.person('=HYPERLINK("http://evil")')
     response = client.get("/api/v1/persons/", {"format": "csv"})
