@@ -242,6 +242,15 @@ def test_admin_marks_a_development_database(staff_client, settings):
     assert 'class="casebook-env"' not in staff_client.get(reverse("admin:index")).content.decode()
 
 
+def test_admin_pages_name_the_sites_icon(staff_client):
+    # without it every admin page makes the browser ask for /favicon.ico, a 404
+    from django.test import Client
+
+    icon = 'rel="icon" href="/static/casebook/favicon.svg"'
+    assert icon in Client().get(reverse("admin:login")).content.decode()
+    assert icon in staff_client.get(reverse("admin:index")).content.decode()
+
+
 def test_admin_pages_send_a_referrer_policy_browsers_can_post_under():
     # under no-referrer Chromium posts with "Origin: null" and CSRF refuses the
     # sign-in (test_browser.py signs in with a real browser)
