@@ -33,6 +33,7 @@ from cases.partial_dates import (
 )
 from cases.search import name_key, readable_ascii
 from cases.uploads import person_photo_path
+from cases.web_addresses import WebAddressField, web_address
 
 
 def not_blank(field: str, model: str) -> models.CheckConstraint:
@@ -158,13 +159,13 @@ class Organization(Record):
         _("kind"), max_length=20, choices=OrganizationKind.choices, default=OrganizationKind.OTHER
     )
     country = models.CharField(_("country"), max_length=100, blank=True)
-    url = models.URLField(_("website"), blank=True)
+    url = WebAddressField(_("website"), blank=True)
     description = models.TextField(_("public description"), blank=True)
     internal_notes = models.TextField(_("internal notes (staff only)"), blank=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [not_blank("name", "organization")]
+        constraints = [not_blank("name", "organization"), web_address("url", "organization")]
 
     def __str__(self) -> str:
         return self.name
@@ -637,7 +638,7 @@ class Statement(Record):
     )
     quote = models.TextField(_("quote"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    url = models.URLField(_("link"), blank=True, max_length=500)
+    url = WebAddressField(_("link"), blank=True, max_length=500)
     persons = models.ManyToManyField(
         Person, verbose_name=_("persons concerned"), blank=True, related_name="statements"
     )
@@ -647,6 +648,7 @@ class Statement(Record):
         verbose_name = _("statement")
         constraints = [
             not_blank("title", "statement"),
+            web_address("url", "statement"),
             *partial_date_constraints("statement", "issued_on"),
             models.CheckConstraint(
                 condition=Q(issuer_organization__isnull=False) | Q(issuer_person__isnull=False),

@@ -24,6 +24,7 @@ from cases.models import (
     not_blank,
 )
 from cases.partial_dates import PartialDateField, PrecisionField, partial_date_constraints
+from cases.web_addresses import WebAddressField, web_address
 
 
 @pghistory.track()
@@ -38,7 +39,7 @@ class Source(Record):
         related_name="published_sources",
     )
     author = models.CharField(_("author"), max_length=200, blank=True)
-    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    url = WebAddressField(_("URL"), max_length=1000, blank=True)
     published_on = PartialDateField(_("published on"))
     published_on_precision = PrecisionField()
     accessed_on = models.DateField(_("accessed on"), null=True, blank=True)
@@ -49,7 +50,7 @@ class Source(Record):
     reliability = models.CharField(
         _("reliability"), max_length=10, choices=Reliability.choices, default=Reliability.UNKNOWN
     )
-    archive_url = models.URLField(_("archived copy (URL)"), max_length=1000, blank=True)
+    archive_url = WebAddressField(_("archived copy (URL)"), max_length=1000, blank=True)
     archive_file = models.FileField(_("archived copy (file)"), upload_to="sources/", blank=True)
     archive_text = models.TextField(_("archived copy (text)"), blank=True)
     is_confidential = models.BooleanField(
@@ -71,6 +72,8 @@ class Source(Record):
         verbose_name = _("source")
         constraints = [
             not_blank("title", "source"),
+            web_address("url", "source"),
+            web_address("archive_url", "source"),
             *partial_date_constraints("source", "published_on"),
         ]
         indexes = [models.Index(fields=["url"], name="source_url_idx")]

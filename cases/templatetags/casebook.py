@@ -7,9 +7,11 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
 
 from cases.partial_dates import PartialDate
+from cases.web_addresses import is_web_address
 
 register = template.Library()
 
@@ -23,6 +25,19 @@ def partial_date(value) -> str:
     if isinstance(value, str):
         value = PartialDate.parse(value)
     return str(value)
+
+
+@register.simple_tag
+def external_link(address: str, text: str = "") -> str:
+    """A link to another site, only for an http(s) address; anything else (an
+    address written before the check, say `javascript:...`) is plain text."""
+    if not address:
+        return ""
+    if not is_web_address(address):
+        return format_html("<span>{}</span>", text or address)
+    return format_html(
+        '<a href="{}" rel="noreferrer noopener external">{}</a>', address, text or address
+    )
 
 
 @register.simple_tag(takes_context=True)
