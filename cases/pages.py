@@ -7,6 +7,7 @@ except `term_labels`."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, Value
@@ -92,6 +93,64 @@ class Footnotes:
         return numbers
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A footnote mark. A citation that supports several facts is marked on each;
+    only its first mark carries the anchor its footnote's back link returns to."""
+
+    number: int
+    anchor: bool = True
+
+
+# What a person-level citation's claim may name, by the first such word in each
+# of its parts ("named as detained; occupation (journalist)"), and the fact of
+# the page it is marked on. Gender is recorded but not shown on the page.
+CLAIM_WORDS = {
+    "name": "name", "named": "name", "names": "name", "spelling": "name", "identity": "name",
+    "identified": "name",
+    "born": "birth", "birth": "birth", "age": "birth",
+    "citizenship": "citizenship", "citizen": "citizenship", "nationality": "citizenship",
+    "occupation": "occupation", "occupations": "occupation", "profession": "occupation",
+    "affiliation": "affiliations", "affiliations": "affiliations", "membership": "affiliations",
+    "summary": "summary", "background": "summary", "biography": "summary",
+    "gender": "gender",
+}  # fmt: skip
+# The person's facts in reading order; claims naming none of the shown facts are
+# listed in the summary as written ("other"), before the affiliations.
+FACTS = ("name", "birth", "citizenship", "occupation", "summary", "other", "affiliations")
+
+
+def claim_facts(claim: str) -> list[str]:
+    """The facts a claim names: the first known word of each part, in order."""
+    facts: list[str] = []
+    for part in claim.split(";"):
+        for word in re.findall(r"[^\W\d_]+", part.lower()):
+            if word in CLAIM_WORDS:
+                if CLAIM_WORDS[word] not in facts:
+                    facts.append(CLAIM_WORDS[word])
+                break
+    return facts
+
+
+def person_claims(citations: list[dict], shown: set[str], notes: Footnotes):
+    """Numbers the person-level citations in the reading order of the facts they
+    support. Returns the marks of each shown fact and the claims that name no
+    shown fact, to be listed with their own words."""
+    placed = []
+    for index, citation in enumerate(citations):
+        facts = [f for f in claim_facts(citation["claim"]) if f in shown]
+        placed.append((FACTS.index(facts[0] if facts else "other"), index, citation, facts))
+    marks: dict[str, list[Mark]] = {fact: [] for fact in FACTS}
+    others = []
+    for _rank, _index, citation, facts in sorted(placed, key=lambda p: p[:2]):
+        for number in notes.cite([citation]):
+            for position, fact in enumerate(facts):
+                marks[fact].append(Mark(number, anchor=position == 0))
+            if not facts:
+                others.append({"claim": citation["claim"], "notes": [number]})
+    return marks, others
+
+
 @dataclass
 class TimelineEntry:
     kind: str  # detention, event, release, allegation, statement
@@ -99,31 +158,60 @@ class TimelineEntry:
     item: dict
     notes: list[int]
     order: int = 0
+    after: tuple | None = None  # an event never comes before its detention's arrest
 
     @property
     def sort_key(self) -> tuple:
-        # undated entries last; on the same day the arrest before its events
-        undated = self.date is None
-        start = self.date.start if self.date else datetime.date.max
-        return (undated, start, self.order)
+        """Entries follow the last day of their period: a fact known only to its
+        month ("March 2024") comes after the facts dated to a day of that month,
+        since it may have happened on any of them, and a year after its months.
+        On one day, the more precise first, then the arrest, case events,
+        release, allegations and statements."""
+        if self.date is None:
+            key = (True, datetime.date.max, 0, self.order)
+        else:
+            key = (False, self.date.end, -self.date.precision, self.order)
+        return max(key, self.after) if self.after else key
 
 
 KIND_ORDER = {"detention": 0, "event": 1, "release": 2, "allegation": 3, "statement": 4}
 
 
+def within(a: PartialDate | None, b: PartialDate | None) -> bool:
+    """Whether two partial dates can name the same day (one period holds the other);
+    an unknown date agrees with any."""
+    if a is None or b is None:
+        return True
+    return (a.start <= b.start and b.end <= a.end) or (b.start <= a.start and a.end <= b.end)
+
+
+def finer(a: PartialDate | None, b: PartialDate | None) -> PartialDate | None:
+    if a is None or b is None:
+        return a or b
+    return a if a.precision >= b.precision else b
+
+
 def person_page(person, *, reader: Reader) -> dict:
     """Everything the public person page shows, footnoted: the selectors' history
     (a fixed number of queries) plus the vocabulary labels (one). Footnotes are
-    numbered in reading order: summary, affiliations, then the timeline."""
+    numbered in reading order: the person's facts, affiliations, the timeline."""
     history = person_history(person, reader=reader)
     labels = term_labels()
     notes = Footnotes({source["uuid"]: source for source in history["sources"]})
     row = history["person"]
+    birth_date = partial(row["birth_date"])
+    occupations = [labels["occupation"].get(code, code) for code in row["occupations"]]
 
-    claims = []
-    for citation in history["citations"]:
-        for number in notes.cite([citation]):
-            claims.append({"claim": citation["claim"], "notes": [number]})
+    shown = {"name"} | {
+        fact
+        for fact, value in (
+            ("birth", birth_date), ("citizenship", row.get("citizenship")),
+            ("occupation", occupations), ("summary", row.get("summary")),
+            ("affiliations", history["affiliations"]),
+        )
+        if value
+    }  # fmt: skip
+    fact_marks, claims = person_claims(history["citations"], shown, notes)
     affiliations = [
         {**a, "started": partial(a["started_on"]), "ended": partial(a["ended_on"]),
          "notes": notes.cite(a["citations"])}
@@ -132,8 +220,10 @@ def person_page(person, *, reader: Reader) -> dict:
 
     entries: list[tuple[TimelineEntry, list[dict]]] = []
 
-    def add(kind: str, date: str | None, item: dict, citations: list[dict]) -> None:
-        entries.append((TimelineEntry(kind, partial(date), item, [], KIND_ORDER[kind]), citations))
+    def add(kind, date, item, citations, after=None) -> TimelineEntry:
+        entry = TimelineEntry(kind, date, item, [], KIND_ORDER[kind], after)
+        entries.append((entry, citations))
+        return entry
 
     detentions = []
     for d in history["detentions"]:
@@ -146,16 +236,43 @@ def person_page(person, *, reader: Reader) -> dict:
             "released": partial(d["released_on"]),
         }
         detentions.append(d)
-        add("detention", d["arrested_on"], d, d["citations"])
+        events = []
         for event in d["events"]:
-            event = {
+            events.append({
                 **event,
+                "date": partial(event["occurred_on"]),
                 "kind_label": labels["case_event"].get(event["kind"] or "", ""),
                 "sentence": sentence_text(event["sentence_months"]),
-            }
-            add("event", event["occurred_on"], event, event["citations"])
-        if d["released_on"]:
-            add("release", d["released_on"], d, [])
+            })  # fmt: skip
+        # The arrest is told once: a detention's "arrested" event on the same
+        # day is part of its arrest entry, and a "released" event of its release.
+        arrest_events = [
+            e for e in events if e["kind"] == "arrested" and within(e["date"], d["arrested"])
+        ]
+        release_events = [
+            e for e in events
+            if e["kind"] == "released" and d["released"] and within(e["date"], d["released"])
+        ]  # fmt: skip
+        arrest_date = d["arrested"]
+        for e in arrest_events:
+            arrest_date = finer(arrest_date, e["date"])
+        d["arrest_events"], d["release_events"] = arrest_events, release_events
+        arrest = add(
+            "detention", arrest_date, d,
+            d["citations"] + [c for e in arrest_events for c in e["citations"]],
+        )  # fmt: skip
+        after = arrest.sort_key
+        for event in events:
+            if event not in arrest_events and event not in release_events:
+                add("event", event["date"], event, event["citations"], after)
+        if d["released"]:
+            release_date = d["released"]
+            for e in release_events:
+                release_date = finer(release_date, e["date"])
+            add(
+                "release", release_date, d,
+                [c for e in release_events for c in e["citations"]], after,
+            )  # fmt: skip
     for a in history["allegations"]:
         a = {
             **a,
@@ -163,10 +280,10 @@ def person_page(person, *, reader: Reader) -> dict:
             "status_label": labels["allegation_status"].get(a["status"] or "", ""),
             "ended": partial(a["ended_on"]),
         }
-        add("allegation", a["started_on"], a, a["citations"])
+        add("allegation", partial(a["started_on"]), a, a["citations"])
     for s in history["statements"]:
         s = {**s, "kind_label": labels["statement_kind"].get(s["kind"] or "", "")}
-        add("statement", s["issued_on"], s, s["citations"])
+        add("statement", partial(s["issued_on"]), s, s["citations"])
     entries.sort(key=lambda pair: pair[0].sort_key)
     for entry, citations in entries:
         entry.notes = notes.cite(citations)
@@ -180,8 +297,9 @@ def person_page(person, *, reader: Reader) -> dict:
     return {
         "person": row,
         "claims": claims,
-        "occupations": [labels["occupation"].get(code, code) for code in row["occupations"]],
-        "birth_date": partial(row["birth_date"]),
+        "fact_marks": fact_marks,
+        "occupations": occupations,
+        "birth_date": birth_date,
         "status": person_status(row, labels),
         "affiliations": affiliations,
         "detentions": detentions,

@@ -10,6 +10,7 @@ from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
 
+from cases.pages import Mark
 from cases.partial_dates import PartialDate
 from cases.web_addresses import is_web_address
 
@@ -86,5 +87,7 @@ def language_links(context) -> list[dict]:
 
 
 @register.inclusion_tag("includes/footnote_marks.html")
-def footnote_marks(numbers: list[int]) -> dict:
-    return {"numbers": numbers}
+def footnote_marks(marks) -> dict:
+    """Footnote marks from numbers or `Mark`s; only a footnote's first mark has
+    the anchor its back link returns to (ids stay unique on the page)."""
+    return {"marks": [m if isinstance(m, Mark) else Mark(m) for m in marks or ()]}
