@@ -25,6 +25,9 @@ class CasebookAdminSite(admin.AdminSite):
     def get_urls(self):
         # Reached between the password and the second factor, so outside admin_view.
         own = [
+            # Signing out needs no permission: someone stopped at the second factor may
+            # leave. (The admin's own logout, behind admin_view, sends them back instead.)
+            path("logout/", self.logout, name="logout"),
             path("two-factor/enrol/", views.two_factor_enrol, name="two_factor_enrol"),
             path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
             path(

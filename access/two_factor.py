@@ -52,6 +52,9 @@ def totp_qr_svg(device: TOTPDevice) -> str:
 def totp_confirm(*, device: TOTPDevice, code: str) -> list[str] | None:
     """Confirm the device with a code from the app; return a fresh set of backup
     codes to show once, or None when the code is wrong."""
+    # Locked for the check, as django-otp's for_verify does: two requests racing
+    # with one code cannot both pass it.
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     if not device.verify_is_allowed()[0]:
         raise TryLater
     if not device.verify_token(_digits(code)):
@@ -78,6 +81,17 @@ def backup_codes_issue(*, user) -> list[str]:
 def second_factor_verify(*, user, code: str):
     """The device that accepts the code (an app's six digits, or an unused backup
     code, which is then used up), or None."""
+    # django-otp locks the devices while it checks (select_for_update), so that a
+    # code cannot be used twice by racing requests: that needs a transaction, and
+    # requests are not atomic. A wrong code is committed too (the throttle counts it).
+    with transaction.atomic():
+        outcome = _second_factor_check(user=user, code=code)
+    if outcome is TryLater:
+        raise TryLater
+    return outcome
+
+
+def _second_factor_check(*, user, code: str):
     code = code.strip()
     digits = _digits(code)
     for device in devices_for_user(user, confirmed=True, for_verify=True):
@@ -86,7 +100,7 @@ def second_factor_verify(*, user, code: str):
         if is_app != (len(digits) == 6 and digits.isdigit()):
             continue  # a code is tried on its own kind of device only
         if not device.verify_is_allowed()[0]:
-            raise TryLater
+            return TryLater
         if device.verify_token(candidate):
             return device
     return None

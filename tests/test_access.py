@@ -214,6 +214,53 @@ def test_verification_refuses_a_redirect_to_another_host():
     assert response["Location"] == "/admin/"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_enrolled_account_signs_in_with_its_app_or_a_backup_code_under_real_transactions():
+    # Outside a test transaction, as in production: the devices are locked for the check
+    # (django-otp's select_for_update) only inside a transaction of their own.
+    user = member(RESEARCHER)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    from access.two_factor import backup_codes_issue
+
+    codes = backup_codes_issue(user=user)
+    client = password_only(user)
+
+    wrong_code = "000000" if code_for(device) != "000000" else "111111"
+    wrong = client.post("/admin/two-factor/verify/", {"code": wrong_code})
+    assert wrong.status_code == 200 and "That code is not right" in wrong.content.decode()
+    # the failure is kept (the throttle counts it) although nothing else is written
+    assert TOTPDevice.objects.get(pk=device.pk).throttling_failure_count == 1
+    too_fast = client.post("/admin/two-factor/verify/", {"code": code_for(device)})
+    assert too_fast.status_code == 200 and "Too many wrong codes" in too_fast.content.decode()
+    assert client.get("/admin/").status_code == 302
+    wait_out_the_throttle()
+
+    ok = client.post("/admin/two-factor/verify/", {"code": code_for(device), "next": "/admin/"})
+    assert ok.status_code == 302 and ok["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert TOTPDevice.objects.get(pk=device.pk).last_t >= 0  # this code cannot be replayed
+
+    backup = password_only(user)
+    response = backup.post("/admin/two-factor/verify/", {"code": codes[0], "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert backup.get("/admin/").status_code == 200
+    assert not StaticToken.objects.filter(token=codes[0]).exists()  # used up
+    again = password_only(user)
+    assert again.post("/admin/two-factor/verify/", {"code": codes[0]}).status_code == 200
+    assert again.get("/admin/").status_code == 302
+
+
+def test_a_session_stopped_at_the_second_factor_can_sign_out():
+    user = member(RESEARCHER)
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = password_only(user)
+    page = client.get("/admin/two-factor/verify/").content.decode()
+    assert '<form method="post" action="/admin/logout/"' in page  # a POST, as Django 5 needs
+    assert client.post("/admin/logout/").status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
 def test_the_admin_site_itself_refuses_an_unverified_session(settings):
     # without the enrolment middleware, the admin still does not open
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "StaffSignInMiddleware" not in m]
