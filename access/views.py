@@ -1,5 +1,7 @@
 """Two-factor enrolment and verification pages of the admin."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -151,13 +153,18 @@ def backup_codes_renew(request):
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
-    """django-axes answers a locked-out sign-in with this page (429), naming the wait."""
-    from django.conf import settings
+    """django-axes answers a locked-out sign-in with this page (429), naming the wait,
+    and says it in seconds in Retry-After for programs. The whole cool-off is the
+    exact wait: a try during the lockout, this one included, starts it again
+    (axes' AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT, on by default)."""
+    from axes.helpers import get_cool_off
 
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(
+    seconds = math.ceil(get_cool_off(request).total_seconds())
+    response = render(
         request,
         "access/locked_out.html",
-        _context(request, title=_("Sign-in paused"), cooloff_minutes=minutes),
+        _context(request, title=_("Sign-in paused"), cooloff_minutes=seconds // 60),
         status=429,
     )
+    response["Retry-After"] = str(seconds)
+    return response

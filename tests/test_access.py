@@ -301,6 +301,7 @@ def test_repeated_wrong_passwords_lock_the_account_from_that_address_for_a_cool_
     locked = sign_in(client, "rita", PASSWORD)
     assert locked.status_code == 429
     assert "try again in 15 minutes" in locked.content.decode()
+    assert locked["Retry-After"] == "900"
     assert "_auth_user_id" not in client.session
 
     # the same account from another address is not locked out (no denial of service
@@ -311,6 +312,28 @@ def test_repeated_wrong_passwords_lock_the_account_from_that_address_for_a_cool_
     # after the cool-off, the right password works again
     AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
     assert sign_in(client, "rita", PASSWORD).status_code == 302
+
+
+def test_the_lockout_answer_says_in_retry_after_how_many_seconds_to_wait(settings):
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=2)
+    member(RESEARCHER, "rita")
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert "Retry-After" not in sign_in(client, "rita", "wrong")
+    last_failure = sign_in(client, "rita", "wrong")
+    assert last_failure.status_code == 429 and last_failure["Retry-After"] == "120"
+    assert "try again in 2 minutes" in last_failure.content.decode()
+
+    # The whole cool-off is the exact wait: each try while locked starts it again.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(seconds=110))
+    asked_at = timezone.now()
+    locked = sign_in(client, "rita", PASSWORD)
+    assert locked.status_code == 429 and locked["Retry-After"] == "120"
+    assert AccessAttempt.objects.get().attempt_time >= asked_at
+    AccessAttempt.objects.update(attempt_time=asked_at - datetime.timedelta(seconds=110))
+    assert sign_in(client, "rita", PASSWORD).status_code == 429  # 110 s of 120 waited
+    AccessAttempt.objects.update(attempt_time=asked_at - datetime.timedelta(seconds=121))
+    assert sign_in(client, "rita", PASSWORD).status_code == 302  # waited as told
 
 
 def test_behind_a_proxy_the_address_is_the_proxys_not_what_the_client_wrote(settings):
