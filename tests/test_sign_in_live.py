@@ -8,6 +8,8 @@ import base64
 import pytest
 from django_otp.oath import totp
 
+from tests.conftest import ARTIFACTS
+
 PASSWORD = "long-enough-pw-42"
 
 
@@ -95,7 +97,8 @@ def test_staff_enrol_then_sign_in_again_with_the_app_and_with_a_backup_code(
     assert "That code is not right" in page.locator(".errorlist").inner_text()
 
     # leaving at the second-factor step ends the session
-    page.screenshot(path="/tmp/h1_verify.png", full_page=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-two-factor-verify.png"), full_page=True)
     page.click("#sign-out button")
     page.wait_for_load_state()
     page.goto(f"{base_url}/admin/")
