@@ -2,6 +2,7 @@
 
 import contextvars
 
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -175,3 +176,23 @@ for device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(device_model):
         admin.site.unregister(device_model)
     admin.site.register(device_model, DeviceAdmin)
+
+
+# --- django-axes' sign-in attempts -------------------------------------------------------
+# Its "Clean up expired attempts" action reads the time of the sign-in being checked,
+# which only a sign-in request carries: run from the list it raised (a server error).
+
+if admin.site.is_registered(AccessAttempt):
+    _AxesAttemptAdmin = type(admin.site._registry[AccessAttempt])
+
+    class AccessAttemptAdmin(_AxesAttemptAdmin):
+        def cleanup_expired_attempts(self, request, queryset):
+            request.axes_attempt_time = timezone.now()
+            return super().cleanup_expired_attempts(request, queryset)
+
+        cleanup_expired_attempts.short_description = (
+            _AxesAttemptAdmin.cleanup_expired_attempts.short_description
+        )
+
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)

@@ -100,8 +100,19 @@ def records_publish(*, queryset: models.QuerySet, visibility: str, user=None) ->
     if visibility not in Visibility.values:
         raise ValidationError(_("Unknown visibility %r.") % visibility)
     with transaction.atomic(), _context(user, "publish", visibility=visibility):
+        # An admin list's queryset may be DISTINCT (a filter across a relation) or
+        # outer-join nullable parents (the visibility policy, list_select_related);
+        # PostgreSQL locks neither. So: the rows it selects, then those rows alone,
+        # locked by primary key in key order (two editors never deadlock).
+        chosen = queryset.order_by().values("pk")
+        locked = (
+            queryset.model.objects.filter(pk__in=chosen)
+            .exclude(visibility=visibility)
+            .order_by("pk")
+            .select_for_update()
+        )
         changed = 0
-        for record in queryset.select_for_update().exclude(visibility=visibility):
+        for record in locked:
             record.visibility = visibility
             record.save(update_fields=["visibility", "updated_at"])
             changed += 1
