@@ -45,7 +45,7 @@ from cases.models import (
     Withdrawal,
 )
 from cases.partial_dates import PartialDate
-from cases.search import name_key
+from cases.search import search_key
 from cases.visibility import (
     CONFIDENTIAL_SOURCE_TITLE,
     Reader,
@@ -69,7 +69,7 @@ def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) ->
     keys; visible variant keys), joined by UNION ALL: an OR of the two inside
     one WHERE makes PostgreSQL test every person instead (measured: 250-300 ms
     against 15-100 ms at 100,000 persons, `make bench`)."""
-    key = name_key(query)
+    key = search_key(query)  # SearchQueryError beyond the bounds every search shares
     if not key:
         # nothing to match (punctuation, symbols): no one, with the score the
         # callers order by all the same
