@@ -15,7 +15,6 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema_field
 
 from cases.choices import Gender, OrganizationKind, PersonStatus
 from cases.models import (
@@ -36,17 +35,78 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, PartialDateError
+from cases.search import (
+    MAX_QUERY_CHARACTERS,
+    QUERY_PATTERN,
+    WORD_CHARACTER_CLASS,
+    SearchQueryError,
+    check_search_query,
+)
 from cases.selectors import search_persons, status_conditions
 from cases.visibility import Reader, source_is_hidden_behind_confidentiality, visible
 from sources.models import Source
 
+# --- what a parameter may be, as the OpenAPI schema states it ------------------------
+#
+# Each field below accepts exactly what its `openapi_schema()` describes (written
+# for Python, ECMAScript and Rust regexes alike: ASCII classes, no lookaround), so a
+# request valid under /api/v1/schema/ is never refused and the schema never hides
+# a rule. cases/api/schema.py puts these schemas into the OpenAPI document.
+
+# A year 0001-9999 (arrest_year), and 1800-9999 for dates: PartialDate refuses
+# earlier years as a likely typo.
+ANY_YEAR = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+YEAR = r"(1[89][0-9]{2}|[2-9][0-9]{3})"
+_LEAP_YEAR = r"((1[89]|[2-9][0-9])(0[48]|[2468][048]|[13579][26])|([2468][048]|[3579][26])00)"
+MONTH = r"(0[1-9]|1[0-2])"
+_MONTH_DAY = (
+    r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+)
+DAY = rf"({YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+YEAR_PATTERN = rf"^{ANY_YEAR}$"
+PARTIAL_DATE_PATTERN = rf"^({YEAR}|{YEAR}-{MONTH}|{DAY})$"
+DATETIME_PATTERN = (
+    rf"^{DAY}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,120}"
+# any text with something besides spaces in it, and no NUL (PostgreSQL cannot hold one)
+TEXT_PATTERN = rf"^[^\x00]*{WORD_CHARACTER_CLASS}[^\x00]*$"
+
+_UUID_RE = re.compile(UUID_PATTERN)
+_SLUG_RE = re.compile(SLUG_PATTERN)
+
+
+def is_uuid(value: str) -> bool:
+    """A UUID as Casebook writes it (hyphenated hex, any case)."""
+    return bool(_UUID_RE.fullmatch(value))
+
+
+def is_slug(value: str) -> bool:
+    return bool(_SLUG_RE.fullmatch(value))
+
+
+def identifier_q(model, identifier: str) -> Q:
+    """A record by its UUID, or by its slug where the model has one; nothing for a
+    value that is neither (a NUL, which PostgreSQL cannot compare, never reaches it)."""
+    if is_uuid(identifier):
+        return Q(uuid=uuid.UUID(identifier))
+    if hasattr(model, "slug") and is_slug(identifier):
+        return Q(slug=identifier)
+    return Q(pk__in=[])
+
+
 # --- form fields: parse and validate one query parameter ---------------------
 
 
-def invalid(message: str) -> forms.ValidationError:
+def invalid(message: str, code: str = "invalid") -> forms.ValidationError:
     """An error quoting the reader's input. django-filter formats messages with
     `%`, so a `%` typed by the reader is escaped (fuzzing found the 500)."""
-    return forms.ValidationError(message.replace("%", "%%"))
+    return forms.ValidationError(message.replace("%", "%%"), code=code)
+
+
+UNKNOWN_RECORD = "unknown_record"  # the API answers 404 for it: a well-formed name of nothing
 
 
 class MultipleValueField(forms.Field):
@@ -58,10 +118,16 @@ class MultipleValueField(forms.Field):
         values = [v.strip() for v in (value or []) if v and v.strip()]
         if not values:
             return None
+        if any("\x00" in v for v in values):
+            raise invalid("A value may not contain a NUL character.")
         return self.clean_values(values)
 
     def clean_values(self, values: list[str]):
         return values
+
+    def openapi_schema(self) -> dict:
+        """The schema of one value."""
+        return {"type": "string", "pattern": TEXT_PATTERN}
 
 
 class VocabularyField(MultipleValueField):
@@ -81,9 +147,17 @@ class VocabularyField(MultipleValueField):
             terms.append(term)
         return terms
 
+    def openapi_schema(self) -> dict:
+        # read when the schema is generated: a term researchers add is listed at once
+        codes = list(self.vocabulary.objects.values_list("code", flat=True))
+        if not codes:  # an empty vocabulary accepts nothing
+            return {"type": "string", "not": {}}
+        return {"type": "string", "enum": codes}
+
 
 class ChoicesField(MultipleValueField):
     def __init__(self, *, choices, **kwargs):
+        self.codes = [str(value) for value, _label in choices]
         self.allowed = {str(value).lower(): value for value, _label in choices}
         self.allowed.update({str(label).lower(): value for value, label in choices})
         super().__init__(**kwargs)
@@ -97,15 +171,23 @@ class ChoicesField(MultipleValueField):
             cleaned.append(self.allowed[value.lower()])
         return cleaned
 
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "enum": self.codes}
+
 
 class YearField(MultipleValueField):
+    """A year of four digits, 0001 to 9999 (the years a date can have)."""
+
     def clean_values(self, values):
         years = []
         for value in values:
-            if not re.fullmatch(r"\d{4}", value):
-                raise invalid(f"Expected a year such as 2023, got {value!r}.")
+            if not re.fullmatch(YEAR_PATTERN, value):
+                raise invalid(f"Expected a year from 0001 to 9999 such as 2023, got {value!r}.")
             years.append(int(value))
         return years
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": YEAR_PATTERN}
 
 
 class PartialDateQueryField(forms.CharField):
@@ -113,10 +195,15 @@ class PartialDateQueryField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
+        if any(char.isdigit() and not char.isascii() for char in value):
+            raise invalid(f"Write the date with the digits 0-9, got {value!r}.")
         try:
             return PartialDate.parse(value)
         except PartialDateError as error:
             raise invalid(str(error)) from error
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": PARTIAL_DATE_PATTERN}
 
 
 class StrictBooleanField(forms.CharField):
@@ -130,6 +217,9 @@ class StrictBooleanField(forms.CharField):
             return False
         raise invalid(f"Expected true or false, got {value!r}.")
 
+    def openapi_schema(self) -> dict:
+        return {"type": "boolean"}
+
 
 class IdentifierField(MultipleValueField):
     """Slugs or UUIDs of records of `model` the reader may see."""
@@ -140,31 +230,48 @@ class IdentifierField(MultipleValueField):
         super().__init__(**kwargs)
 
     def clean_values(self, values):
-        uuids = [v for v in values if _is_uuid(v)]
-        slugs = [v for v in values if not _is_uuid(v)]
-        condition = Q(uuid__in=uuids)
-        if hasattr(self.model, "slug"):
-            condition |= Q(slug__in=slugs)
+        condition = Q(pk__in=[])
+        for value in values:
+            condition |= identifier_q(self.model, value)
         found = visible(self.model.objects.filter(condition), self.reader)
         known = {str(o.uuid) for o in found} | {getattr(o, "slug", "") for o in found}
-        missing = [v for v in values if v not in known]
+        missing = [v for v in values if (v.lower() if is_uuid(v) else v) not in known]
         if missing:
-            raise invalid(f"No {self.model._meta.verbose_name} with slug or UUID {missing[0]!r}.")
+            raise invalid(
+                f"No {self.model._meta.verbose_name} with slug or UUID {missing[0]!r}.",
+                code=UNKNOWN_RECORD,
+            )
         return list(found)
 
+    def openapi_schema(self) -> dict:
+        if hasattr(self.model, "slug"):
+            return {"type": "string", "pattern": f"^({UUID_PATTERN}|{SLUG_PATTERN})$"}
+        return {"type": "string", "pattern": f"^{UUID_PATTERN}$"}
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+
+class SearchQueryField(forms.CharField):
+    """Free text to search for, within the bounds of cases.search (shared by every
+    output that searches)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value or not value.strip():
+            return None
+        try:
+            return check_search_query(value)
+        except SearchQueryError as error:
+            raise invalid(str(error)) from error
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "maxLength": MAX_QUERY_CHARACTERS, "pattern": QUERY_PATTERN}
 
 
 # --- filters -------------------------------------------------------------------
+#
+# The OpenAPI schema of each filter is its field's `openapi_schema()`, a list of
+# them for a RepeatableFilter (cases/api/schema.py).
 
 
-@extend_schema_field({"type": "string", "minLength": 1})
 class ValueFilter(django_filters.Filter):
     """A filter whose meaning is given by its FilterSet's `apply_<name>`."""
 
@@ -178,12 +285,10 @@ class ValueFilter(django_filters.Filter):
         return getattr(self.parent, f"apply_{self.field_name}")(qs, value)
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "minLength": 1}})
 class RepeatableFilter(ValueFilter):
     """Repeat the parameter for OR: ?legal_stage=convicted&legal_stage=on-appeal."""
 
 
-@extend_schema_field({"type": "boolean"})
 class BooleanValueFilter(ValueFilter):
     pass
 
@@ -208,37 +313,40 @@ def boolean(help_text):
     return BooleanValueFilter(StrictBooleanField, help_text)
 
 
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+RFC3339 = re.compile(DATETIME_PATTERN)
+LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 class DateTimeField(forms.CharField):
-    """A full ISO 8601 / RFC 3339 time with its offset: 2024-01-31T00:00:00Z."""
+    """A full ISO 8601 / RFC 3339 time with its offset: 2024-01-31T00:00:00Z
+    (years 1800 to 9999, as the dates)."""
 
     def clean(self, value):
         value = (super().clean(value) or "").strip()
         if not value:
             return None
-        try:
-            parsed = parse_datetime(value) if RFC3339.match(value) else None
-            # PostgreSQL takes offsets up to ±15:59 only: hand it UTC
-            parsed = parsed.astimezone(datetime.UTC) if parsed else None
-        except (ValueError, OverflowError):  # well-formed but impossible: offset -17:56, year 0
-            parsed = None
+        parsed = parse_datetime(value) if RFC3339.fullmatch(value) else None
         if parsed is None:
             raise invalid(
                 f"Expected a time such as 2024-01-31T00:00:00Z (with its UTC offset), got {value!r}."
             )
-        return parsed
+        # PostgreSQL takes offsets up to ±15:59 only: hand it UTC. 9999-12-31T23:00-05:00
+        # is past the last time Python can write in UTC: nothing changed after it.
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            return LATEST
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": DATETIME_PATTERN}
 
 
-@extend_schema_field({"type": "string", "format": "date-time"})
 class DateTimeFilter(django_filters.Filter):
     field_class = DateTimeField
 
 
-@extend_schema_field({"type": "string", "minLength": 1})
 class TextFilter(django_filters.CharFilter):
-    pass
+    field_class = SearchQueryField
 
 
 def updated_since():

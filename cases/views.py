@@ -27,6 +27,7 @@ from cases import pages, selectors
 from cases.choices import PersonStatus
 from cases.filtersets import OrganizationFilterSet, PersonFilterSet, StatementFilterSet
 from cases.models import Detention, Organization, Person, Statement
+from cases.search import SearchQueryError, check_search_query
 from cases.visibility import Reader, visible, visible_levels
 from sources.models import Source
 
@@ -53,8 +54,11 @@ def page_filterset(request: HttpRequest, filterset_class):
         query.setlist(name, values)
     model = filterset_class._meta.model
     filterset = filterset_class(query, visible(model.objects.all(), READER), reader=READER)
+    # messages as the API words them (cases.filtersets.invalid escapes the reader's `%`)
     errors = [] if filterset.is_valid() else [
-        (name, message) for name, messages in filterset.errors.items() for message in messages
+        (name, error.message % (error.params or ()))
+        for name, field_errors in filterset.form.errors.as_data().items()
+        for error in field_errors
     ]  # fmt: skip
     return data, filterset, errors
 
@@ -204,8 +208,13 @@ def person_photo(request: HttpRequest, slug: str) -> FileResponse:
 
 @require_safe
 def person_suggestions(request: HttpRequest) -> JsonResponse:
-    """Live-search suggestions: the best visible matches for `q` in any spelling."""
-    query = request.GET.get("q", "").strip()[:100]
+    """Live-search suggestions: the best visible matches for `q` in any spelling.
+    A query beyond the bounds every search shares is a 400 saying which."""
+    query = request.GET.get("q", "").strip()
+    try:
+        check_search_query(query)
+    except SearchQueryError as error:
+        return JsonResponse({"error": str(error), "results": []}, status=400)
     matches = []
     if len(query) >= 2:
         persons = selectors.search_persons(

@@ -6,27 +6,33 @@ the rows."""
 from __future__ import annotations
 
 import datetime
-import uuid
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.models import PartnerToken
 from cases import selectors
+from cases.api import schema  # noqa: F401  (registers the filters' OpenAPI parameters)
 from cases.api import serializers as shapes
 from cases.api.errors import ErrorSerializer
-from cases.api.pagination import BY_SCORE, BY_UUID, Key, KeysetPagination
+from cases.api.pagination import BY_SCORE, BY_UUID, BY_WITHDRAWAL, Key, KeysetPagination
 from cases.filtersets import (
+    DATETIME_PATTERN,
+    MONTH,
+    UNKNOWN_RECORD,
+    YEAR,
     AllegationFilterSet,
     DateTimeField,
     DetentionFilterSet,
@@ -34,9 +40,10 @@ from cases.filtersets import (
     PersonFilterSet,
     SourceFilterSet,
     StatementFilterSet,
+    identifier_q,
 )
 from cases.models import Allegation, Detention, Organization, Person, Statement, Withdrawal
-from cases.partial_dates import PartialDate, PartialDateError, Precision
+from cases.partial_dates import PartialDate
 from cases.visibility import Reader, visible, visible_levels
 from sources.models import Source
 
@@ -114,11 +121,35 @@ def _last_modified(response: Response, *moments) -> None:
         response["Last-Modified"] = http_date(max(moments).timestamp())
 
 
+class CasebookFilterBackend(DjangoFilterBackend):
+    """A filter naming a record that does not exist, or that the reader may not
+    see (`?organization=no-such-org`), is a 404 saying so; any other bad value a 400."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            invalid = translate_validation(filterset.errors)
+            codes = {error.code for errors in invalid.detail.values() for error in errors}
+            if codes == {UNKNOWN_RECORD}:
+                raise NotFound(
+                    " ".join(
+                        f"{name}: {message}"
+                        for name, messages in invalid.detail.items()
+                        for message in messages
+                    )
+                )
+            raise invalid
+        return filterset.qs
+
+
 class RecordListView(CasebookAPIView, generics.GenericAPIView):
     """A paginated, filtered list served from flat queries (cases.selectors)."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CasebookFilterBackend]
     pagination_class = KeysetPagination
+    orderings: tuple[tuple[Key, ...], ...] = (BY_UUID,)  # every order the list may be in
     model: type
     fields: tuple[str, ...]
     build = None  # selectors.<kind>_rows
@@ -136,7 +167,7 @@ class RecordListView(CasebookAPIView, generics.GenericAPIView):
         values = queryset.values(
             *self.fields, *[k.field for k in keys if k.field not in self.fields]
         )
-        rows = self.paginator.paginate_values(values, keys, request)
+        rows = self.paginator.paginate_values(values, keys, request, self.orderings)
         results = selectors.strip_private_keys(type(self).build(rows, reader=self.reader))
         response = Response({"next": self.paginator.next_link(), "results": results})
         if self.paginator.next_link():
@@ -149,16 +180,6 @@ class RecordListView(CasebookAPIView, generics.GenericAPIView):
 
     def _refuse_unknown_parameters(self) -> None:
         _refuse_unknown(self.request, set(self.filterset_class.base_filters) | CONTROL_PARAMETERS)
-
-
-def identifier_q(model, identifier: str) -> Q:
-    """A record by its UUID, or by its slug where the model has one."""
-    condition = Q(slug=identifier) if hasattr(model, "slug") else Q(pk__in=[])
-    try:
-        condition |= Q(uuid=uuid.UUID(identifier))
-    except ValueError:
-        pass
-    return condition
 
 
 class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
@@ -197,7 +218,7 @@ def _list_and_detail(model, shape, filterset, fields, build, *, tag, description
             "filterset_class": filterset,
             "fields": fields,
             "build": staticmethod(build),
-            **({"ordering_keys": keys} if keys else {}),
+            **({"ordering_keys": keys, "orderings": (BY_UUID, BY_SCORE)} if keys else {}),
         },
     )
 
@@ -295,19 +316,19 @@ class PersonHistory(CasebookAPIView, generics.GenericAPIView):
 
 
 MAX_MONTHS = 600
-MONTH_SCHEMA = {"type": "string", "pattern": r"^\d{4}(-\d{2})?$"}
+MONTH_PATTERN = rf"^{YEAR}(-{MONTH})?$"
+MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN}
 
 
 def _month_param(request, name: str) -> datetime.date | None:
-    raw = request.query_params.get(name, "").strip()
+    raw = request.query_params.get(name, "")
     if not raw:
         return None
-    try:
-        value = PartialDate.parse(raw)
-    except PartialDateError as error:
-        raise ValidationError({name: [str(error)]}) from error
-    if value.precision == Precision.DAY:
-        raise ValidationError({name: [f"Expected a month such as 2023-11 or a year, got {raw!r}."]})
+    if not re.fullmatch(MONTH_PATTERN, raw):
+        raise ValidationError(
+            {name: [f"Expected a month such as 2023-11 or a year (1800 to 9999), got {raw!r}."]}
+        )
+    value = PartialDate.parse(raw)
     return value.start if name == "from" else value.end.replace(day=1)
 
 
@@ -319,7 +340,9 @@ class Statistics(CasebookAPIView, generics.GenericAPIView):
         tags=["statistics"],
         description="Counts by legal stage, occupation and allegation kind, and the number of "
         "persons held at the end of each month from `from` to `to` (YYYY-MM or YYYY; "
-        f"default: from the first recorded arrest to this month; at most {MAX_MONTHS} months).",
+        "default: from the first recorded arrest to this month). The series holds at most "
+        f"{MAX_MONTHS} months: the last {MAX_MONTHS} up to `to` when `from` is earlier; "
+        "none when `from` is after `to`.",
         parameters=[
             OpenApiParameter("from", MONTH_SCHEMA, description="First month, e.g. 2015-01."),
             OpenApiParameter("to", MONTH_SCHEMA, description="Last month, e.g. 2024-12."),
@@ -335,14 +358,15 @@ class Statistics(CasebookAPIView, generics.GenericAPIView):
             or selectors.first_arrest_month(reader=self.reader)
             or last
         )
+        # Each value alone is checked above; no pair of them is refused, so that a
+        # request the schema allows is never a 400 (OpenAPI cannot say "from <= to").
         months = (last.year - first.year) * 12 + last.month - first.month + 1
-        if months < 1:
-            raise ValidationError({"from": ["`from` must not be after `to`."]})
         if months > MAX_MONTHS:
-            raise ValidationError(
-                {"from": [f"At most {MAX_MONTHS} months at once; narrow `from`/`to`."]}
-            )
+            back = last.year * 12 + last.month - MAX_MONTHS  # months since year 0, 0-based
+            first = datetime.date(back // 12, back % 12 + 1, 1)
         stats = selectors.case_statistics(reader=self.reader, first_month=first, last_month=last)
+        if months < 1:
+            stats["in_detention_by_month"] = []
         if request.accepted_renderer.format == "csv":
             return Response({"results": stats["in_detention_by_month"], "next": None})
         return Response(stats)
@@ -353,6 +377,7 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
 
     serializer_class = shapes.WithdrawalSerializer
     pagination_class = KeysetPagination
+    orderings = (BY_WITHDRAWAL,)
     queryset = Withdrawal.objects.none()  # for the schema; rows are chosen in get()
 
     @extend_schema(
@@ -360,8 +385,9 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
         description="Records deleted, or withdrawn from what you may see, at or after `since`. "
         "Drop them from your copy. When a person is withdrawn, drop everything about them.",
         parameters=[
-            OpenApiParameter("since", OpenApiTypes.DATETIME, required=True,
-                             description="ISO 8601 time of your last sync."),
+            OpenApiParameter("since", {"type": "string", "pattern": DATETIME_PATTERN},
+                             required=True, description="ISO 8601 time of your last sync, "
+                             "with its UTC offset: 2024-01-31T00:00:00Z."),
             OpenApiParameter("kind", OpenApiTypes.STR,
                              enum=["person", "organization", "detention", "allegation", "statement", "source"]),
         ],
@@ -389,9 +415,8 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
             if kind not in kinds:
                 raise ValidationError({"kind": [f"Expected one of: {', '.join(sorted(kinds))}."]})
             withdrawals = withdrawals.filter(kind=kind)
-        keys = (Key("withdrawn_at", kind=datetime.datetime), Key("uuid"))
         values = withdrawals.values("kind", "uuid", "withdrawn_at")
-        rows = self.paginator.paginate_values(values, keys, request)
+        rows = self.paginator.paginate_values(values, BY_WITHDRAWAL, request)
         results = [
             {"kind": r["kind"], "uuid": r["uuid"], "withdrawn_at": r["withdrawn_at"]} for r in rows
         ]
