@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ImageField
 from django.forms.models import InlineForeignKeyField
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -44,7 +43,7 @@ from cases.models import (
 from cases.search import SearchQueryError
 from cases.selectors import possible_duplicates, search_persons
 from cases.uploads import PhotoField
-from cases.visibility import Reader
+from cases.visibility import Reader, visible
 from sources.models import Citation
 
 # --- shared pieces -----------------------------------------------------------
@@ -280,6 +279,11 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
                 self.admin_site.admin_view(self.duplicates_view),
                 name="cases_person_duplicates",
             ),
+            path(
+                "duplicates/merge/",
+                self.admin_site.admin_view(self.merge_view),
+                name="cases_person_merge",
+            ),
             *super().get_urls(),
         ]
 
@@ -315,16 +319,46 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
         return TemplateResponse(request, "admin/casebook/trash.html", context)
 
     def duplicates_view(self, request):
-        """Pairs of persons that may be one person, best first; editors merge them."""
-        if request.method == "POST":
-            keep = get_object_or_404(Person, pk=request.POST.get("keep"))
-            other = get_object_or_404(Person, pk=request.POST.get("other"))
-            try:
+        """Pairs of persons that may be one person, best first; an editor picks the
+        one to keep and confirms the merge on the next page (merge_view)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Possible duplicates"),
+            "pairs": possible_duplicates(limit=100),
+            "can_merge": request.user.has_perm(services.MERGE_PERMISSION),
+        }
+        return TemplateResponse(request, "admin/casebook/duplicates.html", context)
+
+    def merge_view(self, request):
+        """GET: what merging `other` into `keep` moves and copies, and a button to
+        confirm. POST (that button): the merge. A GET never merges."""
+        if not request.user.has_perm(services.MERGE_PERMISSION):
+            raise PermissionDenied
+        given = request.POST if request.method == "POST" else request.GET
+        keep, other = self._merge_person(given.get("keep")), self._merge_person(given.get("other"))
+        duplicates = reverse("admin:cases_person_duplicates")
+        if keep is None or other is None:
+            self.message_user(
+                request,
+                _(
+                    "Choose the two persons to merge on this page: keep=%(keep)r and "
+                    "other=%(other)r do not both name a person outside the trash."
+                )
+                % {"keep": given.get("keep", ""), "other": given.get("other", "")},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(duplicates)
+        try:
+            if request.method == "POST":
                 merge = services.persons_merge(keep=keep, other=other, user=request.user)
-            except (PermissionDenied, ValidationError) as error:
-                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])),
-                                  messages.ERROR)  # fmt: skip
-                return HttpResponseRedirect(request.path)
+            else:
+                plan = services.persons_merge_plan(keep=keep, other=other)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(request, " ".join(getattr(error, "messages", [str(error)])),
+                              messages.ERROR)  # fmt: skip
+            return HttpResponseRedirect(duplicates)
+        if request.method == "POST":
             self.message_user(
                 request,
                 format_html(
@@ -338,11 +372,17 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("Possible duplicates"),
-            "pairs": possible_duplicates(limit=100),
-            "can_merge": request.user.has_perm(services.MERGE_PERMISSION),
+            "title": _("Confirm the merge"),
+            "plan": plan,
         }
-        return TemplateResponse(request, "admin/casebook/duplicates.html", context)
+        return TemplateResponse(request, "admin/casebook/merge_confirmation.html", context)
+
+    @staticmethod
+    def _merge_person(value) -> Person | None:
+        # a key: digits, at most 18 of them (a bigint has 19; more would be a server error)
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()) or len(value) > 18:
+            return None
+        return visible(Person.objects.filter(pk=int(value)), Reader.STAFF).first()
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

@@ -6,11 +6,14 @@ context given here)."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +28,7 @@ from cases.models import (
     Record,
     Statement,
 )
+from cases.partial_dates import PartialDateField, PrecisionField, precision_field_name
 from sources.models import Citation
 
 PUBLISH_PERMISSION = "cases.publish"
@@ -131,25 +135,168 @@ MERGED_LINKS: tuple[tuple[type[models.Model], str], ...] = (
     (Statement, "issuer_person"),
     (Citation, "person"),
 )
+# The person's own fields a merge never copies: who the kept record is, its level
+# and its bookkeeping. Every other field the kept record leaves empty is filled
+# from the merged record, so a field added to Person later is merged too.
+MERGE_KEEPS_OWN = frozenset(
+    {"id", "uuid", "slug", "display_name", "name_key", "visibility", "created_at",
+     "updated_at", "deleted_at"}
+)  # fmt: skip
+# A field copied with its value: the photo's consent goes with the photo.
+MERGE_COMPANIONS = {"photo": ("photo_visibility",)}
+# Internal notes are never lost: the merged record's are added after the kept one's.
+MERGE_APPENDS = frozenset({"internal_notes"})
 
 
 def _label(model, field: str) -> str:
     return f"{model._meta.label_lower}.{field}"
 
 
+def _is_empty(value) -> bool:
+    return value is None or value == "" or (isinstance(value, FieldFile) and not value)
+
+
+def _stored(value):
+    """A field value as the Merge record keeps it (JSON)."""
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class MergedField:
+    """One of the kept person's fields a merge fills in (or adds to)."""
+
+    field: models.Field
+    value: Any  # the value the kept person gets
+    copied: Any  # the merged person's value, as shown
+    appended: bool = False  # added after the kept value (internal notes)
+    companions: tuple[str, ...] = ()  # attnames copied with it
+
+    @property
+    def is_file(self) -> bool:
+        return isinstance(self.field, models.FileField)
+
+
+def merged_fields(*, keep: Person, other: Person) -> list[MergedField]:
+    """The kept person's fields a merge of `other` into `keep` changes: each one
+    `keep` leaves empty and `other` fills, and the internal notes of both."""
+    changes = []
+    companions = {name for names in MERGE_COMPANIONS.values() for name in names}
+    for field in Person._meta.concrete_fields:
+        name = field.name
+        if name in MERGE_KEEPS_OWN or name in companions or isinstance(field, PrecisionField):
+            continue  # a precision or a companion is copied with its field
+        mine, theirs = getattr(keep, field.attname), getattr(other, field.attname)
+        if _is_empty(theirs):
+            continue
+        if name in MERGE_APPENDS and not _is_empty(mine):
+            if theirs.strip() in mine:
+                continue
+            value = f"{mine}\n\n{other.display_name} ({other.slug}):\n{theirs}"
+            changes.append(MergedField(field, value, theirs, appended=True))
+            continue
+        if not _is_empty(mine):
+            continue
+        copied_with = MERGE_COMPANIONS.get(name, ())
+        if isinstance(field, PartialDateField):
+            copied_with = (precision_field_name(field.attname),)
+            shown = field.value_from_object(other)
+        elif field.choices:
+            shown = getattr(other, f"get_{name}_display")()
+        else:
+            shown = theirs
+        changes.append(MergedField(field, theirs, shown, companions=copied_with))
+    return changes
+
+
+@dataclass
+class MergePlan:
+    """What merging `other` into `keep` does, for the editor to confirm first."""
+
+    keep: Person
+    other: Person
+    moving: list[tuple[str, list[models.Model]]]  # (what, the records that move)
+    statements_concerning: list[Statement]
+    occupations: list[Any]
+    new_spelling: str  # the other's name, added as a spelling ("" when known already)
+    fields: list[MergedField]
+
+    @property
+    def moves_anything(self) -> bool:
+        return bool(
+            any(rows for _what, rows in self.moving) or self.statements_concerning
+            or self.occupations or self.new_spelling or self.fields
+        )  # fmt: skip
+
+
+def _merge_check(keep: Person, other: Person) -> None:
+    if keep.pk == other.pk:
+        raise ValidationError(_("A person cannot be merged with themselves."))
+    if keep.deleted_at or other.deleted_at:
+        raise ValidationError(_("A person in the trash cannot be merged: restore them first."))
+
+
+def _new_spelling(keep: Person, other: Person) -> str:
+    known = {v.name.casefold() for v in keep.name_variants.all()} | {keep.display_name.casefold()}
+    return "" if other.display_name.casefold() in known else other.display_name
+
+
+def persons_merge_plan(*, keep: Person, other: Person) -> MergePlan:
+    """Everything persons_merge would move and copy, read without writing."""
+    _merge_check(keep, other)
+    labels = {
+        (NameVariant, "person"): _("Spellings"),
+        (Affiliation, "person"): _("Affiliations"),
+        (Detention, "person"): _("Detentions"),
+        (Allegation, "person"): _("Allegations (done to them)"),
+        (Allegation, "reported_by"): _("Allegations they reported"),
+        (Statement, "issuer_person"): _("Statements they issued"),
+        (Citation, "person"): _("Citations of biographical claims"),
+    }
+    moving = []
+    for model, field in MERGED_LINKS:
+        rows = model.objects.filter(**{field: other}).order_by("pk")
+        related = [f.name for f in model._meta.concrete_fields if f.many_to_one]
+        moving.append((labels[(model, field)], list(rows.select_related(*related))))
+    already = keep.statements.values("pk")
+    return MergePlan(
+        keep=keep,
+        other=other,
+        moving=moving,
+        statements_concerning=list(other.statements.exclude(pk__in=already).order_by("pk")),
+        occupations=list(other.occupations.exclude(pk__in=keep.occupations.values("pk"))),
+        new_spelling=_new_spelling(keep, other),
+        fields=merged_fields(keep=keep, other=other),
+    )
+
+
 @transaction.atomic
 def persons_merge(*, keep: Person, other: Person, user=None) -> Merge:
     """Merge `other` into `keep`: every detention, allegation, statement link,
     citation, affiliation, occupation and name variant moves to `keep`, whose
-    name variants gain `other`'s name; `other` goes to the trash. Recorded as a
-    Merge (and in the history), so it can be undone."""
+    name variants gain `other`'s name; every field `keep` leaves empty takes
+    `other`'s value, and `other`'s internal notes are added to `keep`'s; `other`
+    goes to the trash. Recorded as a Merge (and in the history), so it can be
+    undone."""
     _require(user, MERGE_PERMISSION)
     if keep.pk == other.pk:
         raise ValidationError(_("A person cannot be merged with themselves."))
-    keep = Person.objects.select_for_update().get(pk=keep.pk, deleted_at__isnull=True)
-    other = Person.objects.select_for_update().get(pk=other.pk, deleted_at__isnull=True)
-    moved: dict[str, list[int]] = {}
+    locked = {
+        person.pk: person
+        for person in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk])
+        .order_by("pk")
+    }  # fmt: skip
+    keep, other = locked.get(keep.pk), locked.get(other.pk)
+    if keep is None or other is None:
+        raise ValidationError(_("One of the two persons no longer exists."))
+    _merge_check(keep, other)
+    moved: dict[str, Any] = {}
     with _context(user, "merge", kept=str(keep.uuid), merged=str(other.uuid)):
+        new_spelling = _new_spelling(keep, other)
+        fields = merged_fields(keep=keep, other=other)
         for model, field in MERGED_LINKS:
             rows = model.objects.filter(**{field: other})
             moved[_label(model, field)] = list(rows.values_list("pk", flat=True))
@@ -171,18 +318,28 @@ def persons_merge(*, keep: Person, other: Person, user=None) -> Merge:
         keep.occupations.add(*occupations)
         # the other's name stays findable and visible as written, even when its
         # key is the same as the kept name's (Bəxtiyar Hacıyev / Bakhtiyar Hajiyev)
-        known = {v.name.casefold() for v in keep.name_variants.all()} | {
-            keep.display_name.casefold()
-        }
         added = []
-        if other.display_name.casefold() not in known:
+        if new_spelling:
             variant = NameVariant(
-                person=keep, name=other.display_name, kind=NameVariantKind.ALIAS,
+                person=keep, name=new_spelling, kind=NameVariantKind.ALIAS,
                 visibility=other.visibility,  # as visible as the name was
             )  # fmt: skip
             variant.save()
             added.append(variant.pk)
         moved["added_variants"] = added
+        # the kept person's fields before and after, by attname, for the undo
+        changed: dict[str, list] = {}
+        for merged in fields:
+            attnames = [merged.field.attname, *merged.companions]
+            before = {a: getattr(keep, a) for a in attnames}
+            setattr(keep, merged.field.attname, merged.value)
+            for companion in merged.companions:
+                setattr(keep, companion, getattr(other, companion))
+            for attname in attnames:
+                changed[attname] = [_stored(before[attname]), _stored(getattr(keep, attname))]
+        if changed:
+            keep.save(update_fields=[*changed, "updated_at"])
+        moved["kept_fields"] = changed
         other.deleted_at = timezone.now()
         other.save(update_fields=["deleted_at", "updated_at"])
         return Merge.objects.create(kept=keep, merged=other, moved=moved, merged_by=user)
@@ -191,7 +348,9 @@ def persons_merge(*, keep: Person, other: Person, user=None) -> Merge:
 @transaction.atomic
 def merge_undo(*, merge: Merge, user=None) -> None:
     """Put everything a merge moved back on the person merged away, remove the
-    name variants it added, and take that person out of the trash."""
+    name variants it added, give the kept person back the field values it had
+    (each one nobody has changed since), and take the merged person out of the
+    trash."""
     _require(user, MERGE_PERMISSION)
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
@@ -206,6 +365,20 @@ def merge_undo(*, merge: Merge, user=None) -> None:
         other.statements.add(*merge.moved.get("statement.persons", []))
         keep.occupations.remove(*merge.moved.get("person.occupations", []))
         NameVariant.objects.filter(pk__in=merge.moved.get("added_variants", [])).delete()
+        kept = Person.objects.select_for_update().get(pk=keep.pk)
+        fields = {field.attname: field for field in Person._meta.concrete_fields}
+        values = merge.moved.get("kept_fields", {})
+        # a value changed since the merge stays (compared before restoring any: a
+        # date and its precision are put back together)
+        restored = [
+            attname
+            for attname, (_before, after) in values.items()
+            if attname in fields and _stored(getattr(kept, attname)) == after
+        ]
+        for attname in restored:
+            setattr(kept, attname, fields[attname].to_python(values[attname][0]))
+        if restored:
+            kept.save(update_fields=[*restored, "updated_at"])
         Person.objects.filter(pk=other.pk).update(deleted_at=None, updated_at=timezone.now())
         merge.undone_at = timezone.now()
         merge.undone_by = user

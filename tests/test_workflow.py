@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.utils.html import escape
 from pghistory.models import Events
 
 from access.roles import CASE_APPS, EDITOR, RESEARCHER, roles_apply
@@ -290,10 +291,40 @@ def test_possible_duplicates_rank_by_name_similarity_and_agreeing_birth_years(ed
     assert "Bəxtiyar Hacıyev" in page and "Bakhtiyar Hajiyev" in page
 
 
+MERGE_URL = "/admin/cases/person/duplicates/merge/"
+
+
+def keep_link(client, keep: Person) -> str:
+    """The address of "Keep <name>" on the possible-duplicates page."""
+    page = client.get("/admin/cases/person/duplicates/").content.decode().replace("&amp;", "&")
+    links = re.findall(r'href="(/admin/cases/person/duplicates/merge/\?[^"]+)"', page)
+    return next(link for link in links if f"keep={keep.pk}&" in link)
+
+
+def test_keep_on_the_duplicates_page_shows_what_moves_and_merges_nothing(editor, duplicates):
+    keep, other = duplicates["keep"], duplicates["other"]
+    response = editor.get(keep_link(editor, keep))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert not Merge.objects.exists()  # a GET never merges
+    duplicates["detention"].refresh_from_db()
+    assert duplicates["detention"].person_id == other.pk
+    for record in ("detention", "allegation", "citation", "affiliation"):
+        assert escape(str(duplicates[record])) in page, record
+    assert "Free him" in page  # the statement concerning them
+    assert "Bakhtiyar Gadzhiev" in page  # a spelling that moves
+    assert escape("The name “Bəxtiyar Hacıyev” becomes one of their spellings.") in page
+    assert 'name="csrfmiddlewaretoken"' in page and 'method="post"' in page
+    # the old one-click POST on the list merges nothing either
+    editor.post("/admin/cases/person/duplicates/", {"keep": keep.pk, "other": other.pk})
+    assert not Merge.objects.exists()
+
+
 def test_merge_moves_everything_keeps_the_names_and_can_be_undone(editor, duplicates):
     keep, other = duplicates["keep"], duplicates["other"]
-    response = editor.post("/admin/cases/person/duplicates/", {"keep": keep.pk, "other": other.pk})
+    response = editor.post(MERGE_URL, {"keep": keep.pk, "other": other.pk})
     assert response.status_code == 302
+    assert response["Location"] == f"/admin/cases/person/{keep.pk}/change/"
     for name in ("detention", "allegation", "citation", "affiliation"):
         duplicates[name].refresh_from_db()
         assert duplicates[name].person_id == keep.pk, name
@@ -319,11 +350,104 @@ def test_merge_moves_everything_keeps_the_names_and_can_be_undone(editor, duplic
     assert merge.undone_at is not None
 
 
+@pytest.fixture
+def lacking():
+    """A kept person without birth date, gender, summary or photo, and a record
+    of the same person that has them."""
+    keep = factories.person("Tofig Yagublu", citizenship="Azerbaijan", internal_notes="Kept note")
+    other = factories.person(
+        "Tofiq Yaqublu", gender="male", citizenship="Georgia", summary="Opposition politician.",
+        internal_notes="- lawyer: call first", photo="persons/merged-photo.jpg",
+        photo_visibility="public",
+    )  # fmt: skip
+    other.birth_date = factories.PartialDate.parse("1961")
+    other.save()
+    return keep, other
+
+
+def test_a_merge_keeps_every_value_the_kept_record_lacks(editor, lacking):
+    keep, other = lacking
+    page = editor.get(MERGE_URL, {"keep": keep.pk, "other": other.pk}).content.decode()
+    for shown in ("Birth date", "1961", "Gender", "male", "Public summary",
+                  "Opposition politician.", "Photo", "- lawyer: call first"):  # fmt: skip
+        assert shown in page, shown
+    assert "Georgia" not in page  # the kept citizenship stays, so it is not listed
+    assert editor.post(MERGE_URL, {"keep": keep.pk, "other": other.pk}).status_code == 302
+    keep.refresh_from_db()
+    assert keep.birth_date_partial == factories.PartialDate.parse("1961")
+    assert (keep.gender, keep.summary, keep.citizenship) == (
+        "male", "Opposition politician.", "Azerbaijan",
+    )  # fmt: skip
+    assert (keep.photo.name, keep.photo_visibility) == ("persons/merged-photo.jpg", "public")
+    assert keep.internal_notes.startswith("Kept note\n\n")
+    assert keep.internal_notes.endswith("Tofiq Yaqublu (tofiq-yaqublu):\n- lawyer: call first")
+
+
+def test_the_merge_service_keeps_the_birth_year_of_the_merged_person(editor, lacking):
+    keep, other = lacking
+    services.persons_merge(keep=keep, other=other, user=editor.user)
+    keep.refresh_from_db()
+    assert keep.birth_date_partial == factories.PartialDate.parse("1961")
+    assert Merge.objects.get().moved["kept_fields"]["birth_date"] == [None, "1961-01-01"]
+
+
+def test_undoing_a_merge_gives_the_kept_record_its_values_back(editor, lacking):
+    keep, other = lacking
+    editor.post(MERGE_URL, {"keep": keep.pk, "other": other.pk})
+    keep.refresh_from_db()
+    keep.summary = "Rewritten after the merge."
+    keep.save()
+    merge = Merge.objects.get()
+    editor.post("/admin/cases/merge/", {"action": "undo", "_selected_action": [merge.pk]})
+    keep.refresh_from_db()
+    assert keep.birth_date is None and keep.birth_date_precision is None
+    assert (keep.gender, keep.photo.name, keep.photo_visibility) == ("", "", "internal")
+    assert keep.internal_notes == "Kept note"
+    assert keep.summary == "Rewritten after the merge."  # changed since: that change stays
+    other.refresh_from_db()
+    assert other.deleted_at is None and other.birth_date is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keep_confirm_and_undo_with_real_transactions(vocabularies, editor, lacking):
+    keep, other = lacking
+    link = keep_link(editor, keep)  # the two spellings are a likely pair
+    assert editor.get(link).status_code == 200 and not Merge.objects.exists()
+    assert editor.post(MERGE_URL, {"keep": keep.pk, "other": other.pk}).status_code == 302
+    keep.refresh_from_db()
+    assert keep.birth_date_partial == factories.PartialDate.parse("1961")
+    merge = Merge.objects.get()
+    editor.post("/admin/cases/merge/", {"action": "undo", "_selected_action": [merge.pk]})
+    keep.refresh_from_db()
+    assert keep.birth_date is None and Person.objects.get(pk=other.pk).deleted_at is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"keep": "abc", "other": "1"},
+        {"keep": "9" * 30, "other": "1"},
+        {"keep": "١٢", "other": "1"},
+        {"keep": "same", "other": "same"},
+    ],  # fmt: skip
+)
+def test_a_merge_of_unknown_or_identical_persons_is_refused_with_a_message(editor, query):
+    person = factories.person("Only One")
+    query = {key: str(person.pk) if value == "same" else value for key, value in query.items()}
+    for response in (editor.get(MERGE_URL, query), editor.post(MERGE_URL, query)):
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/cases/person/duplicates/"
+    listed = editor.get("/admin/cases/person/duplicates/").context["messages"]
+    assert [str(message) for message in listed] and not Merge.objects.exists()
+
+
 def test_researchers_cannot_merge(researcher, duplicates):
-    researcher.post(
-        "/admin/cases/person/duplicates/",
-        {"keep": duplicates["keep"].pk, "other": duplicates["other"].pk},
-    )
+    pair = {"keep": duplicates["keep"].pk, "other": duplicates["other"].pk}
+    assert researcher.get(MERGE_URL, pair).status_code == 403
+    assert researcher.post(MERGE_URL, pair).status_code == 403
+    page = researcher.get("/admin/cases/person/duplicates/").content.decode()
+    assert "duplicates/merge/" not in page
     assert not Merge.objects.exists()
     duplicates["detention"].refresh_from_db()
     assert duplicates["detention"].person_id == duplicates["other"].pk
