@@ -260,3 +260,19 @@ def test_vocabulary_migration_loaded_every_starting_term():
         model = apps.get_model("cases", model_name)
         stored = dict(model.objects.values_list("code", "label"))
         assert stored == {**stored, **dict(terms)}, model_name
+
+
+def test_web_addresses_are_http_or_https_only():
+    """A `javascript:` link would run in a reader's browser (tests/test_web_addresses.py
+    covers every path that writes one)."""
+    source = factories.source()
+    organization = factories.organization()
+    statement = factories.statement(issuer=organization)
+    for name, model, pk, field in (
+        ("source_url_web_address", Source, source.pk, "url"),
+        ("source_archive_url_web_address", Source, source.pk, "archive_url"),
+        ("organization_url_web_address", Organization, organization.pk, "url"),
+        ("statement_url_web_address", Statement, statement.pk, "url"),
+    ):
+        with refused(name):
+            model.objects.filter(pk=pk).update(**{field: "javascript:alert(1)"})
