@@ -40,6 +40,7 @@ from cases.models import (
     StatementKind,
     Withdrawal,
 )
+from cases.resources import CaseSheetResource, PersonResource
 from cases.search import SearchQueryError
 from cases.selectors import possible_duplicates, search_persons
 from cases.uploads import PhotoField
@@ -264,6 +265,10 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("name_variants")
+
+    def get_export_resource_classes(self, request):
+        # the persons with their fields, or the case sheet to correct and import again
+        return [PersonResource, CaseSheetResource]
 
     @admin.display(description=_("other spellings"))
     def variant_names(self, obj):

@@ -504,6 +504,8 @@ class CaseSheetReader:
                         _cell_text(cells[place]) if place is not None and place < width else ""
                         for place in places
                     ]
+                if any(text[:1] == "'" for text in texts):
+                    texts = [_unescaped(text) for text in texts]
                 if any(texts):  # a blank line is no row
                     yield row_number, texts
         finally:
@@ -581,6 +583,18 @@ class CaseSheetReader:
         for row_number, cells in enumerate(dataset, start=2):
             self.done = row_number - 1
             yield row_number, list(cells)
+
+
+# Casebook's exports prefix a cell starting with one of these with ' so that a
+# spreadsheet shows it instead of running it (cases.admin_workflow); read back,
+# such a cell is the value it was, so an exported sheet imports unchanged.
+_ESCAPED_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unescaped(text: str) -> str:
+    if text[:1] == "'" and text[1:2] and text[1] in _ESCAPED_STARTS:
+        return text[1:].strip()
+    return text
 
 
 class _XlsxValue:

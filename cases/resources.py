@@ -1,25 +1,219 @@
-"""django-import-export resources.
+"""django-import-export resources: what the admin's persons page exports and imports.
+
+PersonResource exports persons with their own fields, one row per person.
 
 CaseSheetResource is the flat case sheet of DESIGN.md (one row per detention).
-Its import is not import-export's row-by-row save: `import_data` hands the whole
-dataset to cases.case_sheet (the same checks as the admin preview and the
-management command, then one set-based write) and reports the outcome as an
-import-export Result, one RowResult or InvalidRow per row of the sheet."""
+Its export fills the columns from the records, in the form the import reads,
+so a sheet can be exported, corrected and imported again (importing it
+unchanged changes nothing). Its import is not import-export's row-by-row save:
+`import_data` hands the whole dataset to cases.case_sheet (the same checks as
+the admin preview and the management command, then one set-based write) and
+reports the outcome as an import-export Result, one RowResult or InvalidRow per
+row of the sheet."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import tablib
 from django.core.exceptions import ValidationError
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.results import Result, RowResult
 
 from cases.case_sheet import (
     COLUMNS,
+    SEPARATOR,
     CaseSheetResult,
     RowPlan,
     case_sheet_import,
     case_sheet_preview,
 )
+from cases.models import Affiliation, Allegation, Charge, Detention, NameVariant, Person
+from cases.visibility import Reader, visible
+from sources.models import Citation
+
+STAFF = Reader.STAFF  # the exports are the admin's: staff see every level, nothing in the trash
+
+# --- persons, one row each ------------------------------------------------------------
+
+
+def _joined(values) -> str:
+    return f" {SEPARATOR} ".join(values)
+
+
+class PersonResource(resources.ModelResource):
+    """A person's own fields, spellings, occupations and affiliations. The photo is
+    a yes or no: its stored name is a random file name of no use outside."""
+
+    name_variants = fields.Field(column_name="name_variants")
+    birth_date = fields.Field(column_name="birth_date")
+    occupations = fields.Field(column_name="occupations")
+    affiliations = fields.Field(column_name="affiliations")
+    detentions = fields.Field(column_name="detentions")
+    photo = fields.Field(column_name="photo")
+
+    class Meta:
+        model = Person
+        name = _("Persons (one row per person)")
+        fields = (
+            "uuid", "slug", "display_name", "name_variants", "gender", "birth_date",
+            "citizenship", "occupations", "affiliations", "detentions", "summary", "photo",
+            "photo_visibility", "visibility", "internal_notes", "created_at", "updated_at",
+        )  # fmt: skip
+        export_order = fields
+        chunk_size = 2000
+
+    @classmethod
+    def get_display_name(cls):
+        return cls._meta.name
+
+    def filter_export(self, queryset, **kwargs):
+        return _with_person_details(queryset).prefetch_related(
+            Prefetch("detentions", queryset=visible(Detention.objects.only("pk", "person"), STAFF))
+        )
+
+    def dehydrate_name_variants(self, person):
+        return _joined(variant.name for variant in person.name_variants.all())
+
+    def dehydrate_birth_date(self, person):
+        partial = person.birth_date_partial
+        return partial.isoformat() if partial else ""
+
+    def dehydrate_occupations(self, person):
+        return _joined(occupation.code for occupation in person.occupations.all())
+
+    def dehydrate_affiliations(self, person):
+        return _joined(_affiliation_names(person))
+
+    def dehydrate_detentions(self, person):
+        return len(person.detentions.all())
+
+    def dehydrate_photo(self, person):
+        return "yes" if person.photo else "no"
+
+
+def _with_person_details(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Persons with what both exports read of them, each list in one query and
+    as staff see it (nothing from the trash). The admin's own prefetches go:
+    the same lookups with other querysets would clash."""
+    return persons.prefetch_related(None).prefetch_related(
+        Prefetch("name_variants", queryset=visible(NameVariant.objects.order_by("pk"), STAFF)),
+        "occupations",
+        Prefetch(
+            "affiliations",
+            queryset=visible(Affiliation.objects.select_related("organization"), STAFF).order_by(
+                "pk"
+            ),
+        ),
+    )
+
+
+def _affiliation_names(person: Person) -> list[str]:
+    names = []
+    for affiliation in person.affiliations.all():
+        if affiliation.organization.name not in names:
+            names.append(affiliation.organization.name)
+    return names
+
+
+# --- the case sheet, one row per detention ----------------------------------------------
+
+
+def _representable(value: str) -> bool:
+    """A value of a |-separated cell that reads back as itself."""
+    return bool(value.strip()) and SEPARATOR not in value
+
+
+def _sentence(months: int | None) -> str:
+    if months is None:
+        return ""
+    years, months = divmod(months, 12)
+    if years and months:
+        return f"{years} years {months} months"
+    return f"{years} years" if years else f"{months} months"
+
+
+def _charge(charge: Charge) -> str | None:
+    """`206.3.2 (smuggling)`, as the import reads it; None for a charge the
+    sheet cannot hold (parentheses in its article, or in its description)."""
+    article, description = charge.article.strip(), " ".join(charge.description.split())
+    if not _representable(article) or "(" in article or ")" in article:
+        return None
+    if ")" in description or SEPARATOR in description:
+        return None
+    return f"{article} ({description})" if description else article
+
+
+def case_sheet_rows(persons: QuerySet[Person]) -> Iterator[dict[str, str]]:
+    """The case sheet of `persons`: a row per detention (arrest date first), and
+    a row of person columns alone for a person without one. Read as staff (nothing
+    from the trash) in a fixed number of queries. The person's columns are on
+    each row, their internal notes on the first only. Values the sheet cannot
+    hold (a spelling, organization name or URL containing |, a charge whose
+    article or description has parentheses, a source without a web address)
+    are left out; the persons' own export has them."""
+    detentions = visible(
+        Detention.objects.select_related("legal_stage", "release_reason"), STAFF
+    ).order_by(F("arrested_on").asc(nulls_last=True), "arrested_on_precision", "pk")
+    detentions = detentions.prefetch_related(
+        Prefetch("charges", queryset=visible(Charge.objects.order_by("article", "pk"), STAFF)),
+        Prefetch(
+            "allegations",
+            queryset=visible(Allegation.objects.select_related("kind"), STAFF).order_by("pk"),
+        ),
+        Prefetch(
+            "citations",
+            queryset=visible(Citation.objects.select_related("source"), STAFF).order_by("pk"),
+        ),
+    )
+    persons = _with_person_details(persons).prefetch_related(
+        Prefetch("detentions", queryset=detentions)
+    )
+    for person in persons.iterator(chunk_size=2000):
+        birth = person.birth_date_partial
+        shared = {
+            "person": person.display_name,
+            "name_variants": _joined(
+                v.name for v in person.name_variants.all()
+                if _representable(v.name) and v.name != person.display_name
+            ),
+            "gender": person.gender,
+            "birth_year": str(birth.date.year) if birth else "",
+            "occupations": _joined(o.code for o in person.occupations.all()),
+            "affiliations": _joined(n for n in _affiliation_names(person) if _representable(n)),
+        }  # fmt: skip
+        notes = person.internal_notes.strip()
+        rows = [_detention_row(person, detention) for detention in person.detentions.all()]
+        for number, row in enumerate(rows or [dict.fromkeys(COLUMNS, "")]):
+            yield {**row, **shared, "notes": notes if number == 0 else ""}
+
+
+def _detention_row(person: Person, detention: Detention) -> dict[str, str]:
+    arrested, released = detention.arrested_on_partial, detention.released_on_partial
+    kinds, urls = [], []
+    for allegation in detention.allegations.all():
+        if allegation.person_id == person.pk and allegation.kind.code not in kinds:
+            kinds.append(allegation.kind.code)
+    for citation in detention.citations.all():
+        url = citation.source.url.strip()
+        if url.lower().startswith(("http://", "https://")) and _representable(url):
+            if url not in urls:
+                urls.append(url)
+    charges = [_charge(charge) for charge in detention.charges.all()]
+    return {
+        "arrested_on": arrested.isoformat() if arrested else "",
+        "arrest_place": detention.arrest_place,
+        "charges": _joined(charge for charge in charges if charge),
+        "legal_stage": detention.legal_stage.code if detention.legal_stage else "",
+        "sentence": _sentence(detention.sentence_months),
+        "facility": detention.facility,
+        "released_on": released.isoformat() if released else "",
+        "release_reason": detention.release_reason.code if detention.release_reason else "",
+        "allegations": _joined(kinds),
+        "sources": _joined(urls),
+    }
 
 
 class CaseSheetResource(resources.Resource):
@@ -49,6 +243,18 @@ class CaseSheetResource(resources.Resource):
     @classmethod
     def get_display_name(cls):
         return cls._meta.name
+
+    def export(self, queryset=None, **kwargs) -> tablib.Dataset:
+        """The sheet of the persons in `queryset` (the admin list as filtered),
+        in the columns chosen (all by default), in the import's order."""
+        if queryset is None:
+            queryset = visible(Person.objects.all(), STAFF)
+        chosen = set(kwargs.get("export_fields") or COLUMNS)
+        columns = [column for column in COLUMNS if column in chosen]
+        dataset = tablib.Dataset(headers=columns)
+        for row in case_sheet_rows(queryset):
+            dataset.append([row[column] for column in columns])
+        return dataset
 
     def import_data(
         self,
