@@ -84,6 +84,14 @@ def year_filter(field_name: str, label):
     return YearFilter
 
 
+def primary_key(value) -> int | None:
+    """A primary key typed into a form or an address, or None: digits, at most 18
+    of them (a bigint has 19; a larger number would be a database error)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 class RecordAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     """What every case table's admin shows and does: visibility and timestamps;
     versioned saves, the trash, history with restore, publishing, exports
@@ -296,14 +304,25 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
         """Every record in the trash, newest first; editors restore them."""
         models = [m for m in admin.site._registry if hasattr(m, "deleted_at")]
         if request.method == "POST":
-            label, pk = request.POST.get("record", "").rsplit(":", 1)
-            model = next(m for m in models if m._meta.label_lower == label)
+            record = request.POST.get("record", "")
+            label, _colon, pk = record.rpartition(":")
+            model = next((m for m in models if m._meta.label_lower == label), None)
             try:
-                services.records_restore_from_trash(
-                    queryset=model.objects.filter(pk=pk), user=request.user
-                )
-            except PermissionDenied as error:
-                self.message_user(request, str(error), messages.ERROR)
+                key = primary_key(pk)
+                if (
+                    model is None
+                    or key is None
+                    or not services.records_restore_from_trash(
+                        queryset=model.objects.filter(pk=key), user=request.user
+                    )
+                ):
+                    raise ValidationError(
+                        _("%(record)r is not a record in the trash; choose one from this list.")
+                        % {"record": record}
+                    )
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])),
+                                  messages.ERROR)  # fmt: skip
             else:
                 self.message_user(request, _("Restored from the trash."), messages.SUCCESS)
             return HttpResponseRedirect(request.path)
@@ -384,10 +403,8 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
 
     @staticmethod
     def _merge_person(value) -> Person | None:
-        # a key: digits, at most 18 of them (a bigint has 19; more would be a server error)
-        if not (isinstance(value, str) and value.isascii() and value.isdigit()) or len(value) > 18:
-            return None
-        return visible(Person.objects.filter(pk=int(value)), Reader.STAFF).first()
+        key = primary_key(value)
+        return None if key is None else visible(Person.objects.filter(pk=key), Reader.STAFF).first()
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

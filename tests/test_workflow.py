@@ -226,6 +226,25 @@ def test_deleting_in_the_admin_moves_to_the_trash_and_editors_restore(client, ed
     assert client.get(f"/persons/{person.slug}/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        "",
+        "cases.person",
+        "cases.person:",
+        "cases.person:abc",
+        "nothing.here:1",
+        "cases.person:" + "9" * 30,
+        "cases.person:999999",
+    ],  # fmt: skip
+)
+def test_restoring_something_not_in_the_trash_is_refused_with_a_message(editor, record):
+    response = editor.post("/admin/cases/person/trash/", {"record": record})
+    assert response.status_code == 302
+    listed = editor.get("/admin/cases/person/trash/").context["messages"]
+    assert any("is not a record in the trash" in str(message) for message in listed)
+
+
 def test_bulk_and_inline_deletes_move_to_the_trash(editor):
     a, b = factories.person("Bulk A"), factories.person("Bulk B")
     editor.post(
