@@ -66,7 +66,7 @@ def test_claims_are_footnoted_on_the_facts_not_listed_as_codes(client):
         factories.citation(source, person=person, claim=claim, excerpt=f"about the {claim}")
     html = page(client, person)
     # numbered in reading order: name, born, occupation, summary, affiliations
-    assert marks_in(html, "<h1 id=\"person-name\">", "</h1>") == ["1"]
+    assert marks_in(html, '<h1 id="person-name">', "</h1>") == ["1"]
     assert marks_in(html, "<dt>Born</dt>", "</dd>") == ["2"]
     assert marks_in(html, "<dt>Occupation</dt>", "</dd>") == ["3"]
     assert marks_in(html, "<p>An opposition politician.", "</p>") == ["4"]
@@ -84,7 +84,7 @@ def test_a_claim_about_several_facts_is_one_footnote_marked_on_each(client):
         factories.source(), person=person, claim="named as an inmate; occupation (academic)"
     )
     html = page(client, person)
-    assert marks_in(html, "<h1 id=\"person-name\">", "</h1>") == ["1"]
+    assert marks_in(html, '<h1 id="person-name">', "</h1>") == ["1"]
     assert marks_in(html, "<dt>Occupation</dt>", "</dd>") == ["1"]
     assert html.count('id="ref-1"') == 1  # ids stay unique; the back link goes to the first
     assert len(re.findall(r'<li id="fn-\d+"', html)) == 1
