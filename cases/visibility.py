@@ -91,11 +91,6 @@ def visible(queryset: QuerySet, reader: Reader) -> QuerySet:
     return queryset.filter(visibility_q(queryset.model, reader))
 
 
-def can_see(obj: Model, reader: Reader) -> bool:
-    """Whether one record is visible (one query; use `visible` for many)."""
-    return visible(type(obj).objects.filter(pk=obj.pk), reader).exists()
-
-
 def source_is_hidden_behind_confidentiality(is_confidential: bool, reader: Reader) -> bool:
     """Confidential sources show only "confidential source on file" outside the admin."""
     return is_confidential and reader is not Reader.STAFF

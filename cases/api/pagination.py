@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -209,7 +209,3 @@ def _after(keys: tuple[Key, ...], values: list) -> Q:
         condition |= equal & beyond
         equal &= Q(**{key.field: value})
     return condition
-
-
-def without_cursor(url: str) -> str:
-    return remove_query_param(url, "cursor")
