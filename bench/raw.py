@@ -67,7 +67,7 @@ def plain_list(cur) -> dict:
 
 
 def search(cur, key: str) -> dict:
-    """cases.selectors.search_persons, by hand: candidates from the person keys and
+    """cases.reads.search.search_persons, by hand: candidates from the person keys and
     the visible variant keys (each through its trigram index), ranked by the best
     word similarity of the name or a visible variant."""
     params = {"key": key}
@@ -116,7 +116,7 @@ CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegat
 
 
 def history(cur, slug: str) -> dict:
-    """Everything cases.selectors.person_history reads for one visible person."""
+    """Everything cases.reads.history.person_history reads for one visible person."""
     person = cur.execute(
         f"SELECT {PERSON_COLUMNS} FROM cases_person p WHERE p.slug = %s AND p.visibility = {PUBLIC}",
         [slug],

@@ -40,9 +40,10 @@ from cases.models import (
     StatementKind,
     Withdrawal,
 )
+from cases.reads.duplicates import possible_duplicates
+from cases.reads.search import search_persons
 from cases.resources import CaseSheetResource, PersonResource
 from cases.search import SearchQueryError
-from cases.selectors import possible_duplicates, search_persons
 from cases.uploads import PhotoField
 from cases.visibility import Reader, visible
 from sources.models import Citation

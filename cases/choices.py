@@ -19,7 +19,7 @@ class Gender(models.TextChoices):
 
 
 class PersonStatus(models.TextChoices):
-    """Where a person stands now, from their visible detentions (cases.selectors)."""
+    """Where a person stands now, from their visible detentions (cases.reads.status)."""
 
     HELD = "held", _("in detention now")
     RELEASED = "released", _("released")

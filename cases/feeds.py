@@ -1,6 +1,6 @@
 """Atom feeds of the public site, in the reader's language: the latest updated
 case pages (the home page's "latest updates") and the latest statements. Items
-carry public fields only and come from the selectors, read as the public."""
+carry public fields only and come from the reads (cases.reads), read as the public."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from cases import selectors
 from cases.models import Statement
+from cases.reads.rows import STATEMENT_FIELDS, latest_persons, statement_rows
 from cases.visibility import Reader, visible
 
 READER = Reader.PUBLIC  # a feed is read by anyone
@@ -39,7 +39,7 @@ class LatestUpdatesFeed(CasebookFeed):
         return reverse("feed-updates")
 
     def items(self) -> list[dict]:
-        return selectors.latest_persons(reader=READER, limit=FEED_ITEMS)
+        return latest_persons(reader=READER, limit=FEED_ITEMS)
 
     def item_title(self, item: dict) -> str:
         return item["display_name"]
@@ -70,9 +70,9 @@ class LatestStatementsFeed(CasebookFeed):
         rows = (
             visible(Statement.objects.all(), READER)
             .order_by(F("updated_at").desc(), "-pk")
-            .values(*selectors.STATEMENT_FIELDS)[:FEED_ITEMS]
+            .values(*STATEMENT_FIELDS)[:FEED_ITEMS]
         )
-        return selectors.statement_rows(list(rows), reader=READER)
+        return statement_rows(list(rows), reader=READER)
 
     def item_title(self, item: dict) -> str:
         return item["title"]

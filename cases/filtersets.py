@@ -36,6 +36,8 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, PartialDateError
+from cases.reads.search import search_persons
+from cases.reads.status import status_conditions
 from cases.search import (
     MAX_QUERY_CHARACTERS,
     QUERY_PATTERN,
@@ -43,7 +45,6 @@ from cases.search import (
     SearchQueryError,
     check_search_query,
 )
-from cases.selectors import search_persons, status_conditions
 from cases.visibility import Reader, source_is_hidden_behind_confidentiality, visible
 from sources.models import Source
 

@@ -1,8 +1,8 @@
-"""What the public pages show, assembled from the selectors' rows: vocabulary
-labels in the reader's language, one timeline per person, and numbered
-footnotes that tie every fact to its source. Visibility is already decided by
-the selectors (cases.visibility); nothing here reads the database on its own
-except `term_labels`."""
+"""What the public pages show, assembled from the reads' rows (cases.reads):
+vocabulary labels in the reader's language, one timeline per person, and
+numbered footnotes that tie every fact to its source. Visibility is already
+decided by the reads (cases.visibility); nothing here reads the database on its
+own except `term_labels`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from django.db.models import CharField, Value
 from django.utils.translation import gettext, ngettext
 
-from cases.choices import PersonStatus
 from cases.models import (
     AllegationKind,
     AllegationStatus,
@@ -25,7 +24,8 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate
-from cases.selectors import RELEASED_STAGES, person_history
+from cases.reads.history import person_history
+from cases.reads.status import person_status
 from cases.visibility import Reader
 
 VOCABULARY_MODELS = {
@@ -192,7 +192,7 @@ def finer(a: PartialDate | None, b: PartialDate | None) -> PartialDate | None:
 
 
 def person_page(person, *, reader: Reader) -> dict:
-    """Everything the public person page shows, footnoted: the selectors' history
+    """Everything the public person page shows, footnoted: the person's history
     (a fixed number of queries) plus the vocabulary labels (one). Footnotes are
     numbered in reading order: the person's facts, affiliations, the timeline."""
     history = person_history(person, reader=reader)
@@ -308,23 +308,6 @@ def person_page(person, *, reader: Reader) -> dict:
         "sources": history["sources"],
         "last_updated": max(moments),
     }
-
-
-def person_status(row: dict, labels: dict) -> dict:
-    """The person's status line, by the same rules as the status filter and the
-    home page's counts (cases.selectors.status_conditions), from a person row."""
-    stage = labels["legal_stage"].get(row["current_legal_stage"] or "", "")
-    detentions = row["detentions"]
-    if row["in_detention"]:
-        return {"code": PersonStatus.HELD, "label": gettext("In detention"), "stage": stage}
-    if any(d["released_on"] or d["legal_stage"] in RELEASED_STAGES for d in detentions):
-        # "Released: pardoned" says more than "Released"; "Released: released" does not
-        shown = stage if row["current_legal_stage"] != "released" else ""
-        return {"code": PersonStatus.RELEASED, "label": gettext("Released"), "stage": shown}
-    if any(not d["released_on"] and not d["legal_stage"] for d in detentions):
-        return {"code": PersonStatus.UNKNOWN, "label": gettext("Current status not recorded"),
-                "stage": ""}  # fmt: skip
-    return {"code": "", "label": stage, "stage": ""}
 
 
 def labelled_persons(rows: list[dict], labels: dict) -> list[dict]:

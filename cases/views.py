@@ -1,7 +1,7 @@
 """The public pages: home, the case list, person pages, statements,
 organizations and statistics. Every page reads as the public reader: the
 FilterSets filter (the same classes as the API), cases.visibility decides what
-is shown, cases.selectors and cases.pages assemble it."""
+is shown, cases.reads and cases.pages assemble it."""
 
 from __future__ import annotations
 
@@ -23,10 +23,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from cases import pages, selectors
+from cases import pages
 from cases.choices import PersonStatus
 from cases.filtersets import OrganizationFilterSet, PersonFilterSet, StatementFilterSet
 from cases.models import Detention, Organization, Person, Statement
+from cases.reads.citations import citations_of
+from cases.reads.facets import person_facets
+from cases.reads.organizations import organization_relations
+from cases.reads.rows import (
+    PERSON_FIELDS,
+    SOURCE_FIELDS,
+    STATEMENT_FIELDS,
+    latest_persons,
+    person_rows,
+    source_rows,
+    statement_rows,
+)
+from cases.reads.search import search_persons
+from cases.reads.statistics import case_statistics, first_arrest_month, headline_counts
 from cases.search import SearchQueryError, check_search_query
 from cases.visibility import Reader, visible, visible_levels
 from sources.models import Source
@@ -77,8 +91,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "cases/home.html",
         {
-            "counts": selectors.headline_counts(reader=READER),
-            "latest": pages.labelled_persons(selectors.latest_persons(reader=READER), labels),
+            "counts": headline_counts(reader=READER),
+            "latest": pages.labelled_persons(latest_persons(reader=READER), labels),
         },
     )
 
@@ -123,12 +137,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if errors:
         return render(request, "cases/person_list.html", {**context, "errors": errors}, status=400)
     queryset = _sorted_persons(filterset.qs, sort, searching)
-    page = _page(request, queryset.values(*selectors.PERSON_FIELDS), PERSONS_PER_PAGE)
-    rows = selectors.person_rows(list(page.object_list), reader=READER)
+    page = _page(request, queryset.values(*PERSON_FIELDS), PERSONS_PER_PAGE)
+    rows = person_rows(list(page.object_list), reader=READER)
     context.update(
         page=page,
         persons=pages.labelled_persons(rows, labels),
-        facets=_facet_options(selectors.person_facets(filterset), data, labels),
+        facets=_facet_options(person_facets(filterset), data, labels),
     )
     return render(request, "cases/person_list.html", context)
 
@@ -217,9 +231,7 @@ def person_suggestions(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": str(error), "results": []}, status=400)
     matches = []
     if len(query) >= 2:
-        persons = selectors.search_persons(
-            visible(Person.objects.all(), READER), query, reader=READER
-        )
+        persons = search_persons(visible(Person.objects.all(), READER), query, reader=READER)
         matches = [
             {"name": name, "url": reverse("person-detail", kwargs={"slug": slug})}
             for slug, name in persons.values_list("slug", "display_name")[:SUGGESTIONS]
@@ -234,8 +246,8 @@ def person_suggestions(request: HttpRequest) -> JsonResponse:
 
 def _cited_sources(citations_by_fact: dict) -> dict:
     uuids = citations_by_fact["source_uuids"]
-    rows = Source.objects.filter(uuid__in=uuids).values(*selectors.SOURCE_FIELDS)
-    return {row["uuid"]: row for row in selectors.source_rows(list(rows), reader=READER)}
+    rows = Source.objects.filter(uuid__in=uuids).values(*SOURCE_FIELDS)
+    return {row["uuid"]: row for row in source_rows(list(rows), reader=READER)}
 
 
 @require_safe
@@ -255,9 +267,9 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             request, "cases/statement_list.html", {**context, "errors": errors}, status=400
         )
     queryset = filterset.qs.order_by(F("issued_on").desc(nulls_last=True), "pk")
-    page = _page(request, queryset.values(*selectors.STATEMENT_FIELDS), STATEMENTS_PER_PAGE)
-    statements = selectors.statement_rows(list(page.object_list), reader=READER)
-    citations = selectors.citations_of(READER, statement=[s["_id"] for s in statements])
+    page = _page(request, queryset.values(*STATEMENT_FIELDS), STATEMENTS_PER_PAGE)
+    statements = statement_rows(list(page.object_list), reader=READER)
+    citations = citations_of(READER, statement=[s["_id"] for s in statements])
     notes = pages.Footnotes(_cited_sources(citations))
     for statement in statements:
         statement["kind_label"] = labels["statement_kind"].get(statement["kind"] or "", "")
@@ -283,7 +295,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(visible(Organization.objects.all(), READER), slug=slug)
     labels = pages.term_labels()
-    relations = selectors.organization_relations(organization, reader=READER)
+    relations = organization_relations(organization, reader=READER)
     for statement in relations["statements"]:
         statement["kind_label"] = labels["statement_kind"].get(statement["kind"] or "", "")
     for source in relations["sources"]:
@@ -301,10 +313,8 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    first = selectors.first_arrest_month(reader=READER) or today.replace(day=1)
-    stats = selectors.case_statistics(
-        reader=READER, first_month=first, last_month=today.replace(day=1)
-    )
+    first = first_arrest_month(reader=READER) or today.replace(day=1)
+    stats = case_statistics(reader=READER, first_month=first, last_month=today.replace(day=1))
     labels = pages.term_labels()
     for group, vocabulary in (
         ("by_legal_stage", "legal_stage"),

@@ -9,12 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from cases import pages, selectors
+from cases import pages
 from cases.filtersets import SourceFilterSet
 from cases.models import Organization
+from cases.reads.rows import SOURCE_FIELDS, source_rows
 from cases.views import READER, page_filterset
 from cases.visibility import visible
 from sources.models import Source
+from sources.reads import persons_citing_source
 
 SOURCES_PER_PAGE = 30
 
@@ -36,10 +38,10 @@ def source_list(request: HttpRequest) -> HttpResponse:
             request, "sources/source_list.html", {**context, "errors": errors}, status=400
         )
     queryset = filterset.qs.order_by(F("published_on").desc(nulls_last=True), "title", "pk")
-    page = Paginator(queryset.values(*selectors.SOURCE_FIELDS), SOURCES_PER_PAGE).get_page(
+    page = Paginator(queryset.values(*SOURCE_FIELDS), SOURCES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows = selectors.source_rows(list(page.object_list), reader=READER)
+    rows = source_rows(list(page.object_list), reader=READER)
     for row in rows:
         row["kind_label"] = labels["source_kind"].get(row["kind"] or "", "")
     context.update(page=page, sources=rows)
@@ -49,12 +51,12 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def source_detail(request: HttpRequest, uuid) -> HttpResponse:
     source = get_object_or_404(visible(Source.objects.all(), READER), uuid=uuid)
-    (row,) = selectors.source_rows(
-        list(Source.objects.filter(pk=source.pk).values(*selectors.SOURCE_FIELDS)), reader=READER
+    (row,) = source_rows(
+        list(Source.objects.filter(pk=source.pk).values(*SOURCE_FIELDS)), reader=READER
     )
     row["kind_label"] = pages.term_labels()["source_kind"].get(row["kind"] or "", "")
     return render(
         request,
         "sources/source_detail.html",
-        {"source": row, "persons": selectors.persons_citing_source(source, reader=READER)},
+        {"source": row, "persons": persons_citing_source(source, reader=READER)},
     )

@@ -360,8 +360,8 @@ def test_a_search_beyond_the_bounds_is_refused_with_a_message_everywhere(
 
 def test_the_search_function_refuses_a_long_query_for_every_caller():
     from cases.models import Person
+    from cases.reads.search import search_persons
     from cases.search import SearchQueryError
-    from cases.selectors import search_persons
     from cases.visibility import Reader
 
     with pytest.raises(SearchQueryError):

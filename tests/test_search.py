@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 
 from cases.models import NameVariant, Person
+from cases.reads.search import search_persons
 from cases.search import name_key
-from cases.selectors import search_persons
 from cases.visibility import Reader
 from tests import factories
 

@@ -293,7 +293,7 @@ def duplicates():
 
 
 def test_possible_duplicates_rank_by_name_similarity_and_agreeing_birth_years(editor, duplicates):
-    from cases.selectors import possible_duplicates
+    from cases.reads.duplicates import possible_duplicates
 
     pairs = possible_duplicates()
     ids = {frozenset((p["first_id"], p["second_id"])) for p in pairs}

@@ -1,5 +1,5 @@
 """The shapes of API v1, declared once. The OpenAPI schema is generated from
-these classes; the rows themselves are built by cases.selectors from flat
+these classes; the rows themselves are built by cases.reads.rows from flat
 queries (faster than serializer objects), and a test holds the two together."""
 
 from rest_framework import serializers

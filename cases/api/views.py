@@ -1,6 +1,6 @@
 """Partner API v1: read-only lists, details, one person's history, statistics
 and the withdrawals list for incremental sync. Views stay thin: the FilterSets
-filter, cases.visibility decides what the reader sees, cases.selectors builds
+filter, cases.visibility decides what the reader sees, cases.reads builds
 the rows."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.models import PartnerToken
-from cases import selectors
 from cases.api import schema  # noqa: F401  (registers the filters' OpenAPI parameters)
 from cases.api import serializers as shapes
 from cases.api.errors import ErrorSerializer
@@ -44,7 +43,25 @@ from cases.filtersets import (
 )
 from cases.models import Allegation, Detention, Organization, Person, Statement, Withdrawal
 from cases.partial_dates import PartialDate
-from cases.visibility import Reader, visible, visible_levels
+from cases.reads.history import person_history
+from cases.reads.rows import (
+    ALLEGATION_FIELDS,
+    DETENTION_FIELDS,
+    ORGANIZATION_FIELDS,
+    PERSON_FIELDS,
+    SOURCE_FIELDS,
+    STATEMENT_FIELDS,
+    allegation_rows,
+    detention_rows,
+    organization_rows,
+    person_rows,
+    source_rows,
+    statement_rows,
+    strip_private_keys,
+)
+from cases.reads.statistics import case_statistics, first_arrest_month
+from cases.reads.sync import withdrawals_since
+from cases.visibility import Reader, visible
 from sources.models import Source
 
 ERRORS = {
@@ -145,14 +162,14 @@ class CasebookFilterBackend(DjangoFilterBackend):
 
 
 class RecordListView(CasebookAPIView, generics.GenericAPIView):
-    """A paginated, filtered list served from flat queries (cases.selectors)."""
+    """A paginated, filtered list served from flat queries (cases.reads.rows)."""
 
     filter_backends = [CasebookFilterBackend]
     pagination_class = KeysetPagination
     orderings: tuple[tuple[Key, ...], ...] = (BY_UUID,)  # every order the list may be in
     model: type
     fields: tuple[str, ...]
-    build = None  # selectors.<kind>_rows
+    build = None  # cases.reads.rows.<kind>_rows
 
     def get_queryset(self) -> QuerySet:
         return visible(self.model.objects.all(), self.reader)
@@ -168,7 +185,7 @@ class RecordListView(CasebookAPIView, generics.GenericAPIView):
             *self.fields, *[k.field for k in keys if k.field not in self.fields]
         )
         rows = self.paginator.paginate_values(values, keys, request, self.orderings)
-        results = selectors.strip_private_keys(type(self).build(rows, reader=self.reader))
+        results = strip_private_keys(type(self).build(rows, reader=self.reader))
         response = Response({"next": self.paginator.next_link(), "results": results})
         if self.paginator.next_link():
             response["Link"] = f'<{self.paginator.next_link()}>; rel="next"'
@@ -201,7 +218,7 @@ class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
 
     def get(self, request, identifier: str, *args, **kwargs):
         row = self.get_object_row(identifier)
-        (result,) = selectors.strip_private_keys(type(self).build([row], reader=self.reader))
+        (result,) = strip_private_keys(type(self).build([row], reader=self.reader))
         response = Response(result)
         _last_modified(response, row.get("updated_at"))
         return response
@@ -258,31 +275,31 @@ def _person_ordering(self) -> tuple[Key, ...]:
 
 
 PersonList, PersonDetail = _list_and_detail(
-    Person, shapes.PersonSerializer, PersonFilterSet, selectors.PERSON_FIELDS,
-    selectors.person_rows, tag="persons", keys=_person_ordering,
+    Person, shapes.PersonSerializer, PersonFilterSet, PERSON_FIELDS,
+    person_rows, tag="persons", keys=_person_ordering,
     description="Persons with their name variants, occupations and detentions with charges. "
     "With `q`, ranked by name similarity.",
 )  # fmt: skip
 DetentionList, DetentionDetail = _list_and_detail(
-    Detention, shapes.DetentionSerializer, DetentionFilterSet, selectors.DETENTION_FIELDS,
-    selectors.detention_rows, tag="detentions", description="Detentions with charges and events.",
+    Detention, shapes.DetentionSerializer, DetentionFilterSet, DETENTION_FIELDS,
+    detention_rows, tag="detentions", description="Detentions with charges and events.",
 )  # fmt: skip
 AllegationList, AllegationDetail = _list_and_detail(
-    Allegation, shapes.AllegationSerializer, AllegationFilterSet, selectors.ALLEGATION_FIELDS,
-    selectors.allegation_rows, tag="allegations", description="Allegations.",
+    Allegation, shapes.AllegationSerializer, AllegationFilterSet, ALLEGATION_FIELDS,
+    allegation_rows, tag="allegations", description="Allegations.",
 )  # fmt: skip
 StatementList, StatementDetail = _list_and_detail(
-    Statement, shapes.StatementSerializer, StatementFilterSet, selectors.STATEMENT_FIELDS,
-    selectors.statement_rows, tag="statements", description="Statements and the persons they concern.",
+    Statement, shapes.StatementSerializer, StatementFilterSet, STATEMENT_FIELDS,
+    statement_rows, tag="statements", description="Statements and the persons they concern.",
 )  # fmt: skip
 SourceList, SourceDetail = _list_and_detail(
-    Source, shapes.SourceSerializer, SourceFilterSet, selectors.SOURCE_FIELDS,
-    selectors.source_rows, tag="sources",
+    Source, shapes.SourceSerializer, SourceFilterSet, SOURCE_FIELDS,
+    source_rows, tag="sources",
     description='Sources. A confidential source is listed only as "Confidential source on file".',
 )  # fmt: skip
 OrganizationList, OrganizationDetail = _list_and_detail(
     Organization, shapes.OrganizationSerializer, OrganizationFilterSet,
-    selectors.ORGANIZATION_FIELDS, selectors.organization_rows, tag="organizations",
+    ORGANIZATION_FIELDS, organization_rows, tag="organizations",
     description="Organizations: media, NGOs, government and UN bodies.",
 )  # fmt: skip
 
@@ -304,7 +321,7 @@ class PersonHistory(CasebookAPIView, generics.GenericAPIView):
         ).first()
         if person is None:
             raise Http404
-        history = selectors.person_history(person, reader=self.reader)
+        history = person_history(person, reader=self.reader)
         if request.accepted_renderer.format == "csv":
             return Response(history["person"])
         response = Response(history)
@@ -353,18 +370,14 @@ class Statistics(CasebookAPIView, generics.GenericAPIView):
         _refuse_unknown(request, {"from", "to", "format"})
         today = datetime.date.today().replace(day=1)
         last = _month_param(request, "to") or today
-        first = (
-            _month_param(request, "from")
-            or selectors.first_arrest_month(reader=self.reader)
-            or last
-        )
+        first = _month_param(request, "from") or first_arrest_month(reader=self.reader) or last
         # Each value alone is checked above; no pair of them is refused, so that a
         # request the schema allows is never a 400 (OpenAPI cannot say "from <= to").
         months = (last.year - first.year) * 12 + last.month - first.month + 1
         if months > MAX_MONTHS:
             back = last.year * 12 + last.month - MAX_MONTHS  # months since year 0, 0-based
             first = datetime.date(back // 12, back % 12 + 1, 1)
-        stats = selectors.case_statistics(reader=self.reader, first_month=first, last_month=last)
+        stats = case_statistics(reader=self.reader, first_month=first, last_month=last)
         if months < 1:
             stats["in_detention_by_month"] = []
         if request.accepted_renderer.format == "csv":
@@ -403,19 +416,12 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
             raise ValidationError(
                 {"since": ["Required: the time of your last sync, e.g. 2024-01-31T00:00:00Z."]}
             )
-        levels = visible_levels(self.reader)
-        withdrawals = Withdrawal.objects.filter(
-            Q(visibility__isnull=True) | ~Q(visibility__in=levels),
-            previous_visibility__in=levels,  # never reveal a record the reader never saw
-            withdrawn_at__gte=since,
-        )
         kind = request.query_params.get("kind")
         if kind:
             kinds = {"person", "organization", "detention", "allegation", "statement", "source"}
             if kind not in kinds:
                 raise ValidationError({"kind": [f"Expected one of: {', '.join(sorted(kinds))}."]})
-            withdrawals = withdrawals.filter(kind=kind)
-        values = withdrawals.values("kind", "uuid", "withdrawn_at")
+        values = withdrawals_since(since, reader=self.reader, kind=kind)
         rows = self.paginator.paginate_values(values, BY_WITHDRAWAL, request)
         results = [
             {"kind": r["kind"], "uuid": r["uuid"], "withdrawn_at": r["withdrawn_at"]} for r in rows
