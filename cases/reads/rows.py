@@ -17,6 +17,7 @@ from cases.models import (
     Statement,
 )
 from cases.partial_dates import PartialDate
+from cases.reads.status import held_in_any
 from cases.visibility import (
     CONFIDENTIAL_SOURCE_TITLE,
     Reader,
@@ -141,9 +142,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
                 "citizenship": row["citizenship"],
                 "occupations": [o["occupation__code"] for o in occupations.get(row["id"], [])],
                 "summary": row["summary"],
-                "in_detention": any(
-                    d["released_on"] is None and d["legal_stage__in_detention"] for d in held
-                ),
+                "in_detention": held_in_any(held),
                 "current_legal_stage": held[-1]["legal_stage__code"] if held else None,
                 "detentions": [
                     {
