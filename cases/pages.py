@@ -57,10 +57,6 @@ def term_labels() -> dict[str, dict[str, str]]:
     return labels
 
 
-def partial(value: str | None) -> PartialDate | None:
-    return PartialDate.parse(value) if value else None
-
-
 def sentence_text(months: int | None) -> str:
     """ "5 years and 6 months", in the reader's language."""
     if not months:
@@ -199,7 +195,7 @@ def person_page(person, *, reader: Reader) -> dict:
     labels = term_labels()
     notes = Footnotes({source["uuid"]: source for source in history["sources"]})
     row = history["person"]
-    birth_date = partial(row["birth_date"])
+    birth_date = row["birth_date"]
     occupations = [labels["occupation"].get(code, code) for code in row["occupations"]]
 
     shown = {"name"} | {
@@ -212,11 +208,7 @@ def person_page(person, *, reader: Reader) -> dict:
         if value
     }  # fmt: skip
     fact_marks, claims = person_claims(history["citations"], shown, notes)
-    affiliations = [
-        {**a, "started": partial(a["started_on"]), "ended": partial(a["ended_on"]),
-         "notes": notes.cite(a["citations"])}
-        for a in history["affiliations"]
-    ]  # fmt: skip
+    affiliations = [{**a, "notes": notes.cite(a["citations"])} for a in history["affiliations"]]
 
     entries: list[tuple[TimelineEntry, list[dict]]] = []
 
@@ -232,30 +224,29 @@ def person_page(person, *, reader: Reader) -> dict:
             "stage_label": labels["legal_stage"].get(d["legal_stage"] or "", ""),
             "release_reason_label": labels["release_reason"].get(d["release_reason"] or "", ""),
             "sentence": sentence_text(d["sentence_months"]),
-            "arrested": partial(d["arrested_on"]),
-            "released": partial(d["released_on"]),
         }
         detentions.append(d)
         events = []
         for event in d["events"]:
             events.append({
                 **event,
-                "date": partial(event["occurred_on"]),
                 "kind_label": labels["case_event"].get(event["kind"] or "", ""),
                 "sentence": sentence_text(event["sentence_months"]),
             })  # fmt: skip
         # The arrest is told once: a detention's "arrested" event on the same
         # day is part of its arrest entry, and a "released" event of its release.
         arrest_events = [
-            e for e in events if e["kind"] == "arrested" and within(e["date"], d["arrested"])
-        ]
+            e for e in events
+            if e["kind"] == "arrested" and within(e["occurred_on"], d["arrested_on"])
+        ]  # fmt: skip
         release_events = [
             e for e in events
-            if e["kind"] == "released" and d["released"] and within(e["date"], d["released"])
+            if e["kind"] == "released" and d["released_on"]
+            and within(e["occurred_on"], d["released_on"])
         ]  # fmt: skip
-        arrest_date = d["arrested"]
+        arrest_date = d["arrested_on"]
         for e in arrest_events:
-            arrest_date = finer(arrest_date, e["date"])
+            arrest_date = finer(arrest_date, e["occurred_on"])
         d["arrest_events"], d["release_events"] = arrest_events, release_events
         arrest = add(
             "detention", arrest_date, d,
@@ -264,11 +255,11 @@ def person_page(person, *, reader: Reader) -> dict:
         after = arrest.sort_key
         for event in events:
             if event not in arrest_events and event not in release_events:
-                add("event", event["date"], event, event["citations"], after)
-        if d["released"]:
-            release_date = d["released"]
+                add("event", event["occurred_on"], event, event["citations"], after)
+        if d["released_on"]:
+            release_date = d["released_on"]
             for e in release_events:
-                release_date = finer(release_date, e["date"])
+                release_date = finer(release_date, e["occurred_on"])
             add(
                 "release", release_date, d,
                 [c for e in release_events for c in e["citations"]], after,
@@ -278,12 +269,11 @@ def person_page(person, *, reader: Reader) -> dict:
             **a,
             "kind_label": labels["allegation"].get(a["kind"] or "", ""),
             "status_label": labels["allegation_status"].get(a["status"] or "", ""),
-            "ended": partial(a["ended_on"]),
         }
-        add("allegation", partial(a["started_on"]), a, a["citations"])
+        add("allegation", a["started_on"], a, a["citations"])
     for s in history["statements"]:
         s = {**s, "kind_label": labels["statement_kind"].get(s["kind"] or "", "")}
-        add("statement", partial(s["issued_on"]), s, s["citations"])
+        add("statement", s["issued_on"], s, s["citations"])
     entries.sort(key=lambda pair: pair[0].sort_key)
     for entry, citations in entries:
         entry.notes = notes.cite(citations)
@@ -316,6 +306,6 @@ def labelled_persons(rows: list[dict], labels: dict) -> list[dict]:
         row["occupation_labels"] = [labels["occupation"].get(c, c) for c in row["occupations"]]
         row["status"] = person_status(row, labels)
         latest = row["detentions"][-1] if row["detentions"] else None
-        row["arrested"] = partial(latest["arrested_on"]) if latest else None
+        row["arrested"] = latest["arrested_on"] if latest else None
         row["charges"] = [c for d in row["detentions"] for c in d["charges"]]
     return rows

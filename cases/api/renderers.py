@@ -9,8 +9,21 @@ import orjson
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
+from cases.api.serializers import PartialDateField
+from cases.partial_dates import PartialDate
+
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+_partial_date_text = PartialDateField().to_representation  # as the declared shapes write it
+
+
+def _encode(value):
+    """What orjson does not write by itself: a row's PartialDate, as its ISO form
+    (orjson would write a dataclass as an object of its fields)."""
+    if isinstance(value, PartialDate):
+        return _partial_date_text(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -21,7 +34,11 @@ class ORJSONRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(
+            data,
+            default=_encode,
+            option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS,
+        )
 
 
 def csv_columns(shape: serializers.Serializer, prefix: str = "") -> list[str]:
@@ -51,6 +68,8 @@ def flatten(value, prefix: str, out: dict) -> None:
                 parts.setdefault(key, []).append(text)
         for key, texts in parts.items():
             out[key] = "|".join(texts)
+    elif isinstance(value, PartialDate):
+        out[prefix.rstrip(".")] = _partial_date_text(value)
     else:
         out[prefix.rstrip(".")] = (
             "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)

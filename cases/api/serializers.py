@@ -4,14 +4,21 @@ queries (faster than serializer objects), and a test holds the two together."""
 
 from rest_framework import serializers
 
+from cases.partial_dates import PartialDate
 
-class PartialDateString(serializers.CharField):
-    """A date at its precision: "2023", "2023-11" or "2023-11-21"."""
+
+class PartialDateField(serializers.CharField):
+    """A date at its precision: "2023", "2023-11" or "2023-11-21". The rows carry
+    PartialDate values (cases.partial_dates); the renderers write each with
+    `to_representation`, and the schema describes the string it gives."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_null", True)
         kwargs.setdefault("help_text", "ISO 8601 at its precision: 2023, 2023-11 or 2023-11-21.")
         super().__init__(**kwargs)
+
+    def to_representation(self, value: PartialDate) -> str:
+        return value.isoformat()
 
 
 class VocabularyCode(serializers.CharField):
@@ -54,8 +61,8 @@ class CitationSerializer(serializers.Serializer):
 
 class DetentionSummarySerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
-    arrested_on = PartialDateString()
-    released_on = PartialDateString()
+    arrested_on = PartialDateField()
+    released_on = PartialDateField()
     legal_stage = VocabularyCode()
     facility = serializers.CharField()
     charges = ChargeSerializer(many=True)
@@ -67,7 +74,7 @@ class PersonSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     name_variants = NameVariantSerializer(many=True)
     gender = serializers.CharField(allow_null=True)
-    birth_date = PartialDateString()
+    birth_date = PartialDateField()
     citizenship = serializers.CharField()
     occupations = serializers.ListField(child=serializers.CharField())
     summary = serializers.CharField()
@@ -82,7 +89,7 @@ class PersonSerializer(serializers.Serializer):
 class CaseEventSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     kind = VocabularyCode()
-    occurred_on = PartialDateString()
+    occurred_on = PartialDateField()
     sentence_months = serializers.IntegerField(allow_null=True)
     description = serializers.CharField()
 
@@ -90,13 +97,13 @@ class CaseEventSerializer(serializers.Serializer):
 class DetentionSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     person = PersonRefSerializer()
-    arrested_on = PartialDateString()
+    arrested_on = PartialDateField()
     arrest_place = serializers.CharField()
     arresting_authority = OrganizationRefSerializer(allow_null=True)
     legal_stage = VocabularyCode()
     facility = serializers.CharField()
     sentence_months = serializers.IntegerField(allow_null=True)
-    released_on = PartialDateString()
+    released_on = PartialDateField()
     release_reason = VocabularyCode()
     summary = serializers.CharField()
     charges = ChargeSerializer(many=True)
@@ -111,8 +118,8 @@ class AllegationSerializer(serializers.Serializer):
     reported_by = PersonRefSerializer(allow_null=True)
     detention = serializers.UUIDField(allow_null=True)
     kind = VocabularyCode()
-    started_on = PartialDateString()
-    ended_on = PartialDateString()
+    started_on = PartialDateField()
+    ended_on = PartialDateField()
     count = serializers.IntegerField(allow_null=True)
     perpetrator = serializers.CharField()
     perpetrator_organization = OrganizationRefSerializer(allow_null=True)
@@ -125,7 +132,7 @@ class StatementSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     kind = VocabularyCode()
     title = serializers.CharField()
-    issued_on = PartialDateString()
+    issued_on = PartialDateField()
     issuer_organization = OrganizationRefSerializer(allow_null=True)
     issuer_person = PersonRefSerializer(allow_null=True)
     speaker = serializers.CharField()
@@ -146,7 +153,7 @@ class SourceSerializer(serializers.Serializer):
     publisher = OrganizationRefSerializer(allow_null=True)
     author = serializers.CharField()
     url = serializers.CharField()
-    published_on = PartialDateString()
+    published_on = PartialDateField()
     accessed_on = serializers.DateField(allow_null=True)
     language = serializers.CharField()
     kind = VocabularyCode()
@@ -174,8 +181,8 @@ class AffiliationHistorySerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     organization = OrganizationRefSerializer()
     role = serializers.CharField()
-    started_on = PartialDateString()
-    ended_on = PartialDateString()
+    started_on = PartialDateField()
+    ended_on = PartialDateField()
     citations = CitationSerializer(many=True)
 
 

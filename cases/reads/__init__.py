@@ -1,2 +1,1 @@
-"""Reads shared by the admin, the public pages and the API, one module per
-question; import from the module that answers it (cases.reads.rows, ...)."""
+"""Reads shared by the admin, the pages and the API: one module per question."""

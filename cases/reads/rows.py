@@ -1,5 +1,4 @@
-"""The rows of the API lists and the pages (persons, detentions, allegations,
-statements, sources, organizations), built from a few flat queries."""
+"""The rows of the API lists and the pages, each list built from a few flat queries."""
 
 from __future__ import annotations
 
@@ -33,8 +32,10 @@ from cases.visibility import (
 # serializer objects. The shapes are declared in cases/api/serializers.py.
 
 
-def _partial(date, precision) -> str | None:
-    return PartialDate(date, precision).isoformat() if date else None
+def _partial(date, precision) -> PartialDate | None:
+    """The row's value of a partial date's two columns: the pages show it at its
+    precision, the API writes its ISO form (cases.api.serializers.PartialDateField)."""
+    return PartialDate(date, precision) if date else None
 
 
 def _ref(

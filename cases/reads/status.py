@@ -1,5 +1,6 @@
-"""Where a person stands now (held, released, not recorded): the rule in SQL and in
-Python, side by side (tests/test_status_rule.py holds them together)."""
+"""Where a person stands now (held, released, not recorded): the rule in SQL and in Python."""
+
+# The two are kept side by side; tests/test_status_rule.py holds them together.
 
 from __future__ import annotations
 

@@ -18,13 +18,11 @@ register = template.Library()
 
 
 @register.filter
-def partial_date(value) -> str:
-    """A date at its precision in the reader's language: "2023" -> "2023",
-    "2023-11" -> "November 2023", a date -> "21 November 2023"."""
+def partial_date(value: PartialDate | None) -> str:
+    """A date at its precision in the reader's language: "2023", "November 2023",
+    "21 November 2023"."""
     if not value:
         return ""
-    if isinstance(value, str):
-        value = PartialDate.parse(value)
     return str(value)
 
 
