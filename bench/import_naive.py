@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from import_export import fields, resources, widgets
 
-from cases.case_sheet import parse_sentence
+from cases.case_sheet.cells import parse_sentence
 from cases.models import (
     AllegationKind,
     Charge,

@@ -32,8 +32,8 @@ from cases.case_sheet import (
     CaseSheetFormatError,
     case_sheet_import,
     case_sheet_preview,
-    parse_sentence,
 )
+from cases.case_sheet.cells import parse_sentence
 from cases.choices import Visibility
 from cases.models import (
     Affiliation,

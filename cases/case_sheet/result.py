@@ -1,0 +1,162 @@
+"""What a preview or an import reports: the counts, each row's plan and the errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+
+from cases.partial_dates import PartialDate
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell: the row as a spreadsheet numbers it (the header
+    is row 1), the column, the value found and what was expected."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("Row %(row)s, %(column)s %(value)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "value": repr(self.value) if self.value else _("(blank)"),
+            "message": self.message,
+        }
+
+
+@dataclass
+class RowPlan:
+    """What the import does with one row."""
+
+    row: int
+    person: str
+    person_action: str = ""  # new | matched | "" (error)
+    same_as_row: int | None = None  # an earlier row of the file names the same person
+    matched_person: str = ""  # the stored display name
+    matched_person_id: int | None = None
+    matched_via: str = ""  # the stored spelling whose key matched
+    person_changes: list[str] = field(default_factory=list)
+    detention_action: str = ""  # new | updated | unchanged | "" (no detention)
+    arrested_on: PartialDate | None = None
+    detention_changes: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+COUNT_LABELS = {
+    "new_persons": gettext_lazy("new persons"),
+    "matched_persons": gettext_lazy("existing persons matched"),
+    "updated_persons": gettext_lazy("existing persons updated"),
+    "new_detentions": gettext_lazy("new detentions"),
+    "updated_detentions": gettext_lazy("detentions updated"),
+    "unchanged_detentions": gettext_lazy("detentions unchanged"),
+    "new_name_variants": gettext_lazy("new name variants"),
+    "new_organizations": gettext_lazy("new organizations"),
+    "new_affiliations": gettext_lazy("new affiliations"),
+    "new_charges": gettext_lazy("new charges"),
+    "new_allegations": gettext_lazy("new allegations"),
+    "new_sources": gettext_lazy("new sources"),
+    "new_citations": gettext_lazy("new citations"),
+}
+
+
+@dataclass
+class CaseSheetResult:
+    """A preview's or an import's outcome: rows, counts, errors, the first rows' plans."""
+
+    file_name: str
+    file_format: str
+    rows: int = 0
+    written: bool = False
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_LABELS, 0))
+    errors: list[RowError] = field(default_factory=list)  # the first `error_limit`
+    error_count: int = 0
+    row_plans: list[RowPlan] = field(default_factory=list)  # the first `row_limit` rows
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(
+            n
+            for key, n in self.counts.items()
+            if key not in ("matched_persons", "unchanged_detentions")
+        )
+
+    def summary(self) -> str:
+        counted = ", ".join(f"{n} {COUNT_LABELS[key]}" for key, n in self.counts.items() if n)
+        text = ngettext("%(n)s row", "%(n)s rows", self.rows) % {"n": self.rows}
+        if counted:
+            text += f": {counted}"
+        if self.error_count:
+            text += ". " + ngettext(
+                "%(n)s error; nothing was written.", "%(n)s errors; nothing was written.",
+                self.error_count,
+            ) % {"n": self.error_count}  # fmt: skip
+        elif not self.changes_anything:
+            text += ". " + _("Nothing to change: the database already holds every row.")
+        return text
+
+
+# progress(stage, done, total, unit): stage "read" (unit "bytes" or "rows"), "check", "write" (steps)
+Progress = Callable[[str, int, int | None, str], None]
+
+
+# --- what changes, in words -------------------------------------------------------------
+
+DETENTION_FIELD_LABELS = (
+    gettext_noop("arrest place"), gettext_noop("legal stage"), gettext_noop("sentence"),
+    gettext_noop("facility"), gettext_noop("released on"), gettext_noop("release reason"),
+)  # fmt: skip
+
+
+def person_changes(variants, occupations, affiliations, gender, birth, notes) -> list[str]:
+    """What a person gains, in words: "+2 name variants", "gender"..."""
+    changes = []
+    if variants:
+        changes.append(ngettext("+%(n)s name variant", "+%(n)s name variants", variants)
+                       % {"n": variants})  # fmt: skip
+    if occupations:
+        changes.append(ngettext("+%(n)s occupation", "+%(n)s occupations", occupations)
+                       % {"n": occupations})  # fmt: skip
+    if affiliations:
+        changes.append(ngettext("+%(n)s affiliation", "+%(n)s affiliations", affiliations)
+                       % {"n": affiliations})  # fmt: skip
+    if gender:
+        changes.append(_("gender"))
+    if birth:
+        changes.append(_("birth year"))
+    if notes:
+        changes.append(_("internal notes"))
+    return changes
+
+
+def child_changes(new_charges, changed_charges, allegations, citations) -> list[str]:
+    """What a detention gains, in words: "+1 charge", "+2 sources"..."""
+    changes = []
+    if new_charges:
+        changes.append(ngettext("+%(n)s charge", "+%(n)s charges", new_charges)
+                       % {"n": new_charges})  # fmt: skip
+    if changed_charges:
+        changes.append(ngettext("%(n)s charge description", "%(n)s charge descriptions",
+                                changed_charges) % {"n": changed_charges})  # fmt: skip
+    if allegations:
+        changes.append(ngettext("+%(n)s allegation", "+%(n)s allegations", allegations)
+                       % {"n": allegations})  # fmt: skip
+    if citations:
+        changes.append(ngettext("+%(n)s source", "+%(n)s sources", citations)
+                       % {"n": citations})  # fmt: skip
+    return changes
+
+
+def detention_field_changes(flags) -> list[str]:
+    """The names of the stored detention's fields the row changes, translated."""
+    return [_(label) for flag, label in zip(flags, DETENTION_FIELD_LABELS, strict=True) if flag]
