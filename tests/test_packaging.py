@@ -1,5 +1,5 @@
 """Packaging: every one of the project's own packages (each installed app and the
-settings package) is in pyproject's package list and copied into the image
+package of the settings) is in pyproject's package list and copied into the image
 before `pip install .`, so a new app cannot be left out of either."""
 
 import fnmatch
@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def own_packages() -> set[str]:
-    """The top-level packages of this repository that the site runs on."""
-    names = {settings.SETTINGS_MODULE.split(".")[0]}
+    """The top-level packages of this repository that the site runs on: the
+    installed apps and the package of the URLs and the WSGI application."""
+    names = {settings.ROOT_URLCONF.split(".")[0], settings.WSGI_APPLICATION.split(".")[0]}
     for config in apps.get_app_configs():
         top = config.name.split(".")[0]
         if Path(config.path).resolve().is_relative_to(ROOT / top):  # not one in .venv
