@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate seed clean-db shell help bench fuzz messages
+.PHONY: run test test-fast lint migrate seed clean-db shell help bench fuzz messages
 
 help:
-	@echo "make run   create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
-	@echo "make test  install what the tests need and run the whole suite"
-	@echo "make bench API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
-	@echo "make fuzz  schemathesis against the API (100 cases per operation) and the leak property over 200 random case graphs"
+	@echo "make run        create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
+	@echo "make test       install what the tests need and run the whole suite"
+	@echo "make test-fast  the same without the browser and slow tests (-m 'not browser and not slow'), under two minutes"
+	@echo "make bench      API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
+	@echo "make fuzz       schemathesis against the API (100 cases per operation) and the leak property over 200 random case graphs"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,10 +31,19 @@ seed: migrate
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py devserver 127.0.0.1:$(PORT)
 
+MIGRATIONS_CHECK := DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || (echo "Model changes without a migration: run manage.py makemigrations"; exit 1)
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || (echo "Model changes without a migration: run manage.py makemigrations"; exit 1)
+	$(MIGRATIONS_CHECK)
 	$(BIN)/pytest
+
+# The loop while working: everything but the tests marked browser (Chromium) or
+# slow (other programs and servers started, generated cases by the hundred).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(MIGRATIONS_CHECK)
+	$(BIN)/pytest -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,5 @@
-"""Fixtures shared by the test modules: a signed-in researcher, and Debian's
-Chromium driven by Playwright against the live test server."""
+"""Fixtures shared by the test modules: a signed-in researcher, Debian's Chromium
+driven by Playwright against the live test server (its tests marked `browser`)."""
 
 import importlib
 import os
@@ -17,6 +17,14 @@ def staff_client(client, django_user_model):
 
     user = django_user_model.objects.create_superuser("researcher", "r@example.org", "pw-unused-1")
     return staff_sign_in(client, user)
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that drives the browser is marked `browser`, so `make test-fast`
+    (-m "not browser and not slow") leaves it out without anyone marking it by hand."""
+    for item in items:
+        if "browser_page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

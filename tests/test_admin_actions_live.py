@@ -264,6 +264,7 @@ def editor(vocabularies, django_user_model, settings) -> Client:
     return factories.staff_sign_in(Client(), user)
 
 
+@pytest.mark.slow
 def test_every_bulk_action_on_every_admin_list_works_with_and_without_a_filter(editor):
     request = RequestFactory().get("/")
     request.user = get_user_model().objects.get(username="chief")

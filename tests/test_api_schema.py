@@ -61,6 +61,7 @@ CONTRACT_SETTINGS = settings(
 )
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @CONTRACT_SETTINGS
 def test_every_operation_keeps_the_contract_for_anonymous_readers(case, seeded_api):
@@ -68,6 +69,7 @@ def test_every_operation_keeps_the_contract_for_anonymous_readers(case, seeded_a
     case.call_and_validate()  # every check schemathesis has: none is left out
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @CONTRACT_SETTINGS
 def test_every_operation_keeps_the_contract_for_partners(case, seeded_api):

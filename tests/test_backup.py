@@ -31,7 +31,7 @@ from casebook.backup import (
     table_fingerprints,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 PASSPHRASE = "correct horse battery staple"
 SEED_PERSON = "Bakhtiyar Hajiyev"

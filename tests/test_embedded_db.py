@@ -52,6 +52,7 @@ def _run(data_dir: Path) -> list[str]:
     return result.stdout.split()
 
 
+@pytest.mark.slow
 def test_embedded_server_starts_keeps_its_data_and_is_reused(tmp_path):
     data_dir = tmp_path / "pgdata"
     rows, first_pid, same_config, version, extensions = _run(data_dir)

@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from django.conf import settings
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

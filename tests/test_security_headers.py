@@ -262,6 +262,7 @@ def production(transactional_db, django_user_model):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_production_redirects_to_https_and_sends_hsts_for_a_year_with_subdomains(production):
     status, location = production["http"]
     assert status == 301 and location == "https://casebook.example.org/api/v1/persons/"
@@ -276,6 +277,7 @@ def test_production_redirects_to_https_and_sends_hsts_for_a_year_with_subdomains
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.slow
 def test_production_session_and_csrf_cookies_are_secure_and_the_session_http_only(production):
     status, cookies = production["sign_in"]
     assert status == 302  # signed in with the password; on to the second factor

@@ -59,6 +59,8 @@ from cases.visibility import STAFF_ONLY_FIELDS
 from sources.models import Citation, Source
 from tests import factories
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("LEAK_EXAMPLES", "15"))
 # make test: the same graphs on every run, and a failure reported as found
 # (shrinking it takes minutes at ~3 s an example); make fuzz: random graphs,
