@@ -1,5 +1,6 @@
 """Fixtures shared by the test modules: a signed-in researcher, Debian's Chromium
-driven by Playwright against the live test server (its tests marked `browser`)."""
+driven by Playwright against the live test server (its tests marked `browser`),
+and Argon2 at its smallest cost."""
 
 import importlib
 import os
@@ -7,7 +8,32 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.test import override_settings
 from playwright.sync_api import sync_playwright
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 (the same "argon2$" hashes, which production verifies) at the
+    smallest cost: the settings' 100 MB and two passes take a quarter to half a
+    second a hash, and most tests create a staff member."""
+
+    time_cost = 1
+    memory_cost = 8
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing():
+    """The settings' hashers in the settings' order, Argon2 made cheap (the test
+    that passwords are hashed with Argon2 still reads the settings' choice)."""
+    from django.conf import settings
+
+    argon2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+    quick = f"{__name__}.{QuickArgon2PasswordHasher.__name__}"
+    hashers = [quick if path == argon2 else path for path in settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
 
 
 @pytest.fixture
