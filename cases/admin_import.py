@@ -84,9 +84,6 @@ class CaseSheetUploadStorage(MediaStorage):
     def exists(self) -> bool:
         return bool(self.name) and self._storage.exists(self.get_full_path())
 
-    def location(self) -> str:
-        return self._storage.path(self.get_full_path())
-
     def remove_stale(self, *, older_than: datetime.timedelta = UPLOAD_LIFETIME) -> None:
         """Remove uploads nobody confirmed (best effort: another server may race us)."""
         try:
