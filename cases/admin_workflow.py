@@ -29,8 +29,8 @@ from pghistory.models import Events
 
 from access.forms import PasswordConfirmationForm
 from cases import services
-from cases.api.renderers import escape_formula
 from cases.choices import Visibility
+from cases.spreadsheets import escape_formula
 from cases.visibility import Reader, visible
 
 HIDDEN_FIELDS = ("name_key", "deleted_at")

@@ -11,9 +11,7 @@ from rest_framework.renderers import BaseRenderer
 
 from cases.api.serializers import PartialDateField
 from cases.partial_dates import PartialDate
-
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from cases.spreadsheets import escape_formula
 
 _partial_date_text = PartialDateField().to_representation  # as the declared shapes write it
 
@@ -74,10 +72,6 @@ def flatten(value, prefix: str, out: dict) -> None:
         out[prefix.rstrip(".")] = (
             "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
         )
-
-
-def escape_formula(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 class CSVRenderer(BaseRenderer):

@@ -13,19 +13,6 @@ from django.utils.translation import gettext as _
 from cases.case_sheet.columns import SEPARATOR
 from cases.search import name_key, readable_ascii
 
-# Casebook's exports prefix a cell starting with one of these with ' so that a
-# spreadsheet shows it instead of running it (cases.admin_workflow); read back,
-# such a cell is the value it was, so an exported sheet imports unchanged.
-_ESCAPED_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def unescaped(text: str) -> str:
-    """A cell as it was before an export escaped it as a formula (see _ESCAPED_STARTS)."""
-    if text[:1] == "'" and text[1:2] and text[1] in _ESCAPED_STARTS:
-        return text[1:].strip()
-    return text
-
-
 _URL = URLValidator(schemes=["http", "https"])
 _CHARGE = re.compile(r"^(?P<article>[^()]*?)\s*(?:\((?P<description>.*)\))?$", re.S)
 _YEAR_UNITS = {"y", "yr", "yrs", "year", "years", "il", "г", "год", "года", "лет"}

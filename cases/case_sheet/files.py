@@ -15,9 +15,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from cases.case_sheet.cells import unescaped
 from cases.case_sheet.columns import COLUMN_INDEX, COLUMNS
 from cases.partial_dates import PartialDate, Precision
+from cases.spreadsheets import unescape_formula
 
 # An XLSX is a ZIP of XML; one unpacking to more than this many times
 # settings.CASE_SHEET_MAX_BYTES is a "ZIP bomb", not a sheet.
@@ -226,7 +226,7 @@ class CaseSheetReader:
                         for place in places
                     ]
                 if any(text[:1] == "'" for text in texts):
-                    texts = [unescaped(text) for text in texts]
+                    texts = [unescape_formula(text) for text in texts]
                 if any(texts):  # a blank line is no row
                     yield row_number, texts
         finally:
