@@ -35,6 +35,7 @@ MIGRATIONS_CHECK := DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(MIGRATIONS_CHECK)
 	$(BIN)/pytest
 
@@ -42,11 +43,13 @@ test: $(STAMP)
 # slow (other programs and servers started, generated cases by the hundred).
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(MIGRATIONS_CHECK)
 	$(BIN)/pytest -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check .
 
 shell: $(STAMP)

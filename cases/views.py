@@ -15,7 +15,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     JsonResponse,
-    QueryDict,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_safe
 from cases import pages
 from cases.choices import PersonStatus
 from cases.filtersets import OrganizationFilterSet, PersonFilterSet, StatementFilterSet
+from cases.listing import READER, page_filterset
 from cases.models import Detention, Organization, Person, Statement
 from cases.reads.citations import citations_of
 from cases.reads.facets import person_facets
@@ -42,39 +42,14 @@ from cases.reads.rows import (
 from cases.reads.search import search_persons
 from cases.reads.statistics import case_statistics, first_arrest_month, headline_counts
 from cases.search import SearchQueryError, check_search_query
-from cases.visibility import Reader, visible, visible_levels
+from cases.visibility import visible, visible_levels
 from sources.models import Source
 
-READER = Reader.PUBLIC  # the public site never shows more than the public may see
 PERSONS_PER_PAGE = 25
 STATEMENTS_PER_PAGE = 20
 ORGANIZATIONS_PER_PAGE = 50
 SUGGESTIONS = 8
 SORTS = ("relevance", "name", "arrested", "updated")
-
-
-def page_filterset(request: HttpRequest, filterset_class):
-    """The FilterSet of a list page, bound to the query's known filters with empty
-    form fields dropped (an HTML form sends `q=` when the box is left empty; the
-    API refuses that, a page simply ignores it), over what the public may see.
-    Returns the filter values, the FilterSet, and its errors as (name, message)."""
-    data = {}
-    for name, values in request.GET.lists():
-        kept = [v for v in values if v.strip()]
-        if name in filterset_class.base_filters and kept:
-            data[name] = kept
-    query = QueryDict(mutable=True)
-    for name, values in data.items():
-        query.setlist(name, values)
-    model = filterset_class._meta.model
-    filterset = filterset_class(query, visible(model.objects.all(), READER), reader=READER)
-    # messages as the API words them (cases.filtersets.invalid escapes the reader's `%`)
-    errors = [] if filterset.is_valid() else [
-        (name, error.message % (error.params or ()))
-        for name, field_errors in filterset.form.errors.as_data().items()
-        for error in field_errors
-    ]  # fmt: skip
-    return data, filterset, errors
 
 
 def _page(request: HttpRequest, queryset, per_page: int):
