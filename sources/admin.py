@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin import RecordAdmin, partial_date_column
+from cases.admin_bases import RecordAdmin, partial_date_column
 from sources.models import Citation, Source
 
 

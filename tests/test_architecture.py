@@ -43,6 +43,7 @@ def test_the_tree_keeps_every_contract():
     "module, forbidden_import, contract",
     [
         ("cases/admin.py", "import cases.api.views", "The admin never imports the API"),
+        ("sources/admin.py", "import cases.admin", "admin never imports another app"),
         ("sources/views.py", "import cases.views", "One app's views never import another"),
         ("cases/visibility.py", "import cases.views", "Models, vocabularies, dates"),
         ("cases/models.py", "import cases.reads.rows", "Outputs > filtersets and pages"),
