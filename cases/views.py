@@ -42,7 +42,7 @@ from cases.reads.rows import (
 from cases.reads.search import search_persons
 from cases.reads.statistics import case_statistics, first_arrest_month, headline_counts
 from cases.search import SearchQueryError, check_search_query
-from cases.visibility import visible, visible_levels
+from cases.visibility import photo_is_visible, visible
 from sources.models import Source
 
 PERSONS_PER_PAGE = 25
@@ -176,7 +176,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
         visible(Person.objects.only("pk", "slug", "photo", "photo_visibility"), READER), slug=slug
     )
     context = pages.person_page(person, reader=READER)
-    context["photo"] = bool(person.photo) and person.photo_visibility in visible_levels(READER)
+    context["photo"] = photo_is_visible(person, READER)
     context["page_url"] = request.build_absolute_uri(
         reverse("person-detail", kwargs={"slug": slug})
     )
@@ -190,7 +190,7 @@ def person_photo(request: HttpRequest, slug: str) -> FileResponse:
     from a public media folder where an internal photo's address would work."""
     person = _visible_person(slug)
     person = Person.objects.only("photo", "photo_visibility").get(pk=person.pk)
-    if not person.photo or person.photo_visibility not in visible_levels(READER):
+    if not photo_is_visible(person, READER):
         raise Http404
     return FileResponse(person.photo.open("rb"))
 

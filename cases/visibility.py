@@ -65,6 +65,23 @@ def levels_for_children_of_visible(reader: Reader) -> list[str]:
     return list(visible_levels(reader))
 
 
+def own_level_sql(reader: Reader, alias: str = "") -> tuple[str, list]:
+    """The record's own level and the trash as a SQL condition, with its
+    parameters, for hand-written queries over rows whose parents were already
+    passed through `visible` (as `levels_for_children_of_visible`)."""
+    column = f"{alias}." if alias else ""
+    return (
+        f"{column}visibility = ANY(%s) AND {column}deleted_at IS NULL",
+        [levels_for_children_of_visible(reader)],
+    )
+
+
+def photo_is_visible(person: Model, reader: Reader) -> bool:
+    """A person's photo has its own level: shown only where that level allows
+    (the person, already visible, may be public while the photo is not)."""
+    return bool(person.photo) and person.photo_visibility in visible_levels(reader)
+
+
 def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:
     """The condition under which records of `model` (reached through `prefix`,
     e.g. "detention__") are visible to `reader`. A record in the trash, or under

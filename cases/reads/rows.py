@@ -20,7 +20,7 @@ from cases.reads.status import held_in_any
 from cases.visibility import (
     CONFIDENTIAL_SOURCE_TITLE,
     Reader,
-    levels_for_children_of_visible,
+    own_level_sql,
     source_is_hidden_behind_confidentiality,
     visibility_q,
     visible,
@@ -73,12 +73,13 @@ def _dicts(sql: str, params: list) -> list[dict]:
 def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[dict]]:
     """The visible charges of detentions already passed through `visible`,
     grouped by detention id: one query."""
+    own_level, levels = own_level_sql(reader)
     return _grouped(
         _dicts(
             f"SELECT detention_id, article, description FROM {Charge._meta.db_table}"
-            " WHERE detention_id = ANY(%s) AND visibility = ANY(%s) AND deleted_at IS NULL"
+            f" WHERE detention_id = ANY(%s) AND {own_level}"
             " ORDER BY detention_id, article",
-            [detention_ids, levels_for_children_of_visible(reader)],
+            [detention_ids, *levels],
         ),
         "detention_id",
     )
@@ -96,13 +97,13 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
     # Fixed SQL over id arrays: this runs for every list page, and building
     # four ORM queries cost more than running them (measured in `make bench`).
     ids = [row["id"] for row in rows]
-    levels = levels_for_children_of_visible(reader)
+    own_level, levels = own_level_sql(reader)
     variants = _grouped(
         _dicts(
             f"SELECT person_id, name, language, kind FROM {NameVariant._meta.db_table}"
-            " WHERE person_id = ANY(%s) AND visibility = ANY(%s) AND deleted_at IS NULL"
+            f" WHERE person_id = ANY(%s) AND {own_level}"
             " ORDER BY person_id, language, name",
-            [ids, levels],
+            [ids, *levels],
         ),
         "person_id",
     )
@@ -121,9 +122,9 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         " ls.in_detention AS legal_stage__in_detention, d.facility"
         f" FROM {Detention._meta.db_table} d LEFT JOIN {LegalStage._meta.db_table} ls"
         " ON ls.id = d.legal_stage_id"
-        " WHERE d.person_id = ANY(%s) AND d.visibility = ANY(%s) AND d.deleted_at IS NULL"
+        f" WHERE d.person_id = ANY(%s) AND {own_level_sql(reader, 'd')[0]}"
         " ORDER BY d.person_id, d.arrested_on ASC NULLS FIRST, d.id",
-        [ids, levels],
+        [ids, *levels],
     )
     charges = _charges_of([d["id"] for d in detentions], reader=reader)
     by_person: dict[int, list[dict]] = {}

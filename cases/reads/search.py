@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from cases.models import NameVariant, Person
 from cases.search import search_key
-from cases.visibility import Reader, visible_levels
+from cases.visibility import Reader, own_level_sql, visible_levels
 
 
 def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) -> QuerySet[Person]:
@@ -29,14 +29,14 @@ def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) ->
         # callers order by all the same
         return queryset.none().annotate(score=Value(0.0, output_field=FloatField()))
     levels = list(visible_levels(reader))
+    own_level, own_level_params = own_level_sql(reader)
     candidates = RawSQL(
-        """
+        f"""
         SELECT id FROM cases_person WHERE %s <%% name_key
         UNION ALL
-        SELECT person_id FROM cases_namevariant
-         WHERE %s <%% name_key AND visibility = ANY(%s) AND deleted_at IS NULL
+        SELECT person_id FROM cases_namevariant WHERE %s <%% name_key AND {own_level}
         """,
-        [key, key, levels],
+        [key, key, *own_level_params],
     )
     best_variant = (
         NameVariant.objects.filter(
