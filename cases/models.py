@@ -14,7 +14,6 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import (
@@ -33,6 +32,17 @@ from cases.partial_dates import (
 )
 from cases.search import name_key, readable_ascii
 from cases.uploads import person_photo_path
+from cases.vocabularies import (  # noqa: F401 (every model of the app is named here)
+    AllegationKind,
+    AllegationStatus,
+    CaseEventKind,
+    LegalStage,
+    Occupation,
+    ReleaseReason,
+    SourceKind,
+    StatementKind,
+    Vocabulary,
+)
 from cases.web_addresses import WebAddressField, web_address
 
 
@@ -70,81 +80,6 @@ class Record(models.Model):
 
     class Meta:
         abstract = True
-
-
-# --- Vocabularies ----------------------------------------------------------
-
-
-class Vocabulary(models.Model):
-    """A controlled term: a stable code and an English label (translated in the
-    interface). Imports and API filters accept either, case-insensitively."""
-
-    code = models.SlugField(_("code"), max_length=60, unique=True)
-    label = models.CharField(_("label (English)"), max_length=120, unique=True)
-    description = models.TextField(_("description"), blank=True)
-    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["sort_order", "label"]
-
-    def __str__(self) -> str:
-        return gettext(self.label)
-
-    @classmethod
-    def lookup(cls, text: str):
-        """The term whose code or label is `text`, case-insensitively, or None."""
-        text = text.strip()
-        return cls.objects.filter(Q(code__iexact=text) | Q(label__iexact=text)).first()
-
-
-class Occupation(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("occupation")
-
-
-class LegalStage(Vocabulary):
-    in_detention = models.BooleanField(
-        _("deprived of liberty"),
-        default=False,
-        help_text=_("Whether a person at this stage is held (prison, detention, house arrest)."),
-    )
-
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("legal stage")
-
-
-class CaseEventKind(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("case event kind")
-
-
-class ReleaseReason(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("release reason")
-
-
-class AllegationKind(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("allegation kind")
-
-
-class AllegationStatus(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("allegation status")
-        verbose_name_plural = _("allegation statuses")
-
-
-class StatementKind(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("statement kind")
-
-
-class SourceKind(Vocabulary):
-    class Meta(Vocabulary.Meta):
-        verbose_name = _("source kind")
 
 
 # --- Organizations and persons ---------------------------------------------
