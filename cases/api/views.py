@@ -15,7 +15,12 @@ from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -224,84 +229,160 @@ class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
         return response
 
 
-def _list_and_detail(model, shape, filterset, fields, build, *, tag, description, keys=None):
-    """The list view and the detail view of one kind of record."""
-    list_view = type(
-        f"{model.__name__}List",
-        (RecordListView,),
-        {
-            "model": model,
-            "serializer_class": shape,
-            "filterset_class": filterset,
-            "fields": fields,
-            "build": staticmethod(build),
-            **({"ordering_keys": keys, "orderings": (BY_UUID, BY_SCORE)} if keys else {}),
-        },
-    )
+IDENTIFIER = OpenApiParameter(
+    "identifier",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The UUID, or the slug where the record has one.",
+)
 
-    # a function of its own per view: extend_schema annotates the function object
-    def list_get(self, request, *args, **kwargs):
-        return RecordListView.get(self, request, *args, **kwargs)
 
-    def detail_get(self, request, identifier: str, *args, **kwargs):
-        return RecordDetailView.get(self, request, identifier, *args, **kwargs)
-
-    list_view.get = extend_schema(
+def list_schema(shape, *, tag: str, description: str):
+    """The OpenAPI operation of a record list (for extend_schema_view's `get`)."""
+    return extend_schema(
         tags=[tag], description=description, responses={200: shape(many=True), **ERRORS}
-    )(list_get)
-    detail_view = type(
-        f"{model.__name__}Detail",
-        (RecordDetailView,),
-        {"model": model, "serializer_class": shape, "fields": fields, "build": staticmethod(build)},
     )
-    detail_view.get = extend_schema(
-        tags=[tag],
-        parameters=[
-            OpenApiParameter(
-                "identifier",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                description="The UUID, or the slug where the record has one.",
-            )
-        ],
-        responses={200: shape, **ERRORS},
-    )(detail_get)
-    return list_view, detail_view
 
 
-def _person_ordering(self) -> tuple[Key, ...]:
-    # a name search is ranked by similarity; everything else by the stable UUID
-    return BY_SCORE if self.request.query_params.get("q", "").strip() else BY_UUID
+def detail_schema(shape, *, tag: str):
+    """The OpenAPI operation of one record by UUID or slug."""
+    return extend_schema(tags=[tag], parameters=[IDENTIFIER], responses={200: shape, **ERRORS})
 
 
-PersonList, PersonDetail = _list_and_detail(
-    Person, shapes.PersonSerializer, PersonFilterSet, PERSON_FIELDS,
-    person_rows, tag="persons", keys=_person_ordering,
-    description="Persons with their name variants, occupations and detentions with charges. "
-    "With `q`, ranked by name similarity.",
+@extend_schema_view(
+    get=list_schema(
+        shapes.PersonSerializer, tag="persons",
+        description="Persons with their name variants, occupations and detentions with charges. "
+        "With `q`, ranked by name similarity.",
+    )
 )  # fmt: skip
-DetentionList, DetentionDetail = _list_and_detail(
-    Detention, shapes.DetentionSerializer, DetentionFilterSet, DETENTION_FIELDS,
-    detention_rows, tag="detentions", description="Detentions with charges and events.",
+class PersonList(RecordListView):
+    model = Person
+    serializer_class = shapes.PersonSerializer
+    filterset_class = PersonFilterSet
+    fields = PERSON_FIELDS
+    build = staticmethod(person_rows)
+    orderings = (BY_UUID, BY_SCORE)
+
+    def ordering_keys(self) -> tuple[Key, ...]:
+        # a name search is ranked by similarity; everything else by the stable UUID
+        return BY_SCORE if self.request.query_params.get("q", "").strip() else BY_UUID
+
+
+@extend_schema_view(get=detail_schema(shapes.PersonSerializer, tag="persons"))
+class PersonDetail(RecordDetailView):
+    model = Person
+    serializer_class = shapes.PersonSerializer
+    fields = PERSON_FIELDS
+    build = staticmethod(person_rows)
+
+
+@extend_schema_view(
+    get=list_schema(
+        shapes.DetentionSerializer, tag="detentions",
+        description="Detentions with charges and events.",
+    )
 )  # fmt: skip
-AllegationList, AllegationDetail = _list_and_detail(
-    Allegation, shapes.AllegationSerializer, AllegationFilterSet, ALLEGATION_FIELDS,
-    allegation_rows, tag="allegations", description="Allegations.",
+class DetentionList(RecordListView):
+    model = Detention
+    serializer_class = shapes.DetentionSerializer
+    filterset_class = DetentionFilterSet
+    fields = DETENTION_FIELDS
+    build = staticmethod(detention_rows)
+
+
+@extend_schema_view(get=detail_schema(shapes.DetentionSerializer, tag="detentions"))
+class DetentionDetail(RecordDetailView):
+    model = Detention
+    serializer_class = shapes.DetentionSerializer
+    fields = DETENTION_FIELDS
+    build = staticmethod(detention_rows)
+
+
+@extend_schema_view(
+    get=list_schema(shapes.AllegationSerializer, tag="allegations", description="Allegations.")
+)
+class AllegationList(RecordListView):
+    model = Allegation
+    serializer_class = shapes.AllegationSerializer
+    filterset_class = AllegationFilterSet
+    fields = ALLEGATION_FIELDS
+    build = staticmethod(allegation_rows)
+
+
+@extend_schema_view(get=detail_schema(shapes.AllegationSerializer, tag="allegations"))
+class AllegationDetail(RecordDetailView):
+    model = Allegation
+    serializer_class = shapes.AllegationSerializer
+    fields = ALLEGATION_FIELDS
+    build = staticmethod(allegation_rows)
+
+
+@extend_schema_view(
+    get=list_schema(
+        shapes.StatementSerializer, tag="statements",
+        description="Statements and the persons they concern.",
+    )
 )  # fmt: skip
-StatementList, StatementDetail = _list_and_detail(
-    Statement, shapes.StatementSerializer, StatementFilterSet, STATEMENT_FIELDS,
-    statement_rows, tag="statements", description="Statements and the persons they concern.",
+class StatementList(RecordListView):
+    model = Statement
+    serializer_class = shapes.StatementSerializer
+    filterset_class = StatementFilterSet
+    fields = STATEMENT_FIELDS
+    build = staticmethod(statement_rows)
+
+
+@extend_schema_view(get=detail_schema(shapes.StatementSerializer, tag="statements"))
+class StatementDetail(RecordDetailView):
+    model = Statement
+    serializer_class = shapes.StatementSerializer
+    fields = STATEMENT_FIELDS
+    build = staticmethod(statement_rows)
+
+
+@extend_schema_view(
+    get=list_schema(
+        shapes.SourceSerializer, tag="sources",
+        description="Sources. A confidential source is listed only as "
+        '"Confidential source on file".',
+    )
 )  # fmt: skip
-SourceList, SourceDetail = _list_and_detail(
-    Source, shapes.SourceSerializer, SourceFilterSet, SOURCE_FIELDS,
-    source_rows, tag="sources",
-    description='Sources. A confidential source is listed only as "Confidential source on file".',
+class SourceList(RecordListView):
+    model = Source
+    serializer_class = shapes.SourceSerializer
+    filterset_class = SourceFilterSet
+    fields = SOURCE_FIELDS
+    build = staticmethod(source_rows)
+
+
+@extend_schema_view(get=detail_schema(shapes.SourceSerializer, tag="sources"))
+class SourceDetail(RecordDetailView):
+    model = Source
+    serializer_class = shapes.SourceSerializer
+    fields = SOURCE_FIELDS
+    build = staticmethod(source_rows)
+
+
+@extend_schema_view(
+    get=list_schema(
+        shapes.OrganizationSerializer, tag="organizations",
+        description="Organizations: media, NGOs, government and UN bodies.",
+    )
 )  # fmt: skip
-OrganizationList, OrganizationDetail = _list_and_detail(
-    Organization, shapes.OrganizationSerializer, OrganizationFilterSet,
-    ORGANIZATION_FIELDS, organization_rows, tag="organizations",
-    description="Organizations: media, NGOs, government and UN bodies.",
-)  # fmt: skip
+class OrganizationList(RecordListView):
+    model = Organization
+    serializer_class = shapes.OrganizationSerializer
+    filterset_class = OrganizationFilterSet
+    fields = ORGANIZATION_FIELDS
+    build = staticmethod(organization_rows)
+
+
+@extend_schema_view(get=detail_schema(shapes.OrganizationSerializer, tag="organizations"))
+class OrganizationDetail(RecordDetailView):
+    model = Organization
+    serializer_class = shapes.OrganizationSerializer
+    fields = ORGANIZATION_FIELDS
+    build = staticmethod(organization_rows)
 
 
 class PersonHistory(CasebookAPIView, generics.GenericAPIView):
