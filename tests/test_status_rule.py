@@ -127,6 +127,7 @@ def _sql_statuses(reader: Reader) -> dict[str, str]:
     return statuses
 
 
+@pytest.mark.slow  # some 520 generated persons, seconds per reader
 @pytest.mark.parametrize("reader", [Reader.PUBLIC, Reader.STAFF])
 def test_the_sql_and_the_python_status_rules_agree_on_every_combination(reader):
     built = _build_every_combination()
