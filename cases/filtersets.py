@@ -31,7 +31,6 @@ from cases.models import (
     Occupation,
     Organization,
     Person,
-    SourceKind,
     Statement,
     StatementKind,
 )
@@ -45,8 +44,7 @@ from cases.search import (
     SearchQueryError,
     check_search_query,
 )
-from cases.visibility import Reader, source_is_hidden_behind_confidentiality, visible
-from sources.models import Source
+from cases.visibility import Reader, visible
 
 # --- what a parameter may be, as the OpenAPI schema states it ------------------------
 #
@@ -635,40 +633,6 @@ class StatementFilterSet(ReaderFilterSet):
 
     def apply_issued_before(self, qs, value):
         return qs.filter(issued_on__lte=value.end)
-
-
-class SourceFilterSet(ReaderFilterSet):
-    kind = vocabulary(SourceKind, "Kind of source.")
-    publisher = identifiers(Organization, "Published by this organization (slug or UUID).")
-    published_after = partial_date("Published on or after this date.")
-    published_before = partial_date("Published on or before this date.")
-    updated_since = updated_since()
-
-    class Meta:
-        model = Source
-        fields = []
-
-    def apply_kind(self, qs, terms):
-        return qs.filter(kind__in=terms)
-
-    def apply_publisher(self, qs, organizations):
-        return qs.filter(publisher__in=organizations)
-
-    def filter_queryset(self, queryset):
-        # A confidential source shows nothing but its existence: matching it by
-        # kind, publisher, date or time of change would tell what it hides.
-        filtering = any(
-            self.form.cleaned_data.get(name) not in (None, [], "") for name in self.filters
-        )
-        if filtering and source_is_hidden_behind_confidentiality(True, self.reader):
-            queryset = queryset.filter(is_confidential=False)
-        return super().filter_queryset(queryset)
-
-    def apply_published_after(self, qs, value):
-        return qs.filter(published_on__gte=value.start)
-
-    def apply_published_before(self, qs, value):
-        return qs.filter(published_on__lte=value.end)
 
 
 class OrganizationFilterSet(ReaderFilterSet):

@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from cases import pages
-from cases.filtersets import SourceFilterSet
 from cases.listing import READER, page_filterset
 from cases.models import Organization
 from cases.reads.rows import SOURCE_FIELDS, source_rows
 from cases.visibility import visible
+from sources.filtersets import SourceFilterSet
 from sources.models import Source
 from sources.reads import persons_citing_source
 

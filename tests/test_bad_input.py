@@ -206,7 +206,7 @@ def test_a_nul_in_any_api_parameter_is_a_400(client):
      ("/sources/", None)],
 )  # fmt: skip
 def test_a_nul_in_any_page_filter_is_the_pages_400(client, url, filterset):
-    from cases.filtersets import SourceFilterSet
+    from sources.filtersets import SourceFilterSet
 
     names = list((filterset or SourceFilterSet).base_filters)
     for name in names:

@@ -1,5 +1,5 @@
 from csp.decorators import csp_update
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases.api import views
@@ -19,8 +19,7 @@ urlpatterns = [
     ),
     path("statements/", views.StatementList.as_view(), name="statement-list"),
     path("statements/<str:identifier>/", views.StatementDetail.as_view(), name="statement-detail"),
-    path("sources/", views.SourceList.as_view(), name="source-list"),
-    path("sources/<str:identifier>/", views.SourceDetail.as_view(), name="source-detail"),
+    path("", include("sources.api.urls")),  # each app serves its own records
     path("organizations/", views.OrganizationList.as_view(), name="organization-list"),
     path(
         "organizations/<str:identifier>/",

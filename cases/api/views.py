@@ -42,7 +42,6 @@ from cases.filtersets import (
     DetentionFilterSet,
     OrganizationFilterSet,
     PersonFilterSet,
-    SourceFilterSet,
     StatementFilterSet,
     identifier_q,
 )
@@ -54,20 +53,17 @@ from cases.reads.rows import (
     DETENTION_FIELDS,
     ORGANIZATION_FIELDS,
     PERSON_FIELDS,
-    SOURCE_FIELDS,
     STATEMENT_FIELDS,
     allegation_rows,
     detention_rows,
     organization_rows,
     person_rows,
-    source_rows,
     statement_rows,
     strip_private_keys,
 )
 from cases.reads.statistics import case_statistics, first_arrest_month
 from cases.reads.sync import withdrawals_since
 from cases.visibility import Reader, visible
-from sources.models import Source
 
 ERRORS = {
     400: OpenApiResponse(
@@ -338,29 +334,6 @@ class StatementDetail(RecordDetailView):
     serializer_class = shapes.StatementSerializer
     fields = STATEMENT_FIELDS
     build = staticmethod(statement_rows)
-
-
-@extend_schema_view(
-    get=list_schema(
-        shapes.SourceSerializer, tag="sources",
-        description="Sources. A confidential source is listed only as "
-        '"Confidential source on file".',
-    )
-)  # fmt: skip
-class SourceList(RecordListView):
-    model = Source
-    serializer_class = shapes.SourceSerializer
-    filterset_class = SourceFilterSet
-    fields = SOURCE_FIELDS
-    build = staticmethod(source_rows)
-
-
-@extend_schema_view(get=detail_schema(shapes.SourceSerializer, tag="sources"))
-class SourceDetail(RecordDetailView):
-    model = Source
-    serializer_class = shapes.SourceSerializer
-    fields = SOURCE_FIELDS
-    build = staticmethod(source_rows)
 
 
 @extend_schema_view(
