@@ -33,8 +33,7 @@ def timeline(html: str) -> list[str]:
     """The timeline's entry headings, in order, without their marks."""
     part = html[html.index('<ol class="timeline">') : html.index("</ol>", html.index("timeline"))]
     return [
-        re.sub(r"<[^>]+>|\[\d+\]", "", h).strip()
-        for h in re.findall(r"<h3>(.*?)</h3>", part, re.S)
+        re.sub(r"<[^>]+>|\[\d+\]", "", h).strip() for h in re.findall(r"<h3>(.*?)</h3>", part, re.S)
     ]
 
 
@@ -44,7 +43,10 @@ def timeline(html: str) -> list[str]:
         ("name", ["name"]),
         ("occupation", ["occupation"]),
         ("affiliation", ["affiliations"]),
-        ("named as an inmate; occupation (academic); gender (his)", ["name", "occupation", "gender"]),
+        (
+            "named as an inmate; occupation (academic); gender (his)",
+            ["name", "occupation", "gender"],
+        ),
         ("award (summary)", ["summary"]),
         ("release urged by the U.S. Secretary of State", []),
         ("Birth year", ["birth"]),

@@ -774,7 +774,7 @@ def unmarked_fields(world: World) -> list[str]:
 PUBLIC = Level("public", False)
 # Found by this test: a public detention, allegation and source still named the
 # organization that arrested, was accused or published after it went to the
-# trash (cases.selectors._ref checked its level only). Run in every suite.
+# trash (cases.reads.rows._ref, then cases.selectors._ref, checked its level only). Run in every suite.
 TRASHED_ORGANIZATION_NAMED = Graph(
     organizations=(Level("public", True), PUBLIC),
     persons=(PersonSpec(PUBLIC, (), (), (), None), PersonSpec(PUBLIC, (), (), (), None)),

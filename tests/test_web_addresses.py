@@ -87,7 +87,9 @@ def test_a_web_address_is_a_link_that_sends_no_referrer():
 
 
 def test_source_and_organization_pages_link_their_web_addresses(client):
-    publisher = factories.organization("Meydan TV", url="https://www.meydan.tv/", visibility="public")
+    publisher = factories.organization(
+        "Meydan TV", url="https://www.meydan.tv/", visibility="public"
+    )
     source = factories.source(
         "An article", url="https://example.org/article", archive_url="https://archive.example/x",
         publisher=publisher, visibility="public",
