@@ -228,9 +228,9 @@ class StrictBooleanField(forms.CharField):
 class IdentifierField(MultipleValueField):
     """Slugs or UUIDs of records of `model` the reader may see."""
 
-    def __init__(self, *, model, **kwargs):
+    def __init__(self, *, model, reader: Reader, **kwargs):
         self.model = model
-        self.reader = Reader.PUBLIC
+        self.reader = reader
         super().__init__(**kwargs)
 
     def clean_values(self, values):
@@ -297,12 +297,25 @@ class BooleanValueFilter(ValueFilter):
     pass
 
 
+class IdentifierFilter(RepeatableFilter):
+    """Records by slug or UUID: the field is built with its FilterSet's reader, so
+    it finds only what that reader may see."""
+
+    @property
+    def field(self):
+        # django-filter builds the field once, from `extra`, when the form is made;
+        # by then the FilterSet (`parent`) knows its reader
+        if not hasattr(self, "_field"):
+            self.extra["reader"] = self.parent.reader
+        return super().field
+
+
 def vocabulary(model, help_text):
     return RepeatableFilter(VocabularyField, help_text, vocabulary=model)
 
 
 def identifiers(model, help_text):
-    return RepeatableFilter(IdentifierField, help_text, model=model)
+    return IdentifierFilter(IdentifierField, help_text, model=model)
 
 
 def repeatable(help_text, field_class=MultipleValueField, **kwargs):
@@ -362,14 +375,13 @@ def updated_since():
 
 
 class ReaderFilterSet(django_filters.FilterSet):
-    """A FilterSet that knows its reader; subqueries only see what the reader may."""
+    """A FilterSet that knows its reader; subqueries only see what the reader may.
+    The reader is a keyword, always given: the API's filter backend passes the
+    view's, the pages theirs (cases.listing); nothing reads it from the request."""
 
-    def __init__(self, data=None, queryset=None, *, request=None, reader: Reader = Reader.PUBLIC):
-        self.reader = getattr(request, "casebook_reader", reader)
+    def __init__(self, data=None, queryset=None, *, reader: Reader, request=None):
+        self.reader = reader
         super().__init__(data, queryset, request=request)
-        for field in self.form.fields.values():
-            if isinstance(field, IdentifierField):
-                field.reader = self.reader
 
     def visible(self, queryset: QuerySet) -> QuerySet:
         return visible(queryset, self.reader)

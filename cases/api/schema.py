@@ -8,7 +8,8 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
-from cases.filtersets import RepeatableFilter
+from cases.filtersets import IdentifierFilter, RepeatableFilter
+from cases.visibility import Reader
 
 
 class CasebookFilterExtension(DjangoFilterExtension):
@@ -16,7 +17,11 @@ class CasebookFilterExtension(DjangoFilterExtension):
     priority = 1  # before drf-spectacular's own django-filter extension
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        field = filter_field.field_class(**filter_field.extra)
+        extra = filter_field.extra
+        if isinstance(filter_field, IdentifierFilter):
+            # what an identifier looks like is the same for every reader
+            extra = {**extra, "reader": Reader.PUBLIC}
+        field = filter_field.field_class(**extra)
         if not hasattr(field, "openapi_schema"):
             return super().resolve_filter_field(
                 auto_schema, model, filterset_class, field_name, filter_field

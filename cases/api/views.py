@@ -140,8 +140,12 @@ def _last_modified(response: Response, *moments) -> None:
 
 
 class CasebookFilterBackend(DjangoFilterBackend):
-    """A filter naming a record that does not exist, or that the reader may not
-    see (`?organization=no-such-org`), is a 404 saying so; any other bad value a 400."""
+    """Every FilterSet gets the view's reader as its `reader=` keyword. A filter
+    naming a record that does not exist, or that the reader may not see
+    (`?organization=no-such-org`), is a 404 saying so; any other bad value a 400."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "reader": view.reader}
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
