@@ -1,7 +1,7 @@
 """Partner API v1: read-only lists, details, one person's history, statistics
-and the withdrawals list for incremental sync. Views stay thin: the FilterSets
-filter, cases.visibility decides what the reader sees, cases.reads builds
-the rows."""
+and the withdrawals list for incremental sync, and the record views every app's
+API builds on (sources.api.views). Views stay thin: the FilterSets filter,
+cases.visibility decides what the reader sees, cases.reads builds the rows."""
 
 from __future__ import annotations
 
