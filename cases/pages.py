@@ -70,32 +70,46 @@ def sentence_text(months: int | None) -> str:
     return gettext(" and ").join(parts)
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A footnote mark in the text, with the id its footnote's back link returns to."""
+
+    number: int
+    ref: str
+
+
 @dataclass
 class Footnotes:
-    """Numbers citations in the order the page shows them. Each citation is one
-    footnote: its source, locator and the excerpt that supports the fact."""
+    """Numbers citations in the order the page shows them. A footnote is a
+    source, a locator and the excerpt that supports the fact; the same one cited
+    for several facts is one footnote, marked at each, with a back link to each."""
 
     sources: dict  # uuid -> source row (confidential ones already masked)
     notes: list[dict] = field(default_factory=list)
+    _numbers: dict = field(default_factory=dict)  # (source, locator, excerpt) -> number
 
-    def cite(self, citations: list[dict]) -> list[int]:
-        numbers = []
+    def cite(self, citations: list[dict]) -> list[Mark]:
+        marks = []
         for citation in citations:
             source = self.sources.get(citation["source"])
             if source is None:  # not visible to this reader: nothing to point to
                 continue
-            self.notes.append({**citation, "number": len(self.notes) + 1, "source": source})
-            numbers.append(len(self.notes))
-        return numbers
+            key = (citation["source"], citation["locator"], citation["excerpt"])
+            if key not in self._numbers:
+                self.notes.append(
+                    {**citation, "number": len(self.notes) + 1, "source": source, "refs": []}
+                )
+                self._numbers[key] = len(self.notes)
+            if any(mark.number == self._numbers[key] for mark in marks):
+                continue  # one mark per footnote on one fact
+            marks.append(self.again(self._numbers[key]))
+        return marks
 
-
-@dataclass(frozen=True)
-class Mark:
-    """A footnote mark. A citation that supports several facts is marked on each;
-    only its first mark carries the anchor its footnote's back link returns to."""
-
-    number: int
-    anchor: bool = True
+    def again(self, number: int) -> Mark:
+        """One more mark of footnote `number`, with a back link of its own."""
+        refs = self.notes[number - 1]["refs"]
+        refs.append(f"ref-{number}" if not refs else f"ref-{number}-{len(refs) + 1}")
+        return Mark(number, refs[-1])
 
 
 # What a person-level citation's claim may name, by the first such word in each
@@ -139,11 +153,11 @@ def person_claims(citations: list[dict], shown: set[str], notes: Footnotes):
     marks: dict[str, list[Mark]] = {fact: [] for fact in FACTS}
     others = []
     for _rank, _index, citation, facts in sorted(placed, key=lambda p: p[:2]):
-        for number in notes.cite([citation]):
+        for mark in notes.cite([citation]):
             for position, fact in enumerate(facts):
-                marks[fact].append(Mark(number, anchor=position == 0))
+                marks[fact].append(mark if position == 0 else notes.again(mark.number))
             if not facts:
-                others.append({"claim": citation["claim"], "notes": [number]})
+                others.append({"claim": citation["claim"], "notes": [mark]})
     return marks, others
 
 

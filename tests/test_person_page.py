@@ -177,3 +177,35 @@ def test_a_detention_s_events_never_come_before_its_arrest(client):
     assert timeline(page(client, person)) == [
         "Allegation: torture", "Arrested", "Pre-trial detention ordered",
     ]  # fmt: skip
+
+
+def test_one_excerpt_cited_for_several_facts_is_one_footnote_with_a_back_link_to_each(client):
+    person = factories.person("Gubad Ibadoghlu")
+    article = factories.source("Statement by the Secretary of State")
+    excerpt = "urged Azerbaijan to release Gubad Ibadoghlu"
+    detention = factories.detention(person, arrested="2023-07")
+    factories.citation(article, detention=detention, locator="para. 2", excerpt=excerpt)
+    call = factories.statement("Release them")
+    call.persons.add(person)
+    factories.citation(article, statement=call, locator="para. 2", excerpt=excerpt)
+    factories.citation(article, statement=call, locator="para. 3", excerpt="another sentence")
+    html = page(client, person)
+    assert len(re.findall(r'<li id="fn-\d+"', html)) == 2
+    assert re.findall(r'<a href="#fn-(\d+)" id="([^"]+)"', html) == [
+        ("1", "ref-1"), ("1", "ref-1-2"), ("2", "ref-2"),
+    ]  # fmt: skip
+    note = html[html.index('<li id="fn-1"') : html.index("</li>", html.index('<li id="fn-1"'))]
+    assert re.findall(r'<a class="back" href="#([^"]+)"', note) == ["ref-1", "ref-1-2"]
+
+
+def test_a_footnote_says_when_its_source_supports_the_fact_with_less_than_high_confidence(client):
+    person = factories.person("Tofig Yagublu")
+    detention = factories.detention(person, arrested="2023-12")
+    factories.citation(factories.source("A"), detention=detention, excerpt="a", confidence="high")
+    factories.citation(factories.source("B"), detention=detention, excerpt="b", confidence="medium")
+    factories.citation(factories.source("C"), detention=detention, excerpt="c", confidence="low")
+    html = page(client, person)
+    notes = re.findall(r'<li id="fn-\d+".*?</li>', html, re.S)
+    assert "confidence" not in notes[0]
+    assert "The source supports this with medium confidence." in notes[1]
+    assert "The source supports this with low confidence." in notes[2]

@@ -85,7 +85,6 @@ def language_links(context) -> list[dict]:
 
 
 @register.inclusion_tag("includes/footnote_marks.html")
-def footnote_marks(marks) -> dict:
-    """Footnote marks from numbers or `Mark`s; only a footnote's first mark has
-    the anchor its back link returns to (ids stay unique on the page)."""
-    return {"marks": [m if isinstance(m, Mark) else Mark(m) for m in marks or ()]}
+def footnote_marks(marks: list[Mark]) -> dict:
+    """Footnote marks (cases.pages.Footnotes), each with the id its back link returns to."""
+    return {"marks": marks or ()}
