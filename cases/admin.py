@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ImageField
-from django.forms.models import InlineForeignKeyField
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services
 from cases.admin_bases import (
+    CitationInline,
     ReadOnlyRegisterAdmin,
     RecordAdmin,
     partial_date_column,
@@ -22,7 +22,7 @@ from cases.admin_bases import (
     year_filter,
 )
 from cases.admin_import import CaseSheetImportMixin
-from cases.admin_workflow import RecordInlineMixin, VersionedModelForm
+from cases.admin_workflow import RecordInlineMixin
 from cases.models import (
     Affiliation,
     Allegation,
@@ -53,57 +53,6 @@ from cases.resources import CaseSheetResource, PersonResource
 from cases.search import SearchQueryError
 from cases.uploads import PhotoField
 from cases.visibility import Reader, visible
-from sources.models import Citation
-
-
-class CitationInlineForm(VersionedModelForm):
-    """A citation row under the record it supports: that record is its fact.
-
-    Citation.clean counts the facts chosen by their keys, and a record being added
-    has no key until it is saved (after every form is checked), so its citations
-    counted none. While the row is checked, a stand-in key says "the record being
-    added"; the formset links the row to the saved record before saving it."""
-
-    def _record_being_added(self) -> str | None:
-        """The name of the row's link to its record, when that record is new."""
-        for name, field in self.fields.items():
-            if isinstance(field, InlineForeignKeyField) and field.parent_instance.pk is None:
-                return name
-        return None
-
-    def clean(self):
-        cleaned = super().clean()
-        name = self._record_being_added()
-        if name is not None:
-            cleaned.pop(name, None)  # or building the row would reset the stand-in to None
-            setattr(self.instance, f"{name}_id", RECORD_BEING_ADDED)
-        return cleaned
-
-    def _post_clean(self):
-        try:
-            super()._post_clean()
-        finally:
-            name = self._record_being_added()
-            if name is not None and getattr(self.instance, f"{name}_id") is RECORD_BEING_ADDED:
-                setattr(self.instance, f"{name}_id", None)
-
-
-class _RecordBeingAdded:
-    def __repr__(self) -> str:
-        return "<the record being added>"
-
-
-RECORD_BEING_ADDED = _RecordBeingAdded()
-
-
-class CitationInline(RecordInlineMixin, admin.TabularInline):
-    model = Citation
-    form = CitationInlineForm
-    extra = 0
-    autocomplete_fields = ("source",)
-    fields = ("source", "locator", "excerpt", "confidence", "visibility")
-    verbose_name = _("citation")
-    verbose_name_plural = _("citations (every public fact needs at least one)")
 
 
 class PersonCitationInline(CitationInline):

@@ -1,10 +1,13 @@
 """What every app's admin builds on: the base of every case table's admin, the
-read-only base of the registers the system keeps, and shared list columns and
-filters."""
+read-only base of the registers the system keeps, shared list columns and
+filters, and the citation inline under every fact (cases' and sources')."""
 
 from django.contrib import admin
+from django.forms.models import InlineForeignKeyField
+from django.utils.translation import gettext_lazy as _
 
-from cases.admin_workflow import WorkflowAdminMixin
+from cases.admin_workflow import RecordInlineMixin, VersionedModelForm, WorkflowAdminMixin
+from sources.models import Citation
 
 
 def partial_date_column(field_name: str, label):
@@ -70,3 +73,56 @@ class ReadOnlyRegisterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- citations under the fact they support (every app's facts) ---------------------
+
+
+class CitationInlineForm(VersionedModelForm):
+    """A citation row under the record it supports: that record is its fact.
+
+    Citation.clean counts the facts chosen by their keys, and a record being added
+    has no key until it is saved (after every form is checked), so its citations
+    counted none. While the row is checked, a stand-in key says "the record being
+    added"; the formset links the row to the saved record before saving it."""
+
+    def _record_being_added(self) -> str | None:
+        """The name of the row's link to its record, when that record is new."""
+        for name, field in self.fields.items():
+            if isinstance(field, InlineForeignKeyField) and field.parent_instance.pk is None:
+                return name
+        return None
+
+    def clean(self):
+        cleaned = super().clean()
+        name = self._record_being_added()
+        if name is not None:
+            cleaned.pop(name, None)  # or building the row would reset the stand-in to None
+            setattr(self.instance, f"{name}_id", RECORD_BEING_ADDED)
+        return cleaned
+
+    def _post_clean(self):
+        try:
+            super()._post_clean()
+        finally:
+            name = self._record_being_added()
+            if name is not None and getattr(self.instance, f"{name}_id") is RECORD_BEING_ADDED:
+                setattr(self.instance, f"{name}_id", None)
+
+
+class _RecordBeingAdded:
+    def __repr__(self) -> str:
+        return "<the record being added>"
+
+
+RECORD_BEING_ADDED = _RecordBeingAdded()
+
+
+class CitationInline(RecordInlineMixin, admin.TabularInline):
+    model = Citation
+    form = CitationInlineForm
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "locator", "excerpt", "confidence", "visibility")
+    verbose_name = _("citation")
+    verbose_name_plural = _("citations (every public fact needs at least one)")
