@@ -125,6 +125,8 @@ VOCABULARIES: dict[str, list[tuple[str, str]]] = {
     "AllegationKind": [
         ("torture", gettext_noop("torture")),
         ("ill-treatment", gettext_noop("ill-treatment")),
+        # a source that does not tell them apart ("torture and inhumane treatment")
+        ("torture-or-ill-treatment", gettext_noop("torture or ill-treatment")),
         ("hunger-strike", gettext_noop("hunger strike")),
         ("arbitrary-detention", gettext_noop("arbitrary detention")),
         ("incommunicado-detention", gettext_noop("incommunicado detention")),
@@ -132,6 +134,7 @@ VOCABULARIES: dict[str, list[tuple[str, str]]] = {
         ("denial-of-access-to-a-lawyer", gettext_noop("denial of access to a lawyer")),
         ("coerced-confession", gettext_noop("coerced confession")),
         ("threats-to-relatives", gettext_noop("threats to relatives")),
+        ("disbarment", gettext_noop("disbarment of a lawyer")),
         ("other", gettext_noop("other")),
     ],
     "AllegationStatus": [
@@ -143,6 +146,7 @@ VOCABULARIES: dict[str, list[tuple[str, str]]] = {
     ],
     "StatementKind": [
         ("call-for-release", gettext_noop("call for release")),
+        ("call-for-measures", gettext_noop("call for sanctions or other measures")),
         ("report", gettext_noop("report")),
         ("concluding-observations", gettext_noop("concluding observations")),
         ("resolution", gettext_noop("resolution")),

@@ -146,6 +146,15 @@ class Person(Record):
         help_text=_("Stable public identifier used in page URLs and the API; never reused."),
     )
     name_key = models.CharField(max_length=400, editable=False, db_index=True)
+    is_unnamed = models.BooleanField(
+        _("unnamed in the sources"),
+        default=False,
+        help_text=_(
+            "The sources do not name this person. The display name describes them "
+            "(for example: Unnamed Radio Free Europe journalist); it is never a name to "
+            "search for, so the person has no name key and no spellings."
+        ),
+    )
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = PartialDateField(_("birth date"))
     birth_date_precision = PrecisionField()
@@ -191,18 +200,21 @@ class Person(Record):
         return self.display_name
 
     def save(self, *args, **kwargs):
-        self.name_key = name_key(self.display_name)
-        kwargs["update_fields"] = _with_name_key(kwargs.get("update_fields"), "display_name")
+        # a description ("Unnamed ... journalist") is not a name: nothing to find it by
+        self.name_key = "" if self.is_unnamed else name_key(self.display_name)
+        kwargs["update_fields"] = _with_name_key(
+            kwargs.get("update_fields"), "display_name", "is_unnamed"
+        )
         with transaction.atomic():
             if not self.slug:
                 self.slug = issue_person_slug(self.display_name)
             super().save(*args, **kwargs)
 
 
-def _with_name_key(update_fields, name_field: str):
+def _with_name_key(update_fields, *name_fields: str):
     """save(update_fields=[name]) must write the recomputed key too. (Bulk writes,
     queryset.update and raw SQL bypass save(): recompute keys after them.)"""
-    if update_fields is None or name_field not in update_fields:
+    if update_fields is None or not set(name_fields) & set(update_fields):
         return update_fields
     return {*update_fields, "name_key"}
 
@@ -569,7 +581,11 @@ class Statement(Record):
         _("speaker"),
         max_length=200,
         blank=True,
-        help_text=_("Who spoke for the issuer, e.g. Secretary of State Antony Blinken."),
+        help_text=_(
+            "Who spoke for the issuer, e.g. Secretary of State Antony Blinken. When the "
+            "source names no issuer, who spoke as the source describes them, e.g. "
+            "participants in a government meeting (unnamed)."
+        ),
     )
     quote = models.TextField(_("quote"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -586,10 +602,13 @@ class Statement(Record):
             web_address("url", "statement"),
             *partial_date_constraints("statement", "issued_on"),
             models.CheckConstraint(
-                condition=Q(issuer_organization__isnull=False) | Q(issuer_person__isnull=False),
+                condition=Q(issuer_organization__isnull=False)
+                | Q(issuer_person__isnull=False)
+                | ~Q(speaker__regex=r"^\s*$"),
                 name="statement_has_issuer",
                 violation_error_message=_(
-                    "Issuer: a statement needs an issuing organization or person."
+                    "Issuer: a statement needs an issuing organization or person, or, when "
+                    "the source names neither, a description of who spoke."
                 ),
             ),
         ]

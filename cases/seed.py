@@ -40,9 +40,29 @@ from cases.models import (
 from cases.partial_dates import PartialDate, PartialDateError
 from sources.models import Citation, Source
 
+# Quotation marks, dashes and spaces that typesetting varies: an excerpt is
+# verbatim when it matches its article with these made plain (excerpt_is_quoted).
+_TYPOGRAPHY = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+    }
+)
 SEED_NAMESPACE = uuid.UUID("6f0b7c1e-3f7a-4c55-9d7e-0c2a8f5e4b11")
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_SEED_FILE = FIXTURES_DIR / "seed.yaml"
+
+
+def plain_quotation(text: str) -> str:
+    """`text` with curly quotes straight, every dash a hyphen and all runs of
+    whitespace (non-breaking spaces too) one space: how an excerpt is compared."""
+    return " ".join(text.translate(_TYPOGRAPHY).split())
+
+
+def excerpt_is_quoted(excerpt: str, article: str) -> bool:
+    """Whether `excerpt` is found word for word in `article`, typography aside."""
+    return bool(excerpt.strip()) and plain_quotation(excerpt) in plain_quotation(article)
 
 
 class SeedError(Exception):
@@ -98,6 +118,16 @@ def load_seed(
         if dry_run:
             transaction.set_rollback(True)
     return loader.report
+
+
+INFERENCE_PREFIX = "inferred: "
+
+
+def citation_locator(locator: str, inference: str) -> str:
+    """The stored locator: where in the source, then what was inferred from it,
+    so that every footnote showing the citation says so."""
+    parts = [str(locator or "").strip(), f"{INFERENCE_PREFIX}{inference}" if inference else ""]
+    return "; ".join(part for part in parts if part)
 
 
 class _Loader:
@@ -193,6 +223,7 @@ class _Loader:
             where,
             slug=key,
             display_name=entry.get("name", ""),
+            is_unnamed=bool(entry.get("unnamed", False)),
             gender=entry.get("gender", ""),
             birth_date=self._date(entry.get("birth_date"), where, "birth_date"),
             citizenship=entry.get("citizenship", ""),
@@ -208,6 +239,11 @@ class _Loader:
         if self._fresh(person):
             person.occupations.set([o for o in occupations if o])
         self._citations(entry.get("cite"), f"{path}", where, person=person)
+        if entry.get("unnamed") and entry.get("variants"):
+            # a description is not a name: it has no other spellings to search for
+            self.errors.append(
+                f"{where}: variants: a person the sources do not name has no name variants"
+            )
         for variant in entry.get("variants") or []:
             name = variant.get("name", "")
             self._save(
@@ -385,16 +421,35 @@ class _Loader:
         for index, entry in enumerate(entries, start=1):
             c_where = f"{where}, citation {index}"
             confidence = entry.get("confidence", Confidence.MEDIUM)
+            source = self._ref(self.sources, entry.get("source"), c_where, "source")
+            excerpt = " ".join(str(entry.get("excerpt", "")).split())
+            self._check_excerpt(excerpt, source, c_where)
+            inference = " ".join(str(entry.get("inference", "")).split())
+            if inference and confidence == Confidence.HIGH:
+                self.errors.append(
+                    f"{c_where}: confidence: a citation that states an inference cannot have "
+                    "high confidence; write medium or low"
+                )
             self._save(
                 Citation,
                 f"{path}/cite:{index}",
                 c_where,
-                source=self._ref(self.sources, entry.get("source"), c_where, "source"),
+                source=source,
                 claim=entry.get("claim", ""),
-                locator=entry.get("locator", ""),
-                excerpt=" ".join(str(entry.get("excerpt", "")).split()),
+                locator=citation_locator(entry.get("locator", ""), inference),
+                excerpt=excerpt,
                 confidence=confidence,
                 **{target_name: owner},
+            )
+
+    def _check_excerpt(self, excerpt: str, source: Source | None, where: str) -> None:
+        """An excerpt is quoted from its source's archived text, word for word."""
+        if source is None or not source.archive_text:
+            return  # no archived copy to check against
+        if not excerpt_is_quoted(excerpt, source.archive_text):
+            self.errors.append(
+                f"{where}: excerpt: not found word for word in the archived text of "
+                f"{source.title!r}: {excerpt[:80]!r}; copy it from the article"
             )
 
     # -- helpers -------------------------------------------------------------

@@ -132,20 +132,106 @@ def test_statement_quotes_are_verbatim_from_a_cited_source(seeded):
 def test_dates_are_at_the_precision_the_articles_give(seeded):
     leyla = Detention.objects.get(person__display_name="Leyla Yunus")
     assert leyla.released_on_partial.isoformat() == "2015-12-09"
-    sevinj = Detention.objects.get(person__display_name="Sevinj Vagifgizi")
-    assert str(sevinj.arrested_on_partial) == "November 2023"
     hassanli = Allegation.objects.get(count=58)
     assert hassanli.reported_by.display_name == "Ulvi Hassanli"
-    assert hassanli.kind.code == "torture"
+    assert str(hassanli.started_on_partial) == "January 2024"
+    assert str(hassanli.ended_on_partial) == "June 2024"
     hunger = Allegation.objects.get(person__display_name="Fassil Gassimov")
     assert hunger.kind.code == "hunger-strike"
     assert "90 days" in hunger.description
 
 
+def test_pre_trial_detention_since_a_month_is_not_an_arrest_date(seeded):
+    # "has been in pre-trial detention since November 2023" (article 002)
+    sevinj = Detention.objects.get(person__display_name="Sevinj Vagifgizi")
+    assert sevinj.arrested_on is None
+    assert sevinj.legal_stage.code == "pre-trial-detention"
+    assert "since November 2023" in sevinj.summary
+    event = sevinj.events.get(kind__code="pre-trial-detention-ordered")
+    assert str(event.occurred_on_partial) == "November 2023"
+    assert event.citations.get().confidence == "medium"
+
+
+def test_fifty_eight_instances_are_of_torture_and_inhumane_treatment(seeded):
+    # the article does not say how many of the 58 were torture
+    hassanli = Allegation.objects.get(count=58)
+    assert hassanli.kind.code == "torture-or-ill-treatment"
+    assert "torture and inhumane treatment" in hassanli.description
+
+
+def test_the_committee_finding_is_one_finding_about_a_named_group(seeded):
+    # article 004: "the arbitrary imprisonment and ill-treatment of human rights
+    # defenders, including ...": no allegation per person, none "denied"
+    named = ["Leyla Yunus", "Arif Yunus", "Ilgar Mammadov", "Intigam Aliyev"]
+    assert not Allegation.objects.filter(person__display_name__in=named).exists()
+    assert not Allegation.objects.filter(status__code="denied-by-the-authorities").exists()
+    finding = Allegation.objects.get(victim_description__contains="Leyla and Arif Yunus")
+    assert finding.person is None
+    assert "one finding about the group" in finding.description
+    denial = Statement.objects.get(kind__code="government-reply")
+    assert not denial.persons.exists(), "the text does not say whose cases it denied"
+
+
+def test_the_calls_for_release_name_the_persons_they_concern(seeded):
+    def callers(name):
+        return set(
+            Statement.objects.filter(
+                kind__code="call-for-release", persons__display_name=name
+            ).values_list("issuer_organization__name", flat=True)
+        )
+
+    assert callers("Ilgar Mammadov") == {"UN Committee Against Torture", "Human Rights Watch"}
+    assert callers("Bakhtiyar Hajiyev") == {"U.S. Department of State"}
+    # freed on December 9, 2015: not among the defenders "deprived of their liberty"
+    assert callers("Leyla Yunus") == set()
+
+
+def test_a_detention_cites_only_what_concerns_the_person(seeded):
+    hajiyev = Detention.objects.get(person__display_name="Bakhtiyar Hajiyev")
+    excerpts = list(hajiyev.citations.values_list("excerpt", flat=True))
+    assert all("Bakhtiyar Hajiyev" in excerpt for excerpt in excerpts), excerpts
+    # the 2023 mention and the 2024 call are not joined into one episode
+    assert set(hajiyev.citations.values_list("source__published_on", flat=True)) == {
+        Source.objects.get(archive_text__contains="Bakhtiyar Hajiyev, Ali Aliyev").published_on
+    }
+    assert Statement.objects.filter(
+        kind__code="call-for-release", persons=hajiyev.person, issued_on__isnull=True
+    ).exists()
+
+
+def test_no_name_or_spelling_beyond_the_articles(seeded):
+    saakashvili = Person.objects.get(slug="saakashvili")
+    assert saakashvili.display_name == "Saakashvili"
+    assert not saakashvili.name_variants.exists()
+    assert not Person.objects.filter(display_name__icontains="Mikheil").exists()
+    assert "news agency" not in Organization.objects.get(name="TURAN").description
+    assert "recent government meeting" in Person.objects.get(slug="ulvi-hassanli").summary
+    us_2021 = Allegation.objects.get(description__contains="2021 Country Reports")
+    assert us_2021.perpetrator == ""
+
+
+def test_the_facts_the_articles_give_without_names_are_recorded(seeded):
+    journalist = Person.objects.get(is_unnamed=True)
+    assert journalist.display_name == "Unnamed Radio Free Europe journalist"
+    assert journalist.name_key == "" and not journalist.name_variants.exists()
+    detention = journalist.detentions.get()
+    assert (detention.sentence_months, detention.legal_stage.code) == (84, "released")
+    assert journalist.affiliations.get().organization.name == "Radio Free Europe"
+    assert Allegation.objects.filter(victim_description__contains="Meydan TV").exists()
+    assert Allegation.objects.filter(kind__code="disbarment").exists()
+    calls = Statement.objects.get(kind__code="call-for-measures")
+    assert "targeted sanctions" in calls.summary and "foreign assistance" in calls.summary
+    assert calls.issuer_organization is None and "government meeting" in calls.speaker
+
+
 def test_no_charges_or_sentences_are_invented(seeded):
-    # none of the five articles names a criminal-code article or a sentence
+    # none of the five articles names a criminal-code article; the one sentence
+    # is the Radio Free Europe journalist's "seven-year prison sentence"
     assert not Detention.objects.filter(charges__isnull=False).exists()
-    assert not Detention.objects.filter(sentence_months__isnull=False).exists()
+    sentenced = Detention.objects.filter(sentence_months__isnull=False)
+    assert [(d.person.display_name, d.sentence_months) for d in sentenced] == [
+        ("Unnamed Radio Free Europe journalist", 84)
+    ]
 
 
 def test_loading_twice_creates_nothing_new(seeded):
