@@ -15,6 +15,11 @@ The folding is deliberately coarse; a key is for finding, never for display:
 - "iy" becomes "i", a "y" between a vowel and "e" or "i" goes and "ye" after a
   consonant is "ie" (-iyev/-iev/-yev, Ismayilova/Исмаилова); a "y" closing a
   vowel is an "i" (Leyla/Leila); a final q or g is a k (Tofiq/Tofig/Тофик).
+- a "y" after a consonant and before no vowel is an "i": it is Russian ы written
+  the English way, which Azerbaijani writes ı (Gasymov/Qasımov/Gasimov), and so
+  the Russian-style "-ly" ending meets Azerbaijani "-lı" and English "-li"
+  (Hasanly/Həsənli/Hassanli, Gasymly/Qasımlı/Gasimli). A "y" before a vowel
+  stays a consonant (Ilyas, Yunus).
 - doubled letters are single (Hassanli/Hasanli), and other marks go; letters of
   other scripts (Georgian, Arabic...) stay as they are.
 """
@@ -46,6 +51,7 @@ _TOKENS = {
 }  # fmt: skip
 _TOKEN_RE = re.compile("|".join(sorted((re.escape(k) for k in _TOKENS), key=len, reverse=True)))
 _VOWELS = "aeiouəıöüy"
+_TRUE_VOWELS = "aeiouəıöü"  # without y, which is a consonant before a vowel
 
 
 _READABLE = {"ə": "a", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "gh", "ß": "ss", "æ": "ae", "ø": "o"}
@@ -86,6 +92,8 @@ def _fold_word(word: str) -> str:
     word = re.sub(r"^ye", "e", word)
     # Leyla/Leila, Heydar/Heidar: a y closing a vowel is an i
     word = re.sub(rf"(?<=[{_VOWELS}])y(?![{_VOWELS}])", "i", word)
+    # Gasymov/Qasımov, Hasanly/Həsənli: a y after a consonant, before no vowel, is ы/ı
+    word = re.sub(rf"(?<=[^\W\d_{_VOWELS}])y(?![{_TRUE_VOWELS}])", "i", word)
     word = _TOKEN_RE.sub(lambda match: _TOKENS[match.group(0)], word)
     # strip remaining diacritics, keep letters and digits (of any script) only
     word = unicodedata.normalize("NFKD", word)

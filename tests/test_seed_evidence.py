@@ -94,9 +94,8 @@ def test_statement_quotes_are_found_word_for_word_in_a_cited_article():
     for statement in data["statements"]:
         if statement.get("quote"):
             cited = {cite["source"] for cite in statement["cite"]}
-            assert any(plain(statement["quote"]) in plain(texts[key]) for key in cited), (
-                statement["key"]
-            )
+            quoted = any(plain(statement["quote"]) in plain(texts[key]) for key in cited)
+            assert quoted, statement["key"]
 
 
 def test_no_fact_of_the_seed_lacks_a_citation():
@@ -262,9 +261,8 @@ def test_the_loader_refuses_an_inference_with_high_confidence(tmp_path):
     assert marker in text
     # the award's first citation: confidence medium -> high
     before, after = text.split(marker, 1)
-    before = before[: before.rindex("confidence: medium")] + "confidence: high" + before[
-        before.rindex("confidence: medium") + len("confidence: medium") :
-    ]
+    head, _medium, tail = before.rpartition("confidence: medium")
+    before = head + "confidence: high" + tail
     seed_file.write_text(before + marker + after, encoding="utf-8")
     (tmp_path / "articles").symlink_to(ARTICLES)
     with pytest.raises(CommandError) as error:
