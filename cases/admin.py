@@ -2,6 +2,8 @@
 detentions inline; detentions with charges, events and citations; every
 foreign key an autocomplete; the person search finds any spelling."""
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cases import services
+from cases import admin_evidence, evidence, services
 from cases.admin_bases import (
     CitationInline,
     ReadOnlyRegisterAdmin,
@@ -191,6 +193,16 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
         return [
             path("trash/", self.admin_site.admin_view(self.trash_view), name="cases_trash"),
             path(
+                "needs-sources/",
+                self.admin_site.admin_view(partial(admin_evidence.needs_sources_view, self)),
+                name="cases_needs_sources",
+            ),
+            path(
+                "how-to-cite/",
+                self.admin_site.admin_view(partial(admin_evidence.citing_guide_view, self)),
+                name="cases_citing_guide",
+            ),
+            path(
                 "duplicates/",
                 self.admin_site.admin_view(self.duplicates_view),
                 name="cases_person_duplicates",
@@ -210,8 +222,14 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
             record = request.POST.get("record", "")
             label, _colon, pk = record.rpartition(":")
             model = next((m for m in models if m._meta.label_lower == label), None)
+            lowered = []
             try:
                 key = primary_key(pk)
+                if model is not None and key is not None:
+                    # comes back internal: no citation its level may see (cases.evidence)
+                    lowered = evidence.publication_refusals(
+                        model.objects.filter(pk=key, deleted_at__isnull=False)
+                    )
                 if (
                     model is None
                     or key is None
@@ -228,6 +246,12 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
                                   messages.ERROR)  # fmt: skip
             else:
                 self.message_user(request, _("Restored from the trash."), messages.SUCCESS)
+                for refusal in lowered:
+                    self.message_user(
+                        request,
+                        _("It is internal now. %(problem)s") % {"problem": refusal.message},
+                        messages.WARNING,
+                    )
             return HttpResponseRedirect(request.path)
         groups = []
         for model in sorted(models, key=lambda m: str(m._meta.verbose_name_plural)):

@@ -6,7 +6,12 @@ from django.contrib import admin
 from django.forms.models import InlineForeignKeyField
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin_workflow import RecordInlineMixin, VersionedModelForm, WorkflowAdminMixin
+from cases.admin_workflow import (
+    CitationTrashingFormSet,
+    RecordInlineMixin,
+    VersionedModelForm,
+    WorkflowAdminMixin,
+)
 from sources.models import Citation
 
 
@@ -121,6 +126,8 @@ RECORD_BEING_ADDED = _RecordBeingAdded()
 class CitationInline(RecordInlineMixin, admin.TabularInline):
     model = Citation
     form = CitationInlineForm
+    formset = CitationTrashingFormSet  # a fact at partners or public level needs one of them
+    template = "admin/casebook/citation_inline.html"  # with a link to the guide on citing
     extra = 0
     autocomplete_fields = ("source",)
     fields = ("source", "locator", "excerpt", "confidence", "visibility")

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin
@@ -28,12 +28,13 @@ from import_export.formats import base_formats
 from pghistory.models import Events
 
 from access.forms import PasswordConfirmationForm
-from cases import services
+from cases import evidence, services
 from cases.choices import Visibility
 from cases.spreadsheets import escape_formula
 from cases.visibility import Reader, visible
 
 HIDDEN_FIELDS = ("name_key", "deleted_at")
+PROBLEMS_SHOWN = 20  # facts named in a refused bulk publish; the rest on Needs sources
 
 
 # --- no lost edits ---------------------------------------------------------------------
@@ -105,9 +106,16 @@ class VersionedModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.updated_at:
             self.fields["edit_version"].initial = self.instance.updated_at.isoformat()
+        # The evidence rule (cases.evidence) reads the level the fact had before this
+        # save; a citation formset under this form finds the form through its record.
+        self.stored_visibility = self.instance.visibility if self.instance.pk else None
+        self.citation_formset = None
+        self.instance._admin_form = self
 
     def clean(self):
         cleaned = super().clean()
+        if self.citation_formset is None:  # else the formset checks, with its rows
+            self.refuse_uncited(cleaned.get("visibility", self.instance.visibility))
         if not self.instance.pk:
             return cleaned
         started_from = parse_datetime(self.data.get(self.add_prefix("edit_version"), "") or "")
@@ -131,6 +139,57 @@ class VersionedModelForm(forms.ModelForm):
             code="edit_conflict",
         )
 
+    def refuse_uncited(self, visibility: str, citations=None) -> bool:
+        """The evidence rule for this save: a fact is saved at partners or public
+        level only with a citation that level's reader may see (`citations`: the
+        fact's citations as the citation formset would leave them; None: as
+        stored). The message goes on the visibility field; True when refused."""
+        problems = evidence.publication_problems(
+            self.instance,
+            visibility,
+            stored_visibility=self.stored_visibility,
+            citations=citations,
+        )
+        for problem in problems:
+            self.add_error("visibility" if "visibility" in self.fields else None, problem)
+        return bool(problems)
+
+
+class CitationFormSet(BaseInlineFormSet):
+    """The citations under a fact, checked with the fact: a fact at partners or
+    public level needs one of them (as this form leaves them: rows added,
+    changed, kept; not those deleted) that the level's reader may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fact_form = getattr(self.instance, "_admin_form", None)
+        if self.fact_form is not None:
+            self.fact_form.citation_formset = self
+
+    def citations_as_saved(self) -> list:
+        """The fact's citations as saving this formset would leave them."""
+        kept = []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if form.instance.pk is None and not form.has_changed():
+                continue  # an empty extra row
+            kept.append(form.instance)
+        return kept
+
+    def clean(self):
+        super().clean()
+        form = self.fact_form
+        if form is None or not evidence.is_fact(type(self.instance)):
+            return
+        visibility = self.instance.visibility  # the fact form's value, applied to it
+        if form.refuse_uncited(visibility, self.citations_as_saved()):
+            raise ValidationError(
+                _("The record above cannot be saved at this level with these citations: "
+                  "see its visibility field."),
+                code="uncited",
+            )  # fmt: skip
+
 
 # --- the trash instead of deletes ------------------------------------------------------
 
@@ -143,6 +202,10 @@ class TrashingInlineFormSet(BaseInlineFormSet):
             services.records_trash(
                 queryset=type(obj).objects.filter(pk=obj.pk), user=getattr(self, "user", None)
             )
+
+
+class CitationTrashingFormSet(CitationFormSet, TrashingInlineFormSet):
+    """The citation inline's formset: the evidence rule, and deletes to the trash."""
 
 
 class RecordInlineMixin:
@@ -256,9 +319,13 @@ class WorkflowAdminMixin(ExportMixin):
         return request.user.has_perm(services.PUBLISH_PERMISSION)
 
     def _publish(self, request, queryset, visibility):
-        changed = services.records_publish(
-            queryset=queryset, visibility=visibility, user=request.user
-        )
+        try:
+            changed = services.records_publish(
+                queryset=queryset, visibility=visibility, user=request.user
+            )
+        except ValidationError as error:
+            self._refuse_publishing(request, error.messages)
+            return
         self.message_user(
             request,
             _("%(n)d record(s) now %(level)s.")
@@ -266,9 +333,38 @@ class WorkflowAdminMixin(ExportMixin):
             messages.SUCCESS,
         )
 
+    def _refuse_publishing(self, request, problems: list[str]) -> None:
+        """The evidence rule refused: an error naming each fact (the first few) and
+        where to see them all."""
+        shown = problems[:PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        self.message_user(
+            request,
+            format_html(
+                "{}<ul>{}</ul>{}",
+                _("Nothing was published: %(n)d selected record(s) have no citation that "
+                  "readers at that level may see.") % {"n": len(problems)},
+                format_html_join("", "<li>{}</li>", ((problem,) for problem in shown)),
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("and %(n)d more.") % {"n": more} if more else "",
+                    reverse("admin:cases_needs_sources"),
+                    _("Needs sources: every fact that lacks one"),
+                ),
+            ),
+            messages.ERROR,
+        )  # fmt: skip
+
     def _publish_confirmed(self, request, queryset, visibility, action):
         """Publishing many records at once is confirmed on a second page that lists
-        them and asks for the editor's password again."""
+        them and asks for the editor's password again. Facts that may not be
+        published (cases.evidence) are named before that page, and nothing is."""
+        refusals = evidence.publication_refusals(
+            queryset.exclude(visibility=visibility), visibility
+        )
+        if refusals:
+            self._refuse_publishing(request, [refusal.message for refusal in refusals])
+            return None
         if request.POST.get("post") == "yes":
             form = PasswordConfirmationForm(request.POST, request=request)
             if form.is_valid():

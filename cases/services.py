@@ -17,6 +17,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import evidence
 from cases.choices import NameVariantKind, Visibility
 from cases.models import (
     Affiliation,
@@ -58,11 +59,18 @@ def records_trash(*, queryset: models.QuerySet, user=None) -> int:
 
 
 def records_restore_from_trash(*, queryset: models.QuerySet, user=None) -> int:
+    """Take records out of the trash. A partners-level or public fact that has no
+    citation its level may see any more comes back internal (cases.evidence):
+    refusing would leave it in the trash for good, since nobody can change the
+    level of a record there; `evidence.publication_refusals(queryset)` beforehand
+    says which."""
     _require(user, RESTORE_PERMISSION)
     with transaction.atomic(), _context(user, "restore from trash"):
-        return queryset.filter(deleted_at__isnull=False).update(
-            deleted_at=None, updated_at=timezone.now()
-        )
+        trashed = queryset.filter(deleted_at__isnull=False)
+        uncited = [refusal.fact.pk for refusal in evidence.publication_refusals(trashed)]
+        if uncited:
+            trashed.model.objects.filter(pk__in=uncited).update(visibility=Visibility.INTERNAL)
+        return trashed.update(deleted_at=None, updated_at=timezone.now())
 
 
 # --- history -------------------------------------------------------------------------
@@ -88,9 +96,15 @@ def record_restore_version(*, obj: Record, event, user=None) -> Record:
     values = _event_values(obj, event)
     with transaction.atomic(), _context(user, "restore version", version=event.pk):
         locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        stored_visibility = locked.visibility
         for attname, value in values.items():
             setattr(locked, attname, value)
         locked.full_clean()
+        problems = evidence.publication_problems(
+            locked, locked.visibility, stored_visibility=stored_visibility
+        )
+        if problems:
+            raise ValidationError(problems, code="uncited")
         locked.save()
     return locked
 
@@ -98,8 +112,20 @@ def record_restore_version(*, obj: Record, event, user=None) -> Record:
 # --- publishing ----------------------------------------------------------------------
 
 
+def _refuse_unsupported(queryset: models.QuerySet, visibility: str | None) -> None:
+    """Raise (so nothing is written) when a fact of `queryset` would be left at
+    partners or public level without a citation that level may see (cases.evidence);
+    the error lists every such fact."""
+    refusals = evidence.publication_refusals(queryset, visibility)
+    if refusals:
+        raise ValidationError([refusal.message for refusal in refusals], code="uncited")
+
+
 def records_publish(*, queryset: models.QuerySet, visibility: str, user=None) -> int:
-    """Set the visibility of records (editors only): one at a time or in bulk."""
+    """Set the visibility of records (editors only): one at a time or in bulk. A
+    fact is made partners-level or public only with a citation that level may
+    see: if any chosen fact has none, nothing changes and the ValidationError
+    names each (cases.evidence). Lowering a level is never refused."""
     _require(user, PUBLISH_PERMISSION)
     if visibility not in Visibility.values:
         raise ValidationError(_("Unknown visibility %r.") % visibility)
@@ -109,11 +135,15 @@ def records_publish(*, queryset: models.QuerySet, visibility: str, user=None) ->
         # PostgreSQL locks neither. So: the rows it selects, then those rows alone,
         # locked by primary key in key order (two editors never deadlock).
         chosen = queryset.order_by().values("pk")
-        locked = (
+        locked = list(
             queryset.model.objects.filter(pk__in=chosen)
             .exclude(visibility=visibility)
             .order_by("pk")
             .select_for_update()
+        )
+        # the evidence rule, over the locked rows: all of them or none
+        _refuse_unsupported(
+            queryset.model.objects.filter(pk__in=[record.pk for record in locked]), visibility
         )
         changed = 0
         for record in locked:

@@ -98,6 +98,7 @@ def _statements():
         title="By a person", kind=StatementKind.objects.get(code="report"),
         issuer_person=_person(), visibility=INTERNAL,
     )  # fmt: skip
+    factories.cite(by_person)
     return [by_organization, by_person]
 
 
@@ -143,11 +144,8 @@ ROWS: dict[type, Callable[[], list]] = {
         _person(),
     ],  # fmt: skip
     NameVariant: lambda: list(_person(variants=["Another Spelling"]).name_variants.all()),
-    Affiliation: lambda: [
-        Affiliation.objects.create(
-            person=_person(), organization=factories.organization(), visibility=INTERNAL
-        )
-    ],
+    # facts are cited: publishing one needs a citation its readers may see (cases.evidence)
+    Affiliation: lambda: [factories.affiliation(_person(), visibility=INTERNAL)],
     Detention: lambda: [_detention(), factories.detention(_person(), visibility=INTERNAL)],
     Charge: lambda: [Charge.objects.create(detention=_detention(), article="206.3.2")],
     CaseEvent: lambda: [factories.case_event(_detention(), occurred="2023-05")],

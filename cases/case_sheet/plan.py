@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from cases import evidence
 from cases.case_sheet.columns import COLUMN_INDEX
 from cases.case_sheet.files import CaseSheetFormatError, CaseSheetReader
 from cases.case_sheet.result import (
@@ -20,6 +22,7 @@ from cases.case_sheet.result import (
 )
 from cases.case_sheet.rows import ROW_COLUMNS, ROW_TYPES, RowChecker
 from cases.case_sheet.tables import T, TempTables
+from cases.models import Detention
 from cases.partial_dates import PartialDate
 
 CHUNK_ROWS = 2000
@@ -397,6 +400,41 @@ class SheetPlanner(TempTables):
                            AND r.release_reason_id IS DISTINCT FROM d.release_reason_id
             FROM {T}row r, cases_detention d
             WHERE r.row_no = q.row_no AND d.id = q.detention_id AND q.detention_ok""")  # fmt: skip
+        self.refuse_uncited_changes()
+
+    def refuse_uncited_changes(self) -> None:
+        """The evidence rule (cases.evidence) for what an import writes. Every record
+        it creates is internal, and so are the citations it adds (an editor
+        publishes them); so the one way a row could write a shared or public fact
+        is by changing a stored detention at that level. An error on each row that
+        would change one without a citation its readers may see."""
+        changing = (
+            f"SELECT detention_id FROM {T}plan WHERE detention_ok AND detention_id IS NOT NULL "
+            "AND (d_place OR d_stage OR d_sentence OR d_facility OR d_released OR d_reason)"
+        )
+        refusals = {
+            refusal.fact.pk: refusal
+            for refusal in evidence.publication_refusals(
+                Detention.objects.filter(pk__in=RawSQL(changing, []))
+            )
+        }
+        if not refusals:
+            return
+        for row, detention_id, arrested_on, precision in self.rows(f"""
+                SELECT q.row_no, q.detention_id, r.arrested_on, r.arrested_precision
+                FROM {T}plan q JOIN {T}row r USING (row_no)
+                WHERE q.detention_id = ANY(%s) AND q.detention_id IN ({changing})
+                ORDER BY q.row_no""", [list(refusals)]):  # fmt: skip
+            arrested = PartialDate(arrested_on, precision).isoformat() if arrested_on else ""
+            self.error(row, "arrested_on", arrested, _(
+                "this row changes a detention that is %(level)s in Casebook without evidence "
+                "for it: %(problem)s Expected: cite it in the admin (Needs sources) or make it "
+                "internal before importing; an import adds its sources as internal citations, "
+                "so it cannot publish one"
+            ) % {
+                "level": refusals[detention_id].fact.get_visibility_display(),
+                "problem": refusals[detention_id].message,
+            })  # fmt: skip
 
     def report_repeated_detentions(self) -> list[int]:
         """An error on each later row that describes the same detention as an earlier

@@ -1,0 +1,260 @@
+"""The evidence rule for writes: a fact (cases.visibility.CITED_FACTS) is made
+partners-level or public only when it has a citation that level's reader may see.
+
+"May see" is the visibility policy's own definition (`visibility_q(Citation,
+reader)`: the citation and its source at that level or wider, neither in the
+trash; a confidential source counts, masked). Every write that sets a level goes
+through here: the publish service, the admin's forms and bulk actions, restores,
+the case-sheet import; `audit_evidence` and the admin's *Needs sources* page list
+what is blocked or was written around the rule (raw SQL, old data). Lowering a
+level is never refused: taking a fact out of view must not wait for evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cases.choices import Visibility
+from cases.visibility import CITED_FACTS, Reader, visibility_q, visible, visible_levels
+from sources.models import Citation, Source
+
+# The levels the rule guards, each with the reader who sees a fact at that level.
+GUARDED_LEVELS: dict[str, Reader] = {
+    Visibility.PARTNERS: Reader.PARTNER,
+    Visibility.PUBLIC: Reader.PUBLIC,
+}
+# How widely each level shows a record: lowering is moving to a smaller number.
+_REACH = {Visibility.INTERNAL: 0, Visibility.PARTNERS: 1, Visibility.PUBLIC: 2}
+
+
+# --- which records are facts ------------------------------------------------------------
+
+
+def fact_models() -> list[type[Model]]:
+    """Every model the rule covers, in the policy's order: the models a Citation
+    field of `CITED_FACTS` points at (a new fact joins by being added there)."""
+    return [Citation._meta.get_field(field).related_model for field in CITED_FACTS.values()]
+
+
+def is_fact(model: type[Model]) -> bool:
+    return model._meta.model_name in CITED_FACTS
+
+
+def citation_field(model: type[Model]) -> str:
+    """The Citation field that points at facts of `model` ("case_event")."""
+    return CITED_FACTS[model._meta.model_name]
+
+
+def describe_fact(fact: Model) -> str:
+    """The fact as a message names it: its kind and what it is."""
+    return f"{capfirst(fact._meta.verbose_name)} “{fact}”"
+
+
+def is_lowering(stored: str | None, new: str) -> bool:
+    """Moving a fact to a level fewer readers see (public to partners): never refused."""
+    return stored is not None and _REACH[new] < _REACH[stored]
+
+
+def is_guarded(stored: str | None, new: str) -> bool:
+    """Whether a write that leaves a fact at `new` (from `stored`, None for a new
+    fact) must pass the rule: partners or public, and not a lowering."""
+    return new in GUARDED_LEVELS and not is_lowering(stored, new)
+
+
+# --- the rule ---------------------------------------------------------------------------
+
+
+def _reader_words(reader: Reader) -> str:
+    return _("a public reader") if reader is Reader.PUBLIC else _("a partner")
+
+
+def _action_words(visibility: str) -> str:
+    return (
+        _("making it public") if visibility == Visibility.PUBLIC else _("sharing it with partners")
+    )
+
+
+def refusal_message(fact: Model, visibility: str, citations: int) -> str:
+    """What is missing, for the person about to publish: the fact, the reader who
+    could not check it, and what to do. `citations`: how many (of any level) it has."""
+    reader = GUARDED_LEVELS[visibility]
+    values = {
+        "fact": describe_fact(fact),
+        "reader": _reader_words(reader),
+        "action": _action_words(visibility),
+        "n": citations,
+    }
+    if not citations:
+        return (
+            _(
+                "%(fact)s: no citation %(reader)s may see; add a citation to a source "
+                "%(reader)s may see before %(action)s."
+            )
+            % values
+        )
+    levels = (
+        _("both public")
+        if visibility == Visibility.PUBLIC
+        else _("both shared with partners or public")
+    )
+    return ngettext(
+        "%(fact)s: its citation is not one %(reader)s may see (the citation and its source "
+        "must be %(levels)s, neither in the trash); publish it with its source, or add one, "
+        "before %(action)s.",
+        "%(fact)s: none of its %(n)s citations is one %(reader)s may see (a citation and its "
+        "source must be %(levels)s, neither in the trash); publish one with its source, or "
+        "add one, before %(action)s.",
+        citations,
+    ) % {**values, "levels": levels}
+
+
+def _may_be_seen(citations: Iterable[Citation], reader: Reader) -> bool:
+    """Whether any of these citations (saved or not, as a form would leave them)
+    passes `visibility_q(Citation, reader)`: its own level and trash, then its
+    source's through the policy. tests/test_evidence_rule.py checks that this
+    agrees with visibility_q for every combination of levels and trash."""
+    own = [c for c in citations if c.deleted_at is None and c.visibility in visible_levels(reader)]
+    sources = {c.source_id for c in own if c.source_id is not None}
+    return bool(sources) and visible(Source.objects.filter(pk__in=sources), reader).exists()
+
+
+def publication_problems(
+    fact: Model,
+    visibility: str,
+    *,
+    stored_visibility: str | None = None,
+    citations: Iterable[Citation] | None = None,
+) -> list[str]:
+    """Why `fact` may not be saved at `visibility` (no message: it may).
+
+    `stored_visibility` is its level before this write (None for a new fact);
+    `citations` the fact's citations as the form saving it would leave them
+    (rows being added, changed or kept; not those being removed), or None for
+    its citations as stored."""
+    if not is_fact(type(fact)) or not is_guarded(stored_visibility, visibility):
+        return []
+    reader = GUARDED_LEVELS[visibility]
+    if citations is None:
+        if fact.pk is None:
+            return [refusal_message(fact, visibility, 0)]
+        stored = Citation.objects.filter(**{citation_field(type(fact)): fact.pk})
+        if stored.filter(visibility_q(Citation, reader)).exists():
+            return []
+        return [refusal_message(fact, visibility, stored.filter(deleted_at__isnull=True).count())]
+    citations = [c for c in citations if c.deleted_at is None]
+    if _may_be_seen(citations, reader):
+        return []
+    return [refusal_message(fact, visibility, len(citations))]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A fact that a write would leave at a level without evidence for it."""
+
+    fact: Model
+    visibility: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _with_evidence(queryset: QuerySet) -> QuerySet:
+    """The facts with what the rule reads: whether a partner and the public may see
+    a citation of each, and how many citations each has (not in the trash)."""
+    model = queryset.model
+    field = citation_field(model)
+    counted = (
+        Citation.objects.filter(**{field: OuterRef("pk")}, deleted_at__isnull=True)
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    annotations = {
+        f"cited_for_{level}": Exists(
+            Citation.objects.filter(visibility_q(Citation, reader), **{field: OuterRef("pk")})
+        )
+        for level, reader in GUARDED_LEVELS.items()
+    }
+    related = [f.name for f in model._meta.concrete_fields if f.many_to_one]
+    return queryset.select_related(*related).annotate(citation_count=counted, **annotations)
+
+
+def publication_refusals(queryset: QuerySet, visibility: str | None = None) -> list[Refusal]:
+    """The facts of `queryset` that may not be set to `visibility` (None: each
+    kept at its own level, as a restore from the trash does), in one query.
+    Empty for records that are not facts."""
+    model = queryset.model
+    if not is_fact(model):
+        return []
+    # the rows the queryset selects, then those rows alone (an admin list's queryset
+    # may be DISTINCT or joined across relations)
+    chosen = model.objects.filter(pk__in=queryset.order_by().values("pk"))
+    refusals = []
+    for fact in _with_evidence(chosen.order_by("pk")):
+        level = visibility or fact.visibility
+        stored = None if visibility is None else fact.visibility
+        if not is_guarded(stored, level) or getattr(fact, f"cited_for_{level}"):
+            continue
+        refusals.append(
+            Refusal(fact, level, refusal_message(fact, level, fact.citation_count or 0))
+        )
+    return refusals
+
+
+# --- what is blocked --------------------------------------------------------------------
+
+
+def unsupported(model: type[Model], reader: Reader) -> QuerySet:
+    """The facts of `model` (not in the trash) with no citation `reader` may see:
+    those that cannot be shown to that reader, whatever their level."""
+    field = citation_field(model)
+    cited = Citation.objects.filter(visibility_q(Citation, reader), **{field: OuterRef("pk")})
+    return model.objects.filter(deleted_at__isnull=True).filter(~Exists(cited))
+
+
+def published_without_support(model: type[Model]) -> QuerySet:
+    """The partners-level and public facts of `model` without a citation their
+    level's reader may see: written around the rule (raw SQL, older data) or left
+    so when their evidence was withdrawn. `audit_evidence` exits 1 on any."""
+    condition = Q()
+    field = citation_field(model)
+    for level, reader in GUARDED_LEVELS.items():
+        cited = Citation.objects.filter(visibility_q(Citation, reader), **{field: OuterRef("pk")})
+        condition |= Q(visibility=level) & ~Q(Exists(cited))
+    return model.objects.filter(deleted_at__isnull=True).filter(condition)
+
+
+@dataclass
+class BlockedFacts:
+    """One kind of fact on the *Needs sources* page: published facts without
+    evidence for their level, and internal ones that could not be made public."""
+
+    model: type[Model]
+    published: list[Model]  # each with cited_for_partners / cited_for_public
+    published_count: int
+    internal: list[Model]
+    internal_count: int
+
+
+def blocked_facts(model: type[Model], *, limit: int = 100) -> BlockedFacts:
+    """What an editor of `model` must cite: the partners-level and public facts
+    without a citation their level may see, and the internal facts that have no
+    citation a public reader may see (each says whether it could go to partners).
+    At most `limit` of each, newest change first; four queries."""
+    published = published_without_support(model)
+    internal = unsupported(model, Reader.PUBLIC).filter(visibility=Visibility.INTERNAL)
+    newest = ("-updated_at", "-pk")
+    return BlockedFacts(
+        model=model,
+        published=list(_with_evidence(published.order_by(*newest))[:limit]),
+        published_count=published.count(),
+        internal=list(_with_evidence(internal.order_by(*newest))[:limit]),
+        internal_count=internal.count(),
+    )
