@@ -268,6 +268,16 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# How long a reported status stays current: a person whom no source of the last
+# STATUS_STALE_MONTHS months reports held is shown as "last reported ..." and not
+# counted as in detention now (cases.reads.status).
+_stale_months = os.environ.get("STATUS_STALE_MONTHS", "").strip() or "12"
+if not (_stale_months.isdigit() and 1 <= int(_stale_months) <= 1200):
+    raise ImproperlyConfigured(
+        f"STATUS_STALE_MONTHS must be a whole number of months from 1 to 1200, got {_stale_months!r}"
+    )
+STATUS_STALE_MONTHS = int(_stale_months)
+
 # Uploads: case sheets and photos. Larger request bodies are refused before a view runs.
 CASE_SHEET_MAX_BYTES = int(os.environ.get("CASE_SHEET_MAX_MB", "20")) * 1024 * 1024
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_MB", "5")) * 1024 * 1024

@@ -36,7 +36,7 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate, PartialDateError
 from cases.reads.search import search_persons
-from cases.reads.status import status_conditions
+from cases.reads.status import with_status
 from cases.search import (
     MAX_QUERY_CHARACTERS,
     QUERY_PATTERN,
@@ -430,10 +430,19 @@ class PersonFilterSet(ReaderFilterSet):
     arrest_year = repeatable("Arrested in this year (2023); repeat for several.", YearField)
     released = boolean("true: released from every detention; false: held in at least one.")
     status = repeatable(
-        "held: in detention now (a detention with no release at a stage that deprives of "
-        "liberty); released; unknown: no source gives a current stage or release.",
+        "held: in detention when last reported (a detention with no release at a stage that "
+        "deprives of liberty, or a call for release no newer release contradicts); released; "
+        "unknown: no source gives a current stage or release.",
         ChoicesField,
         choices=PersonStatus.choices,
+    )
+    status_as_of_after = partial_date(
+        "The status was last reported on or after this date (2024, 2024-12 or 2024-12-09); "
+        "a status with no dated source does not match."
+    )
+    status_as_of_before = partial_date(
+        "The status was last reported on or before this date (2024, 2024-12 or 2024-12-09); "
+        "a status with no dated source does not match."
     )
     in_detention_on = partial_date("Held on this day (arrested on or before it, not yet released).")
     gender = repeatable("Gender: female, male or other.", ChoicesField, choices=Gender.choices)
@@ -481,14 +490,27 @@ class PersonFilterSet(ReaderFilterSet):
             condition &= Q(Exists(charges))
         return condition
 
+    # The status conditions apply to one and the same status row (one subquery).
+    STATUS_FILTERS = ("status", "status_as_of_after", "status_as_of_before")
+
     def filter_queryset(self, queryset):
         detention = self.detention_condition()
         if detention:
             matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
             queryset = queryset.filter(Exists(matching))
+        data = self.form.cleaned_data
+        if any(data.get(name) for name in self.STATUS_FILTERS):
+            queryset = with_status(
+                queryset,
+                reader=self.reader,
+                statuses=data.get("status"),
+                after=data.get("status_as_of_after"),
+                before=data.get("status_as_of_before"),
+            )
         for name in self.filters:
-            value = self.form.cleaned_data.get(name)
-            if name not in self.DETENTION_FILTERS and value not in (None, [], ""):
+            value = data.get(name)
+            skip = (*self.DETENTION_FILTERS, *self.STATUS_FILTERS)
+            if name not in skip and value not in (None, [], ""):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
@@ -517,13 +539,6 @@ class PersonFilterSet(ReaderFilterSet):
         if released:
             return qs.filter(Exists(detentions.filter(released_on__isnull=False)), ~held)
         return qs.filter(held)
-
-    def apply_status(self, qs, statuses):
-        conditions = status_conditions(reader=self.reader)
-        matching = Q()
-        for status in statuses:
-            matching |= conditions[status]
-        return qs.filter(matching)
 
     def apply_in_detention_on(self, qs, day: PartialDate):
         detentions = self.visible(Detention.objects).filter(

@@ -1,8 +1,9 @@
 """What the public pages show, assembled from the reads' rows (cases.reads):
 vocabulary labels in the reader's language, one timeline per person, and
-numbered footnotes that tie every fact to its source. Visibility is already
-decided by the reads (cases.visibility); nothing here reads the database on its
-own except `term_labels`."""
+numbered footnotes that tie every fact to its source, and the person's status
+with the date and footnote of the newest source that gives it. Visibility is
+already decided by the reads (cases.visibility); nothing here reads the
+database on its own except `term_labels` and `stages_that_hold`."""
 
 from __future__ import annotations
 
@@ -25,7 +26,16 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate
 from cases.reads.history import person_history
-from cases.reads.status import person_status
+from cases.reads.status import (
+    CALL_FOR_RELEASE,
+    CallReport,
+    DatedStatus,
+    current_since,
+    dated_status,
+    detention_report,
+    newest,
+    person_status,
+)
 from cases.visibility import Reader
 
 VOCABULARY_MODELS = {
@@ -126,8 +136,11 @@ CLAIM_WORDS = {
     "gender": "gender",
 }  # fmt: skip
 # The person's facts in reading order; claims naming none of the shown facts are
-# listed in the summary as written ("other"), before the affiliations.
-FACTS = ("name", "birth", "citizenship", "occupation", "summary", "other", "affiliations")
+# listed in the summary as written ("other"), before the affiliations. The status
+# line, under the name, is footnoted to the sources that date it (`status_basis`).
+FACTS = (
+    "name", "status", "birth", "citizenship", "occupation", "summary", "other", "affiliations",
+)  # fmt: skip
 
 
 def claim_facts(claim: str) -> list[str]:
@@ -142,14 +155,19 @@ def claim_facts(claim: str) -> list[str]:
     return facts
 
 
-def person_claims(citations: list[dict], shown: set[str], notes: Footnotes):
-    """Numbers the person-level citations in the reading order of the facts they
-    support. Returns the marks of each shown fact and the claims that name no
-    shown fact, to be listed with their own words."""
+def person_claims(
+    citations: list[dict], shown: set[str], notes: Footnotes, status_citations: list[dict] = ()
+):
+    """Numbers the person-level citations, and those that date the status line,
+    in the reading order of the facts they support. Returns the marks of each
+    shown fact and the claims that name no shown fact, to be listed with their
+    own words."""
     placed = []
     for index, citation in enumerate(citations):
         facts = [f for f in claim_facts(citation["claim"]) if f in shown]
         placed.append((FACTS.index(facts[0] if facts else "other"), index, citation, facts))
+    for index, citation in enumerate(status_citations):
+        placed.append((FACTS.index("status"), index, citation, ["status"]))
     marks: dict[str, list[Mark]] = {fact: [] for fact in FACTS}
     others = []
     for _rank, _index, citation, facts in sorted(placed, key=lambda p: p[:2]):
@@ -201,13 +219,79 @@ def finer(a: PartialDate | None, b: PartialDate | None) -> PartialDate | None:
     return a if a.precision >= b.precision else b
 
 
-def person_page(person, *, reader: Reader) -> dict:
+def stages_that_hold() -> set[str]:
+    """The codes of the legal stages that deprive of liberty: one query."""
+    return set(LegalStage.objects.filter(in_detention=True).values_list("code", flat=True))
+
+
+def status_basis(history: dict, holding: set[str]) -> tuple[DatedStatus, list[dict]]:
+    """The person's status by the rule of cases.reads.status, from their history
+    (the same facts, citations and source dates the rows read), and the citations
+    that date it: the first citation of each newest source among the facts that
+    say it (of each source, for a call dated by itself). With no dated source
+    there is no date to footnote, and no citation."""
+    dates = {source["uuid"]: source["published_on"] for source in history["sources"]}
+
+    def reported(citations):
+        return newest(dates.get(c["source"]) for c in citations)
+
+    cited, detentions, calls, self_dated = {}, [], [], set()
+    for d in history["detentions"]:
+        citations = d["citations"] + [c for e in d["events"] for c in e["citations"]]
+        cited[d["uuid"]] = citations
+        detentions.append(
+            detention_report(
+                d["uuid"], released_on=d["released_on"], stage=d["legal_stage"],
+                stage_holds=d["legal_stage"] in holding, reported=reported(citations),
+            )
+        )  # fmt: skip
+    for s in history["statements"]:
+        if s["kind"] == CALL_FOR_RELEASE:
+            cited[s["uuid"]] = s["citations"]
+            if s["issued_on"]:
+                self_dated.add(s["uuid"])  # dated by itself: each of its sources reports it
+            calls.append(CallReport(s["uuid"], s["issued_on"] or reported(s["citations"])))
+    status = dated_status(detentions, calls)
+    if status.as_of is None:
+        return status, []
+    citations = []
+    for r in status.basis:
+        if r.reported != status.as_of:
+            continue
+        # one footnote per source and fact: the source's first excerpt for it
+        first = {}
+        for c in cited[r.key]:
+            if r.key in self_dated or dates.get(c["source"]) == status.as_of:
+                first.setdefault(c["source"], c)
+        citations.extend(first.values())
+    return status, citations
+
+
+def release_citations(detention: dict, release_events: list[dict], sources: dict) -> list[dict]:
+    """What the release line cites: the release events' citations, or else the
+    detention's own, less those of sources older than the release (a source
+    cannot report a release before it happened; an undated one may)."""
+    if release_events:
+        return [c for e in release_events for c in e["citations"]]
+    released = detention["released_on"]
+    return [
+        c
+        for c in detention["citations"]
+        if (sources.get(c["source"]) or {}).get("published_on") is None
+        or sources[c["source"]]["published_on"].end >= released.start
+    ]
+
+
+def person_page(person, *, reader: Reader, today: datetime.date | None = None) -> dict:
     """Everything the public person page shows, footnoted: the person's history
-    (a fixed number of queries) plus the vocabulary labels (one). Footnotes are
-    numbered in reading order: the person's facts, affiliations, the timeline."""
+    (a fixed number of queries) plus the vocabulary labels and the holding stages
+    (one each). Footnotes are numbered in reading order: the person's facts and
+    status, affiliations, the timeline."""
     history = person_history(person, reader=reader)
     labels = term_labels()
-    notes = Footnotes({source["uuid"]: source for source in history["sources"]})
+    sources = {source["uuid"]: source for source in history["sources"]}
+    notes = Footnotes(sources)
+    status, status_citations = status_basis(history, stages_that_hold())
     row = history["person"]
     birth_date = row["birth_date"]
     occupations = [labels["occupation"].get(code, code) for code in row["occupations"]]
@@ -221,7 +305,7 @@ def person_page(person, *, reader: Reader) -> dict:
         )
         if value
     }  # fmt: skip
-    fact_marks, claims = person_claims(history["citations"], shown, notes)
+    fact_marks, claims = person_claims(history["citations"], shown, notes, status_citations)
     affiliations = [{**a, "notes": notes.cite(a["citations"])} for a in history["affiliations"]]
 
     entries: list[tuple[TimelineEntry, list[dict]]] = []
@@ -276,7 +360,7 @@ def person_page(person, *, reader: Reader) -> dict:
                 release_date = finer(release_date, e["occurred_on"])
             add(
                 "release", release_date, d,
-                [c for e in release_events for c in e["citations"]], after,
+                release_citations(d, release_events, sources), after,
             )  # fmt: skip
     for a in history["allegations"]:
         a = {
@@ -304,7 +388,11 @@ def person_page(person, *, reader: Reader) -> dict:
         "fact_marks": fact_marks,
         "occupations": occupations,
         "birth_date": birth_date,
-        "status": person_status(row, labels),
+        "status": person_status(
+            {**row, "status": status.code, "status_as_of": status.as_of},
+            labels,
+            current_since(today),
+        ),
         "affiliations": affiliations,
         "detentions": detentions,
         "timeline": [entry for entry, _citations in entries],
@@ -314,11 +402,14 @@ def person_page(person, *, reader: Reader) -> dict:
     }
 
 
-def labelled_persons(rows: list[dict], labels: dict) -> list[dict]:
-    """Person list rows with their labels and dates ready for a template."""
+def labelled_persons(
+    rows: list[dict], labels: dict, today: datetime.date | None = None
+) -> list[dict]:
+    """Person list rows with their labels, status line and dates ready for a template."""
+    since = current_since(today)
     for row in rows:
         row["occupation_labels"] = [labels["occupation"].get(c, c) for c in row["occupations"]]
-        row["status"] = person_status(row, labels)
+        row["status_line"] = person_status(row, labels, since)
         latest = row["detentions"][-1] if row["detentions"] else None
         row["arrested"] = latest["arrested_on"] if latest else None
         row["charges"] = [c for d in row["detentions"] for c in d["charges"]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F, Max, OuterRef, QuerySet, Subquery
 from django.http import (
@@ -27,6 +28,7 @@ from cases.choices import PersonStatus
 from cases.filtersets import OrganizationFilterSet, PersonFilterSet, StatementFilterSet
 from cases.listing import READER, page_filterset
 from cases.models import Detention, Organization, Person, Statement
+from cases.partial_dates import PartialDate, Precision
 from cases.reads.citations import citations_of
 from cases.reads.facets import person_facets
 from cases.reads.organizations import organization_relations
@@ -41,6 +43,7 @@ from cases.reads.rows import (
 )
 from cases.reads.search import search_persons
 from cases.reads.statistics import case_statistics, first_arrest_month, headline_counts
+from cases.reads.status import current_since
 from cases.search import SearchQueryError, check_search_query
 from cases.visibility import photo_is_visible, visible
 from sources.models import Source
@@ -59,15 +62,38 @@ def _page(request: HttpRequest, queryset, per_page: int):
 # --- home --------------------------------------------------------------------------
 
 
+def _month_before(month: PartialDate) -> PartialDate:
+    """The month before a month: the last one whose reports are not current."""
+    day = month.start - datetime.timedelta(days=1)
+    return PartialDate(day.replace(day=1), Precision.MONTH)
+
+
+def _currency(today: datetime.date) -> dict:
+    """What the home page and the statistics say of how current their numbers
+    are: the day they are counted on, the first month whose reports count as
+    current, the month before it, and STATUS_STALE_MONTHS."""
+    since = current_since(today)
+    return {
+        "today": today,
+        "since": since,
+        "before": _month_before(since),
+        "stale_months": settings.STATUS_STALE_MONTHS,
+    }
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     labels = pages.term_labels()
+    currency = _currency(timezone.localdate())
     return render(
         request,
         "cases/home.html",
         {
-            "counts": headline_counts(reader=READER),
-            "latest": pages.labelled_persons(latest_persons(reader=READER), labels),
+            "counts": headline_counts(reader=READER, since=currency["since"]),
+            "latest": pages.labelled_persons(
+                latest_persons(reader=READER), labels, currency["today"]
+            ),
+            **currency,
         },
     )
 
@@ -108,6 +134,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "sorts": _sort_choices(searching),
         "q": (data.get("q") or [""])[0],
         "labels": labels,
+        "stale_months": settings.STATUS_STALE_MONTHS,
     }
     if errors:
         return render(request, "cases/person_list.html", {**context, "errors": errors}, status=400)
@@ -116,8 +143,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     rows = person_rows(list(page.object_list), reader=READER)
     context.update(
         page=page,
-        persons=pages.labelled_persons(rows, labels),
+        persons=pages.labelled_persons(rows, labels, timezone.localdate()),
         facets=_facet_options(person_facets(filterset), data, labels),
+        status_dates=_status_date_chips(filterset),
     )
     return render(request, "cases/person_list.html", context)
 
@@ -131,6 +159,31 @@ def _sort_choices(searching: bool) -> list[tuple[str, str]]:
     if searching:
         choices.insert(0, ("relevance", _("Best match")))
     return choices
+
+
+def _status_date_chips(filterset) -> list[dict]:
+    """The status-date filters in use (the home page's links set them), each with
+    its wording and the value its chip removes."""
+    wording = {
+        "status_as_of_after": _("status reported since %(date)s"),
+        "status_as_of_before": _("status last reported by %(date)s"),
+    }
+    chips = []
+    for name, text in wording.items():
+        value = filterset.form.cleaned_data.get(name)
+        if value:
+            raw = filterset.data.get(name)
+            chips.append({"name": name, "value": raw, "label": text % {"date": value}})
+    return chips
+
+
+# The status filter's values as the list shows them: "held" is held when last
+# reported, however long ago (the home page's "in detention now" adds a date).
+STATUS_FILTER_LABELS = {
+    PersonStatus.HELD: _("in detention when last reported"),
+    PersonStatus.RELEASED: _("released"),
+    PersonStatus.UNKNOWN: _("current status not recorded"),
+}
 
 
 def _facet_options(facets: dict, data: dict, labels: dict) -> list[dict]:
@@ -152,7 +205,10 @@ def _facet_options(facets: dict, data: dict, labels: dict) -> list[dict]:
                 (code, label, counts.get(code, 0)) for code, label in labels[vocabulary].items()
             ]
         elif name == "status":
-            options = [(code, label, counts.get(code, 0)) for code, label in PersonStatus.choices]
+            options = [
+                (code, STATUS_FILTER_LABELS[code], counts.get(code, 0))
+                for code in PersonStatus.values
+            ]
         elif name == "organization":
             options = [(slug, org_name, n) for slug, (org_name, n) in counts.items()]
         else:
@@ -175,7 +231,8 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(
         visible(Person.objects.only("pk", "slug", "photo", "photo_visibility"), READER), slug=slug
     )
-    context = pages.person_page(person, reader=READER)
+    context = pages.person_page(person, reader=READER, today=timezone.localdate())
+    context["stale_months"] = settings.STATUS_STALE_MONTHS
     context["photo"] = photo_is_visible(person, READER)
     context["page_url"] = request.build_absolute_uri(
         reverse("person-detail", kwargs={"slug": slug})
@@ -288,8 +345,14 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    currency = _currency(today)
     first = first_arrest_month(reader=READER) or today.replace(day=1)
-    stats = case_statistics(reader=READER, first_month=first, last_month=today.replace(day=1))
+    stats = case_statistics(
+        reader=READER,
+        first_month=first,
+        last_month=today.replace(day=1),
+        since=currency["since"],
+    )
     labels = pages.term_labels()
     for group, vocabulary in (
         ("by_legal_stage", "legal_stage"),
@@ -318,5 +381,5 @@ def statistics(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/statistics.html",
-        {"stats": stats, "chart_data": chart_data, "months": months, "today": today},
+        {"stats": stats, "chart_data": chart_data, "months": months, **currency},
     )

@@ -78,12 +78,23 @@ class PersonSerializer(serializers.Serializer):
     citizenship = serializers.CharField()
     occupations = serializers.ListField(child=serializers.CharField())
     summary = serializers.CharField()
-    in_detention = serializers.BooleanField(
-        help_text="Held now: a detention with no release date at a stage that deprives of liberty."
-    )
+    in_detention = serializers.BooleanField(help_text="`status` is `held`.")
     current_legal_stage = VocabularyCode(help_text="The legal stage of the latest detention.")
     detentions = DetentionSummarySerializer(many=True)
     updated_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(
+        choices=["held", "released", "unknown"],
+        allow_null=True,
+        help_text="Where the person stands as last reported: `held` (a detention with no release "
+        "date at a stage that deprives of liberty, or a call for release that no newer release "
+        "contradicts), `released`, or `unknown` (a detention no source gives a stage or release "
+        "for); null when nothing gives a status. See `status_as_of` for how current it is.",
+    )
+    status_as_of = PartialDateField(
+        help_text="The publication date of the newest cited source that supports `status` (for "
+        "a call for release, its own date when recorded), at its precision: 2024, 2024-12 or "
+        "2024-12-09; null when no supporting source is dated."
+    )
 
 
 class CaseEventSerializer(serializers.Serializer):
@@ -237,7 +248,25 @@ class MonthCountSerializer(serializers.Serializer):
 
 class StatsSerializer(serializers.Serializer):
     persons = serializers.IntegerField()
-    in_detention_now = serializers.IntegerField()
+    in_detention_now = serializers.IntegerField(
+        help_text="Persons whose `status` is `held`, however old the report (the sum of the "
+        "three `held_*` counts)."
+    )
+    held_reported_since = serializers.CharField(
+        help_text="YYYY-MM: the first month whose reports count as current (STATUS_STALE_MONTHS, "
+        "12 by default, before this one)."
+    )
+    held_reported_recently = serializers.IntegerField(
+        help_text="Held, with `status_as_of` in or after `held_reported_since`: the site's "
+        '"in detention now".'
+    )
+    held_reported_earlier = serializers.IntegerField(
+        help_text="Held when last reported, before `held_reported_since`."
+    )
+    held_undated = serializers.IntegerField(help_text="Held, with no dated source.")
+    status_reported_latest = PartialDateField(
+        help_text="The newest `status_as_of` of any person: how current these numbers can be."
+    )
     by_legal_stage = CountSerializer(
         many=True, help_text="Persons by the stage of their latest detention."
     )

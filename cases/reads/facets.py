@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 
+from cases.choices import PersonStatus
 from cases.models import (
     Affiliation,
     Allegation,
@@ -126,11 +127,9 @@ def _person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dic
         .annotate(n=Count("person", distinct=True))
         .order_by("-n", "organization__name")[:limit_organizations]
     )
-    status = status_counts(
-        visible(Detention.objects.all(), reader).filter(person__in=persons_without("status"))
-    )
+    status = status_counts(reader=reader, persons=persons_without("status"))
     return {
-        "status": status,
+        "status": {code: status[code] for code in PersonStatus.values},
         "legal_stage": stage,
         "occupation": occupation,
         "organization": {

@@ -9,20 +9,28 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subqu
 
 from cases.choices import PersonStatus
 from cases.models import Allegation, AllegationKind, Detention, LegalStage, Occupation, Person
-from cases.reads.status import status_conditions
+from cases.partial_dates import PartialDate
+from cases.reads.status import current_since, status_counts
 from cases.visibility import Reader, visible
 
 
 def case_statistics(
-    *, reader: Reader, first_month: datetime.date, last_month: datetime.date
+    *,
+    reader: Reader,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    since: PartialDate | None = None,
 ) -> dict:
     """Headline counts and the monthly series of persons held (StatsSerializer),
-    over what the reader may see. A person counts as held at the end of a month
-    when a detention's arrest period began by then and its release period had
-    not begun; detentions without an arrest date are left out of the series."""
+    over what the reader may see. The held are counted by the status rule
+    (cases.reads.status) and split by how current their status is (reported in
+    or after `since`, by default `current_since()`). A person counts as held at
+    the end of a month when a detention's arrest period began by then and its
+    release period had not begun; detentions without an arrest date are left out
+    of the series."""
     persons = visible(Person.objects.all(), reader)
     detentions = visible(Detention.objects.all(), reader)
-    held_now = detentions.filter(released_on__isnull=True, legal_stage__in_detention=True)
+    status = status_counts(reader=reader, since=since)
     latest_stage = Subquery(
         detentions.filter(person=OuterRef("pk"))
         .order_by(F("arrested_on").desc(nulls_last=True), "-id")
@@ -49,7 +57,12 @@ def case_statistics(
     )
     return {
         "persons": persons.count(),
-        "in_detention_now": persons.filter(Exists(held_now.filter(person=OuterRef("pk")))).count(),
+        "in_detention_now": status[PersonStatus.HELD],
+        "held_reported_since": status["since"].isoformat(),
+        "held_reported_recently": status["held_current"],
+        "held_reported_earlier": status["held_earlier"],
+        "held_undated": status["held_undated"],
+        "status_reported_latest": status["latest"],
         "by_legal_stage": _term_counts(LegalStage, by_stage),
         "by_occupation": _term_counts(Occupation, by_occupation),
         "by_allegation_kind": _term_counts(AllegationKind, by_allegation),
@@ -92,18 +105,28 @@ def first_arrest_month(*, reader: Reader) -> datetime.date | None:
     return first.replace(day=1) if first else None
 
 
-def headline_counts(*, reader: Reader) -> dict[str, int]:
-    """The home page's numbers over what the reader may see: persons, persons
-    by status (`status_conditions`), persons with at least one allegation of
-    torture. One query."""
-    status = status_conditions(reader=reader)
+def headline_counts(*, reader: Reader, since: PartialDate | None = None) -> dict:
+    """The home page's numbers over what the reader may see: persons; persons in
+    detention now (held, reported in or after `since`: `current_since()` by
+    default), held when last reported before it, held on undated sources only,
+    released, and with no current status (cases.reads.status); persons with at
+    least one allegation of torture; and the newest status date, to say how
+    current the numbers are. Two queries."""
+    since = since or current_since()
     torture = Exists(
         visible(Allegation.objects.filter(person=OuterRef("pk"), kind__code="torture"), reader)
     )
-    return visible(Person.objects.all(), reader).aggregate(
-        persons=Count("pk"),
-        in_detention_now=Count("pk", filter=status[PersonStatus.HELD]),
-        released=Count("pk", filter=status[PersonStatus.RELEASED]),
-        status_unknown=Count("pk", filter=status[PersonStatus.UNKNOWN]),
-        torture_alleged=Count("pk", filter=Q(torture)),
+    counts = visible(Person.objects.all(), reader).aggregate(
+        persons=Count("pk"), torture_alleged=Count("pk", filter=Q(torture))
     )
+    status = status_counts(reader=reader, since=since)
+    return {
+        **counts,
+        "in_detention_now": status["held_current"],
+        "held_earlier": status["held_earlier"],
+        "held_undated": status["held_undated"],
+        "released": status[PersonStatus.RELEASED],
+        "status_unknown": status[PersonStatus.UNKNOWN],
+        "since": since,
+        "latest": status["latest"],
+    }

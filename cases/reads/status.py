@@ -1,108 +1,452 @@
-"""Where a person stands now (held, released, not recorded): the rule in SQL and in Python."""
+"""Where a person stands now (held, released, not recorded) and as of when: the
+rule in SQL and in Python, side by side; tests/test_status_rule.py holds them
+together.
 
-# The two are kept side by side; tests/test_status_rule.py holds them together.
+The rule, over what the reader may see:
+
+- Each detention says held (no release date, a stage that deprives of liberty),
+  released (a release date, or a released, pardoned or acquitted stage) or
+  unknown (no stage and no release: the 2015 articles name persons "in jail"
+  then, which says nothing of now). Its *report date* is the publication date
+  of the newest dated source cited for it or for one of its case events.
+- A call for release (a statement of kind `call-for-release` naming the person)
+  says held when it was made. Its report date is its own date when recorded,
+  else that of the newest dated source cited for it.
+- A more specific source says otherwise when one of the person's detentions is
+  released and that release is not known to be older than the call: its newest
+  source or its release date may fall on or after the call's date (the period
+  of either ends on or after the call's begins), or either side has no date.
+  The call then says nothing.
+- The person is held when any detention or standing call says so, else released
+  when any detention says so, else unknown when any detention says so; with
+  none of these (no detention, or only a stage such as in exile) no status.
+- The status is *as of* the newest report date among the facts that say it
+  (None when none of them has a dated source). Dates compare as partial dates:
+  by first day, then precision ("2024" before "2024-01" before "2024-01-01").
+- A held status is *current* when its report date begins in or after the month
+  STATUS_STALE_MONTHS before this one; otherwise (or with no date) the pages
+  say "last reported ..." and do not count it as in detention now.
+
+A confidential source's date is not used for a reader who may not see it: it
+could identify an interview."""
 
 from __future__ import annotations
 
-from django.contrib.postgres.aggregates import BoolOr
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from cases.choices import PersonStatus
-from cases.models import Detention
-from cases.visibility import Reader, visible
+from cases.models import CaseEvent, Detention, Person, Statement
+from cases.partial_dates import PartialDate, Precision
+from cases.visibility import Reader, visibility_q, visible
+from sources.models import Citation
 
 RELEASED_STAGES = ("released", "pardoned", "acquitted")
+CALL_FOR_RELEASE = "call-for-release"
+
+# --- the rule in Python ---------------------------------------------------------------
 
 
-def _detention_status_q() -> dict[str, Q]:
-    """What one detention says about its person's status (see `status_conditions`)."""
-    return {
-        "held": Q(released_on__isnull=True, legal_stage__in_detention=True),
-        "released": Q(released_on__isnull=False) | Q(legal_stage__code__in=RELEASED_STAGES),
-        "unknown": Q(released_on__isnull=True, legal_stage__isnull=True),
-    }
+@dataclass(frozen=True)
+class DetentionReport:
+    """What one detention says of its person now, and when it was last reported."""
+
+    key: object  # the detention's id or UUID: which fact the page footnotes
+    held: bool
+    released: bool
+    unknown: bool
+    reported: PartialDate | None
+    released_on: PartialDate | None = None
 
 
-def status_conditions(*, reader: Reader) -> dict[str, Q]:
-    """The condition on a Person for each PersonStatus, over the detentions the
-    reader may see. Held: a detention with no release date at a stage that
-    deprives of liberty. Released: a release date or a released, pardoned or
-    acquitted stage, and not held in another detention. Unknown: a detention
-    that no source gives a stage or release for (the 2015 articles name persons
-    "in jail" then; they are not counted as held now)."""
-    detentions = visible(Detention.objects.filter(person=OuterRef("pk")), reader)
-    held, released, unknown = (
-        Q(Exists(detentions.filter(condition))) for condition in _detention_status_q().values()
+@dataclass(frozen=True)
+class CallReport:
+    """A call for the person's release: held when it was made."""
+
+    key: object  # the statement's id or UUID
+    reported: PartialDate | None
+
+
+@dataclass(frozen=True)
+class DatedStatus:
+    code: str  # a PersonStatus, or "" when nothing gives one
+    as_of: PartialDate | None
+    basis: tuple = field(default=())  # the reports that say it, newest first
+
+
+def detention_report(
+    key, *, released_on: PartialDate | None, stage: str | None, stage_holds: bool | None,
+    reported: PartialDate | None,
+) -> DetentionReport:  # fmt: skip
+    """A detention's three flags, as the SQL below computes them."""
+    return DetentionReport(
+        key=key,
+        held=released_on is None and bool(stage_holds),
+        released=released_on is not None or stage in RELEASED_STAGES,
+        unknown=released_on is None and not stage,
+        reported=reported,
+        released_on=released_on,
     )
-    return {
-        PersonStatus.HELD: held,
-        PersonStatus.RELEASED: released & ~held,
-        PersonStatus.UNKNOWN: unknown & ~held & ~released,
-    }
 
 
-def status_counts(detentions: QuerySet) -> dict[str, int]:
-    """`status_conditions` counted in one pass over the detentions (grouped by
-    person) instead of three lookups per person: 5x faster at 100,000 persons."""
-    # A condition on a detention without a stage is NULL, and BOOL_OR over only
-    # NULLs is NULL, which NOT does not turn true: such a flag is false, as in
-    # `status_conditions` (no detention meets it). Without it a person whose every
-    # detention lacks a stage and a release was not counted as "not recorded".
-    flags = detentions.values("person").annotate(
-        **{
-            name: BoolOr(
-                ExpressionWrapper(condition, output_field=BooleanField()), default=Value(False)
+def newest(dates: Iterable[PartialDate | None]) -> PartialDate | None:
+    """The newest of these dates (PartialDate's order), None when none is known."""
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
+
+
+def _not_older(date: PartialDate | None, than: PartialDate) -> bool:
+    return date is not None and date.end >= than.start
+
+
+def call_stands(call: CallReport, detentions: list[DetentionReport]) -> bool:
+    """Whether a call for release still says held: no release is on record that
+    is not known to be older than the call (a more specific source)."""
+    for d in detentions:
+        if not d.released:
+            continue
+        if call.reported is None or (d.reported is None and d.released_on is None):
+            return False
+        if _not_older(d.reported, call.reported) or _not_older(d.released_on, call.reported):
+            return False
+    return True
+
+
+def dated_status(detentions: list[DetentionReport], calls: list[CallReport]) -> DatedStatus:
+    """The person's status and its date, from the detentions and calls the reader
+    may see (the SQL rule `status_sql`, in Python)."""
+    held = [d for d in detentions if d.held] + [c for c in calls if call_stands(c, detentions)]
+    for code, says in (
+        (PersonStatus.HELD, held),
+        (PersonStatus.RELEASED, [d for d in detentions if d.released]),
+        (PersonStatus.UNKNOWN, [d for d in detentions if d.unknown]),
+    ):
+        if says:
+            basis = sorted(says, key=lambda r: (r.reported is not None, r.reported), reverse=True)
+            return DatedStatus(code, newest(r.reported for r in says), tuple(basis))
+    return DatedStatus("", None)
+
+
+def current_since(today: datetime.date | None = None) -> PartialDate:
+    """The first month whose reports still count as current: STATUS_STALE_MONTHS
+    before this one (in December 2026, with 12, December 2025)."""
+    today = today or datetime.date.today()
+    months = today.year * 12 + today.month - 1 - settings.STATUS_STALE_MONTHS
+    return PartialDate(datetime.date(months // 12, months % 12 + 1, 1), Precision.MONTH)
+
+
+def is_current(as_of: PartialDate | None, since: PartialDate) -> bool:
+    """A report is current when its period begins in or after `since`: a status
+    with no dated source is never current."""
+    return as_of is not None and as_of.start >= since.start
+
+
+# --- the evidence of the rows: the reports of given persons, in Python ----------------
+
+
+def status_reports(
+    person_ids: list[int], detentions: list[dict], *, reader: Reader
+) -> dict[int, tuple[list[DetentionReport], list[CallReport]]]:
+    """The reports of each person, for `dated_status`, from the rows' detention
+    dicts (visible already, with "id", "person_id", "released_on",
+    "released_on_precision", "legal_stage__code", "legal_stage__in_detention"):
+    two queries, the calls for release and every visible citation's source date."""
+    calls = list(
+        Statement.persons.through.objects.filter(
+            visibility_q(Statement, reader, prefix="statement__"),
+            person_id__in=person_ids,
+            statement__kind__code=CALL_FOR_RELEASE,
+        ).values(
+            "person_id", "statement_id", "statement__issued_on", "statement__issued_on_precision"
+        )
+    )
+    detention_ids = [d["id"] for d in detentions]
+    events = visible(CaseEvent.objects.filter(detention_id__in=detention_ids), reader)
+    cited = Q(detention_id__in=detention_ids) | Q(case_event__in=events.values("pk"))
+    if calls:
+        cited |= Q(statement_id__in={c["statement_id"] for c in calls})
+    dates: dict[tuple[str, int], list[PartialDate | None]] = {}
+    if detention_ids or calls:
+        for row in _citation_dates(visible(Citation.objects.filter(cited), reader), reader):
+            key = ("call", row["statement_id"]) if row["statement_id"] else ("detention", row["d"])
+            dates.setdefault(key, []).append(_partial(row["src_date"], row["src_precision"]))
+    reports: dict[int, tuple[list, list]] = {pk: ([], []) for pk in person_ids}
+    for d in detentions:
+        reports[d["person_id"]][0].append(
+            detention_report(
+                d["id"],
+                released_on=_partial(d["released_on"], d["released_on_precision"]),
+                stage=d["legal_stage__code"],
+                stage_holds=d["legal_stage__in_detention"],
+                reported=newest(dates.get(("detention", d["id"]), [])),
             )
-            for name, condition in _detention_status_q().items()
-        }
+        )
+    for c in calls:
+        issued = _partial(c["statement__issued_on"], c["statement__issued_on_precision"])
+        reported = issued or newest(dates.get(("call", c["statement_id"]), []))
+        reports[c["person_id"]][1].append(CallReport(c["statement_id"], reported))
+    return reports
+
+
+def _partial(date, precision) -> PartialDate | None:
+    return PartialDate(date, precision) if date else None
+
+
+def _citation_dates(citations: QuerySet, reader: Reader) -> QuerySet:
+    """The citations' rows: the detention (directly or through a case event) or
+    statement they support, and their source's date, left out for a confidential
+    source outside the admin (a date can identify an interview)."""
+    date, precision = F("source__published_on"), F("source__published_on_precision")
+    if reader is not Reader.STAFF:
+        date = Case(When(source__is_confidential=True, then=Value(None)), default=date)
+        precision = Case(When(source__is_confidential=True, then=Value(None)), default=precision)
+    return citations.values(
+        "statement_id",
+        d=Coalesce("detention_id", "case_event__detention_id"),
+        src_date=date,
+        src_precision=precision,
     )
+
+
+# --- the rule in SQL ------------------------------------------------------------------
+
+_DAY_ZERO = "DATE '0001-01-01'"  # report dates are packed as [days since, precision]
+
+
+def _period_end_after(date: str, precision: str) -> str:
+    """SQL: the day after the last day of a partial date's period."""
+    return (
+        f"({date} + CASE {precision} WHEN {Precision.YEAR:d} THEN interval '1 year'"
+        f" WHEN {Precision.MONTH:d} THEN interval '1 month' ELSE interval '1 day' END)"
+    )
+
+
+def status_sql(*, reader: Reader, persons: QuerySet | None = None) -> tuple[str, list]:
+    """SQL giving one row per person that has a status (`person_id`, `status`,
+    `as_of`, `as_of_precision`), over what the reader may see, optionally only for
+    `persons`: the rule of the module's docstring, for filters and counts."""
     try:
-        sql, params = flags.query.sql_with_params()
-    except EmptyResultSet:  # filtered by an empty list: nobody to count
-        return dict.fromkeys(PersonStatus.values, 0)
+        return _status_sql(reader, persons)
+    except EmptyResultSet:  # `persons` filtered by an empty list: nobody has a status
+        return (
+            "SELECT NULL::integer AS person_id, NULL::text AS status, NULL::date AS as_of,"
+            " NULL::integer AS as_of_precision WHERE FALSE",
+            [],
+        )
+
+
+def _status_sql(reader: Reader, persons: QuerySet | None) -> tuple[str, list]:
+    detentions = visible(Detention.objects.all(), reader)
+    calls = Statement.persons.through.objects.filter(
+        visibility_q(Statement, reader, prefix="statement__"),
+        visibility_q(Person, reader, prefix="person__"),
+        statement__kind__code=CALL_FOR_RELEASE,
+    )
+    if persons is not None:
+        detentions = detentions.filter(person__in=persons.order_by().values("pk"))
+        calls = calls.filter(person__in=persons.order_by().values("pk"))
+    detention_sql, detention_params = (
+        detentions.order_by()
+        .values(
+            d_id=F("id"), d_person=F("person_id"), d_released=F("released_on"),
+            d_released_precision=F("released_on_precision"), d_stage=F("legal_stage_id"),
+            d_stage_code=F("legal_stage__code"), d_stage_holds=F("legal_stage__in_detention"),
+        )
+        .query.sql_with_params()
+    )  # fmt: skip
+    call_sql, call_params = (
+        calls.order_by()
+        .values(
+            c_person=F("person_id"), c_statement=F("statement_id"),
+            c_issued=F("statement__issued_on"), c_issued_precision=F("statement__issued_on_precision"),
+        )
+        .query.sql_with_params()
+    )  # fmt: skip
+    events = visible(CaseEvent.objects.all(), reader)
+    cited = visible(
+        Citation.objects.filter(
+            Q(detention__isnull=False)
+            | Q(case_event__in=events.values("pk"))
+            | Q(statement__kind__code=CALL_FOR_RELEASE)
+        ),
+        reader,
+    ).filter(source__published_on__isnull=False)
+    if reader is not Reader.STAFF:
+        cited = cited.filter(source__is_confidential=False)
+    cited_sql, cited_params = _citation_dates(cited.order_by(), reader).query.sql_with_params()
+    released = ", ".join(f"'{code}'" for code in RELEASED_STAGES)
+    call_end = _period_end_after
+    sql = f"""
+        WITH det AS ({detention_sql}),
+        cited AS ({cited_sql}),
+        det_reported AS (
+            SELECT DISTINCT ON (d) d AS id, src_date, src_precision FROM cited
+            WHERE d IS NOT NULL ORDER BY d, src_date DESC, src_precision DESC),
+        call_reported AS (
+            SELECT DISTINCT ON (statement_id) statement_id AS id, src_date, src_precision
+            FROM cited WHERE statement_id IS NOT NULL
+            ORDER BY statement_id, src_date DESC, src_precision DESC),
+        det_facts AS (
+            SELECT det.d_person AS person_id,
+                det.d_released IS NULL AND COALESCE(det.d_stage_holds, FALSE) AS held,
+                det.d_released IS NOT NULL OR COALESCE(det.d_stage_code IN ({released}), FALSE)
+                    AS released,
+                det.d_released IS NULL AND det.d_stage IS NULL AS unknown,
+                r.src_date AS reported, r.src_precision AS reported_precision,
+                det.d_released AS released_on, det.d_released_precision AS released_precision
+            FROM det LEFT JOIN det_reported r ON r.id = det.d_id),
+        calls AS (
+            SELECT call.c_person AS person_id,
+                CASE WHEN call.c_issued IS NOT NULL THEN call.c_issued ELSE r.src_date END
+                    AS reported,
+                CASE WHEN call.c_issued IS NOT NULL THEN call.c_issued_precision
+                    ELSE r.src_precision END AS reported_precision
+            FROM ({call_sql}) call LEFT JOIN call_reported r ON r.id = call.c_statement),
+        standing_calls AS (
+            SELECT * FROM calls c WHERE NOT EXISTS (
+                SELECT 1 FROM det_facts d WHERE d.person_id = c.person_id AND d.released AND (
+                    c.reported IS NULL
+                    OR (d.reported IS NULL AND d.released_on IS NULL)
+                    OR {call_end("d.reported", "d.reported_precision")} > c.reported
+                    OR {call_end("d.released_on", "d.released_precision")} > c.reported))),
+        facts AS (
+            SELECT person_id, held, released, unknown, reported, reported_precision
+            FROM det_facts
+            UNION ALL
+            SELECT person_id, TRUE, FALSE, FALSE, reported, reported_precision
+            FROM standing_calls),
+        flags AS (
+            SELECT person_id,
+                bool_or(held) AS held, bool_or(released) AS released, bool_or(unknown) AS unknown,
+                max(ARRAY[reported - {_DAY_ZERO}, reported_precision])
+                    FILTER (WHERE held AND reported IS NOT NULL) AS held_at,
+                max(ARRAY[reported - {_DAY_ZERO}, reported_precision])
+                    FILTER (WHERE released AND reported IS NOT NULL) AS released_at,
+                max(ARRAY[reported - {_DAY_ZERO}, reported_precision])
+                    FILTER (WHERE unknown AND reported IS NOT NULL) AS unknown_at
+            FROM facts GROUP BY person_id),
+        statuses AS (
+            SELECT person_id,
+                CASE WHEN held THEN 'held' WHEN released THEN 'released'
+                    WHEN unknown THEN 'unknown' END AS status,
+                CASE WHEN held THEN held_at WHEN released THEN released_at
+                    ELSE unknown_at END AS packed
+            FROM flags WHERE held OR released OR unknown)
+        SELECT person_id, status, {_DAY_ZERO} + packed[1] AS as_of, packed[2] AS as_of_precision
+        FROM statuses"""
+    return sql, [*detention_params, *cited_params, *call_params]
+
+
+def status_condition_sql(
+    statuses: list[str] | None = None,
+    after: PartialDate | None = None,
+    before: PartialDate | None = None,
+) -> tuple[str, list]:
+    """The WHERE of status rows for the filters: a status among `statuses`, as of
+    a date beginning on or after `after` and on or before the end of `before` (a
+    status with no date matches neither date)."""
+    conditions, params = ["TRUE"], []
+    if statuses:
+        conditions.append("status = ANY(%s)")
+        params.append([str(s) for s in statuses])
+    if after:
+        conditions.append("as_of >= %s")
+        params.append(after.start)
+    if before:
+        conditions.append("as_of <= %s")
+        params.append(before.end)
+    return " AND ".join(conditions), params
+
+
+def with_status(
+    queryset: QuerySet,
+    *,
+    reader: Reader,
+    statuses: list[str] | None = None,
+    after: PartialDate | None = None,
+    before: PartialDate | None = None,
+) -> QuerySet:
+    """The persons of `queryset` whose status and its date match (the filters
+    `status`, `status_as_of_after`, `status_as_of_before`): one subquery."""
+    sql, params = status_sql(reader=reader)
+    where, where_params = status_condition_sql(statuses, after, before)
+    return queryset.filter(
+        pk__in=RawSQL(f"SELECT person_id FROM ({sql}) s WHERE {where}", [*params, *where_params])
+    )
+
+
+def status_counts(
+    *, reader: Reader, persons: QuerySet | None = None, since: PartialDate | None = None
+) -> dict:
+    """How many persons have each status (of `persons`, or of all the reader may
+    see), the held split by whether their status is current (reported in or
+    after `since`, by default `current_since()`), and the newest status date:
+    one query."""
+    since = since or current_since()
+    sql, params = status_sql(reader=reader, persons=persons)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE held),"
-            " count(*) FILTER (WHERE released AND NOT held),"
-            " count(*) FILTER (WHERE unknown AND NOT held AND NOT released)"
-            f" FROM ({sql}) AS flags",
-            params,
+            "SELECT count(*) FILTER (WHERE status = 'held'),"
+            " count(*) FILTER (WHERE status = 'released'),"
+            " count(*) FILTER (WHERE status = 'unknown'),"
+            " count(*) FILTER (WHERE status = 'held' AND as_of >= %s),"
+            " count(*) FILTER (WHERE status = 'held' AND as_of < %s),"
+            " count(*) FILTER (WHERE status = 'held' AND as_of IS NULL),"
+            f" max(ARRAY[as_of - {_DAY_ZERO}, as_of_precision]) FILTER (WHERE as_of IS NOT NULL)"
+            f" FROM ({sql}) s",
+            [since.start, since.start, *params],
         )
-        held, released, unknown = cursor.fetchone()
-    return {PersonStatus.HELD: held, PersonStatus.RELEASED: released, PersonStatus.UNKNOWN: unknown}
+        held, released, unknown, current, earlier, undated, latest = cursor.fetchone()
+    return {
+        PersonStatus.HELD: held,
+        PersonStatus.RELEASED: released,
+        PersonStatus.UNKNOWN: unknown,
+        "held_current": current,
+        "held_earlier": earlier,
+        "held_undated": undated,
+        "since": since,
+        "latest": (
+            PartialDate(datetime.date(1, 1, 1) + datetime.timedelta(days=latest[0]), latest[1])
+            if latest
+            else None
+        ),
+    }
 
 
-def held_in_any(detentions: list[dict]) -> bool:
-    """Held now, in Python (the "held" condition above): one of these detention
-    rows (person_rows' flat query) has no release date and a stage that deprives
-    of liberty."""
-    return any(d["released_on"] is None and d["legal_stage__in_detention"] for d in detentions)
+# --- the status line of the pages ---------------------------------------------------------
 
 
-def person_status(row: dict, labels: dict) -> dict:
-    """The person's status line, by the same rules as the status filter and the
-    home page's counts (`status_conditions` above), from a person row (its
-    `in_detention` is `held_in_any` of its detentions)."""
+def person_status(row: dict, labels: dict, since: PartialDate | None = None) -> dict:
+    """The person's status line, from a person row's `status` and `status_as_of`
+    (the rule above): the label, the stage where it says more, the date it was
+    last reported, and whether it is current (for a held status)."""
+    since = since or current_since()
     stage = labels["legal_stage"].get(row["current_legal_stage"] or "", "")
-    detentions = row["detentions"]
-    if row["in_detention"]:
-        return {"code": PersonStatus.HELD, "label": gettext("In detention"), "stage": stage}
-    if any(d["released_on"] or d["legal_stage"] in RELEASED_STAGES for d in detentions):
+    code, as_of = row["status"] or "", row["status_as_of"]
+    line = {"code": code, "stage": "", "as_of": as_of, "current": True, "stale": False}
+    if code == PersonStatus.HELD:
+        current = is_current(as_of, since)
+        # the latest detention's stage, unless a call holds the person after its release
+        latest = row["detentions"][-1] if row["detentions"] else None
+        held_there = latest and latest["released_on"] is None
+        held_there = held_there and row["current_legal_stage"] not in RELEASED_STAGES
+        return {
+            **line, "label": gettext("In detention"), "stage": stage if held_there else "",
+            "current": current, "stale": not current,
+        }  # fmt: skip
+    if code == PersonStatus.RELEASED:
         # "Released: pardoned" says more than "Released"; "Released: released" does not
         shown = stage if row["current_legal_stage"] != "released" else ""
-        return {"code": PersonStatus.RELEASED, "label": gettext("Released"), "stage": shown}
-    if any(not d["released_on"] and not d["legal_stage"] for d in detentions):
-        return {"code": PersonStatus.UNKNOWN, "label": gettext("Current status not recorded"),
-                "stage": ""}  # fmt: skip
-    return {"code": "", "label": stage, "stage": ""}
+        return {**line, "label": gettext("Released"), "stage": shown}
+    if code == PersonStatus.UNKNOWN:
+        return {**line, "label": gettext("Current status not recorded")}
+    return {**line, "label": stage}
