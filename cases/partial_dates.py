@@ -219,6 +219,15 @@ class PartialDateField(models.DateField):
         kwargs.setdefault("help_text", FORMATS_HELP)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self):
+        # __init__ makes a date optional by default, so a required one must say
+        # null=False in its migration, or the migration would make it nullable
+        name, path, args, kwargs = super().deconstruct()
+        for flag in ("null", "blank"):
+            if not getattr(self, flag):
+                kwargs[flag] = False
+        return name, path, args, kwargs
+
     def contribute_to_class(self, cls, name, private_only=False):
         super().contribute_to_class(cls, name, private_only=private_only)
         if not cls._meta.abstract:

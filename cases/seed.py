@@ -38,7 +38,7 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, PartialDateError
-from sources.models import Citation, Source
+from sources.models import Citation, ReportedCount, Source
 
 # Quotation marks, dashes and spaces that typesetting varies: an excerpt is
 # verbatim when it matches its article with these made plain (excerpt_is_quoted).
@@ -161,6 +161,8 @@ class _Loader:
             self._unnamed_victims_allegation(entry)
         for entry in data.get("statements") or []:
             self._statement(entry)
+        for entry in data.get("reported_counts") or []:
+            self._reported_count(entry)
 
     # -- records -------------------------------------------------------------
 
@@ -409,6 +411,28 @@ class _Loader:
         if self._fresh(statement):
             statement.persons.set([p for p in persons if p])
         self._citations(entry.get("cite"), path, where, statement=statement, required=True)
+
+    def _reported_count(self, entry: dict) -> None:
+        """A count an organization published, cited like every other fact."""
+        key = self._key(entry, "reported count")
+        if key is None:
+            return
+        where = f"reported count {key}"
+        path = f"reported_count:{key}"
+        reported_count = self._save(
+            ReportedCount,
+            path,
+            where,
+            publisher=self._ref(self.organizations, entry.get("publisher"), where, "publisher"),
+            as_of=self._date(entry.get("as_of"), where, "as_of"),
+            number=entry.get("number"),
+            approximate=entry.get("approximate", False),
+            counted=entry.get("counted", ""),
+            notes=entry.get("notes", ""),
+        )
+        self._citations(
+            entry.get("cite"), path, where, reported_count=reported_count, required=True
+        )
 
     def _citations(self, entries, path: str, where: str, *, required: bool = False, **target):
         ((target_name, owner),) = target.items()

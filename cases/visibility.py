@@ -49,6 +49,8 @@ _PARENTS: dict[str, tuple[str, ...]] = {
     "allegation": ("person?", "detention?", "detention__person?"),
     "statement": ("issuer_organization?", "issuer_person?"),
     "citation": ("source",),
+    # a count means nothing without who counted: hidden with its publisher
+    "reportedcount": ("publisher",),
 }
 
 

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin_bases import RecordAdmin, partial_date_column
-from sources.models import Citation, Source
+from cases.admin_bases import CitationInline, RecordAdmin, partial_date_column, year_filter
+from sources.models import Citation, ReportedCount, Source
 
 
 @admin.register(Source)
@@ -45,6 +45,7 @@ class CitationAdmin(RecordAdmin):
         "case_event",
         "allegation",
         "statement",
+        "reported_count",
     )
     # everything target.__str__ reads, so a page of citations is one query
     list_select_related = (
@@ -57,6 +58,7 @@ class CitationAdmin(RecordAdmin):
         "allegation__kind",
         "allegation__person",
         "statement",
+        "reported_count__publisher",
     )
     fieldsets = (
         (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),
@@ -70,6 +72,7 @@ class CitationAdmin(RecordAdmin):
                     "case_event",
                     "allegation",
                     "statement",
+                    "reported_count",
                 )
             },
         ),
@@ -79,3 +82,21 @@ class CitationAdmin(RecordAdmin):
     @admin.display(description=_("supports"))
     def target_display(self, obj):
         return obj.target
+
+
+@admin.register(ReportedCount)
+class ReportedCountAdmin(RecordAdmin):
+    """Counts that organizations published, each cited like any other fact."""
+
+    list_display = ("number", "approximate", "counted", "as_of_display", "publisher", "visibility")
+    list_filter = ("visibility", "publisher", year_filter("as_of", _("year")))
+    as_of_display = partial_date_column("as_of", _("as of"))
+    search_fields = ("counted", "notes", "publisher__name")
+    autocomplete_fields = ("publisher",)
+    list_select_related = ("publisher",)
+    inlines = (CitationInline,)
+    fieldsets = (
+        (None, {"fields": ("publisher", "as_of", ("number", "approximate"), "counted", "notes")}),
+        (_("Visibility"), {"fields": ("visibility",)}),
+        (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
+    )

@@ -1,4 +1,5 @@
-"""The FilterSet of sources, shared by the API and the public source pages."""
+"""The FilterSets of sources' records: sources (shared by the API and the public
+source pages) and reported counts (the API)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from cases.filtersets import (
 from cases.models import Organization
 from cases.visibility import source_is_hidden_behind_confidentiality
 from cases.vocabularies import SourceKind
-from sources.models import Source
+from sources.models import ReportedCount, Source
 
 
 class SourceFilterSet(ReaderFilterSet):
@@ -47,3 +48,23 @@ class SourceFilterSet(ReaderFilterSet):
 
     def apply_published_before(self, qs, value):
         return qs.filter(published_on__lte=value.end)
+
+
+class ReportedCountFilterSet(ReaderFilterSet):
+    publisher = identifiers(Organization, "Published by this organization (slug or UUID).")
+    as_of_after = partial_date("As of this date or later.")
+    as_of_before = partial_date("As of this date or earlier.")
+    updated_since = updated_since()
+
+    class Meta:
+        model = ReportedCount
+        fields = []
+
+    def apply_publisher(self, qs, organizations):
+        return qs.filter(publisher__in=organizations)
+
+    def apply_as_of_after(self, qs, value):
+        return qs.filter(as_of__gte=value.start)
+
+    def apply_as_of_before(self, qs, value):
+        return qs.filter(as_of__lte=value.end)

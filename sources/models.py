@@ -1,5 +1,7 @@
 """Sources and citations: every fact shown publicly links to at least one source,
-with a locator, an excerpt and how strongly the source supports it."""
+with a locator, an excerpt and how strongly the source supports it. Counts that
+organizations publish (ReportedCount) are facts of the same kind: cited, never
+mixed with Casebook's own counts."""
 
 from __future__ import annotations
 
@@ -82,7 +84,71 @@ class Source(Record):
         return self.title
 
 
-CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
+@pghistory.track()
+class ReportedCount(Record):
+    """A count an organization published: "approximately 254 political prisoners
+    and detainees as of December 1, 2023". Shown beside Casebook's own count for
+    the same date, never added to it: the publisher counted by its own rules."""
+
+    publisher = models.ForeignKey(
+        Organization,
+        verbose_name=_("publisher"),
+        on_delete=models.PROTECT,
+        related_name="reported_counts",
+        help_text=_("The organization that published the number."),
+    )
+    as_of = PartialDateField(
+        _("as of"), null=False, blank=False, help_text=_("The date the number holds for.")
+    )
+    as_of_precision = PrecisionField()
+    # PositiveIntegerField: PostgreSQL refuses a negative number (CHECK "number" >= 0)
+    number = models.PositiveIntegerField(_("number"))
+    approximate = models.BooleanField(
+        _("approximate"),
+        default=False,
+        help_text=_('The publisher gave the number as an estimate ("approximately", "about").'),
+    )
+    counted = models.CharField(
+        _("what was counted"),
+        max_length=300,
+        help_text=_("In the publisher's words: political prisoners and detainees in Azerbaijan."),
+    )
+    notes = models.TextField(
+        _("notes (public)"),
+        blank=True,
+        help_text=_(
+            "How the number or its date was established, e.g. a year inferred from the "
+            "report's title. Shown with the number."
+        ),
+    )
+
+    class Meta:
+        ordering = [models.F("as_of").desc(), "id"]
+        verbose_name = _("reported count")
+        verbose_name_plural = _("reported counts")
+        constraints = [
+            not_blank("counted", "reported_count"),
+            *partial_date_constraints("reported_count", "as_of"),
+        ]
+
+    def __str__(self) -> str:
+        number = (
+            _("approximately %(number)s") % {"number": self.number}
+            if self.approximate
+            else str(self.number)
+        )
+        return _("%(number)s %(counted)s as of %(as_of)s (%(publisher)s)") % {
+            "number": number,
+            "counted": self.counted,
+            "as_of": self.as_of_partial,
+            "publisher": self.publisher,
+        }
+
+
+CITATION_TARGETS = (
+    "person", "affiliation", "detention", "case_event", "allegation", "statement",
+    "reported_count",
+)  # fmt: skip
 
 
 @pghistory.track()
@@ -115,6 +181,14 @@ class Citation(Record):
     statement = models.ForeignKey(
         Statement, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
     )
+    reported_count = models.ForeignKey(
+        ReportedCount,
+        verbose_name=_("reported count"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
     locator = models.CharField(
         _("locator"), max_length=200, blank=True, help_text=_("Page, paragraph or timestamp.")
     )
@@ -139,7 +213,7 @@ class Citation(Record):
                 name="citation_exactly_one_target",
                 violation_error_message=_(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
-                    "detention, case event, allegation or statement."
+                    "detention, case event, allegation, statement or reported count."
                 ),
             ),
             models.CheckConstraint(
@@ -166,7 +240,8 @@ class Citation(Record):
             raise ValidationError(
                 _(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
-                    "detention, case event, allegation or statement (chosen: %(n)s)."
+                    "detention, case event, allegation, statement or reported count "
+                    "(chosen: %(n)s)."
                 )
                 % {"n": len(chosen)}
             )

@@ -1,12 +1,19 @@
-"""Which visible persons a source informs, for the source's public page."""
+"""What sources' pages and API ask: which visible persons a source informs; the
+counts others published, with their citations and Casebook's own count for the
+same date."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from cases.models import Affiliation, Allegation, CaseEvent, Detention, Person, Statement
+from cases.partial_dates import PartialDate
+from cases.reads.citations import citations_of
+from cases.reads.rows import SOURCE_FIELDS, source_rows
 from cases.visibility import Reader, source_is_hidden_behind_confidentiality, visible
-from sources.models import Citation, Source
+from sources.models import Citation, ReportedCount, Source
 
 
 def persons_citing_source(source: Source, *, reader: Reader) -> list[dict]:
@@ -33,3 +40,92 @@ def persons_citing_source(source: Source, *, reader: Reader) -> list[dict]:
         .order_by("display_name")
         .values("uuid", "slug", "display_name")
     )
+
+
+# --- counts reported by others ----------------------------------------------------
+
+REPORTED_COUNT_FIELDS = (
+    "id", "uuid", "publisher__uuid", "publisher__slug", "publisher__name", "as_of",
+    "as_of_precision", "number", "approximate", "counted", "notes", "updated_at",
+)  # fmt: skip
+
+
+def reported_count_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Reported counts (ReportedCountSerializer) from `.values(*REPORTED_COUNT_FIELDS)`
+    rows of visible counts, each with its visible citations: 1 query. The
+    publisher needs no check of its own: a count is visible only with it."""
+    citations = citations_of(reader, reported_count=[row["id"] for row in rows])
+    return [
+        {
+            "uuid": row["uuid"],
+            "publisher": {
+                "uuid": row["publisher__uuid"],
+                "slug": row["publisher__slug"],
+                "name": row["publisher__name"],
+            },
+            "as_of": PartialDate(row["as_of"], row["as_of_precision"]),
+            "number": row["number"],
+            "approximate": row["approximate"],
+            "counted": row["counted"],
+            "notes": row["notes"],
+            "citations": citations["reported_count"].get(row["id"], []),
+            "updated_at": row["updated_at"],
+            "_id": row["id"],
+        }
+        for row in rows
+    ]
+
+
+def held_on(day: datetime.date) -> Q:
+    """The detentions under way on `day`, by the rule of the monthly series
+    (cases.reads.statistics): the arrest's period had begun (arrested in
+    November 2023 counts from 1 November) and the release's had not (released in
+    December 2023 no longer counts on 1 December). Detentions with no arrest date
+    are left out; one with no release date counts until today."""
+    return Q(arrested_on__lte=day) & (Q(released_on__isnull=True) | Q(released_on__gt=day))
+
+
+def reported_counts_beside_own(*, reader: Reader) -> list[dict]:
+    """The visible reported counts, newest first, each with its visible
+    citations, the sources they cite (`sources`, confidential ones masked) and
+    `held_here`: the persons Casebook's records visible to `reader` show held on
+    the last day of the count's as-of period (`held_on`). 4 queries, whatever the
+    number of counts."""
+    counts = reported_count_rows(
+        list(
+            visible(ReportedCount.objects.all(), reader)
+            .order_by(F("as_of").desc(), "id")
+            .values(*REPORTED_COUNT_FIELDS)
+        ),
+        reader=reader,
+    )
+    if not counts:
+        return []
+    days = sorted({count["as_of"].end for count in counts})
+    detentions = visible(Detention.objects.all(), reader)
+    held = visible(Person.objects.all(), reader).aggregate(
+        **{
+            f"held_{index}": Count(
+                "pk", filter=Q(Exists(detentions.filter(held_on(day), person=OuterRef("pk"))))
+            )
+            for index, day in enumerate(days)
+        }
+    )
+    cited = {c["source"] for count in counts for c in count["citations"]}
+    sources = {
+        source["uuid"]: source
+        for source in source_rows(
+            list(Source.objects.filter(uuid__in=cited).values(*SOURCE_FIELDS)), reader=reader
+        )
+    }
+    for count in counts:
+        day = count["as_of"].end
+        count["held_on"] = day
+        count["held_here"] = held[f"held_{days.index(day)}"]
+        count["citations"] = [
+            {**citation, "source": sources[citation["source"]]}
+            for citation in count["citations"]
+            if citation["source"] in sources
+        ]
+        del count["_id"]
+    return counts

@@ -99,6 +99,7 @@ def citation(source_obj: Source | None = None, **target) -> Citation:
 def delete_case_data() -> None:
     """Remove every case record (vocabularies stay), children before parents."""
     from cases.models import IssuedSlug, Merge, SeedRecord
+    from sources.models import ReportedCount
 
     for model in (
         Merge,
@@ -107,6 +108,7 @@ def delete_case_data() -> None:
         Allegation,
         Detention,
         Person,
+        ReportedCount,  # before its publisher (a protected key)
         Source,
         Organization,
         IssuedSlug,

@@ -61,6 +61,13 @@ def parent_fields(model) -> dict:
             "kind": StatementKind.objects.get(code="report").pk,
             "issuer_organization": organization.pk,
         },  # fmt: skip
+        "reportedcount": {
+            "publisher": organization.pk,
+            "as_of": "1 December 2023",
+            "number": "254",
+            "approximate": "on",
+            "counted": "political prisoners and detainees",
+        },  # fmt: skip
     }[model._meta.model_name]
 
 
@@ -100,7 +107,10 @@ def add_with_a_citation(client, model, *, claim: str = "name"):
 
 def test_every_admin_page_with_a_citation_inline_is_covered():
     names = {model._meta.model_name for model in models_with_a_citation_inline()}
-    assert names == {"person", "affiliation", "detention", "caseevent", "allegation", "statement"}
+    assert names == {
+        "person", "affiliation", "detention", "caseevent", "allegation", "statement",
+        "reportedcount",
+    }  # fmt: skip
     # every fact a citation can support is added on a page with a citation inline
     assert names == {target.replace("_", "") for target in CITATION_TARGETS}
 

@@ -126,7 +126,8 @@ def test_the_schema_describes_every_endpoint(client):
     schema_text = client.get("/api/v1/schema/").content.decode()
     for path in ("/api/v1/persons/", "/api/v1/persons/{identifier}/history/", "/api/v1/detentions/",
                  "/api/v1/allegations/", "/api/v1/statements/", "/api/v1/sources/",
-                 "/api/v1/organizations/", "/api/v1/stats/", "/api/v1/withdrawals/"):  # fmt: skip
+                 "/api/v1/organizations/", "/api/v1/stats/", "/api/v1/withdrawals/",
+                 "/api/v1/reported-counts/", "/api/v1/reported-counts/{identifier}/"):  # fmt: skip
         assert f"{path}:" in schema_text
 
 

@@ -277,9 +277,13 @@ class StatsSerializer(serializers.Serializer):
     in_detention_by_month = MonthCountSerializer(many=True)
 
 
+# the kinds of record whose withdrawal triggers write cases.Withdrawal rows
+WITHDRAWAL_KINDS = (
+    "person", "organization", "detention", "allegation", "statement", "source", "reported_count",
+)  # fmt: skip
+
+
 class WithdrawalSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["person", "organization", "detention", "allegation", "statement", "source"]
-    )
+    kind = serializers.ChoiceField(choices=list(WITHDRAWAL_KINDS))
     uuid = serializers.UUIDField()
     withdrawn_at = serializers.DateTimeField()

@@ -460,7 +460,7 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
                              required=True, description="ISO 8601 time of your last sync, "
                              "with its UTC offset: 2024-01-31T00:00:00Z."),
             OpenApiParameter("kind", OpenApiTypes.STR,
-                             enum=["person", "organization", "detention", "allegation", "statement", "source"]),
+                             enum=list(shapes.WITHDRAWAL_KINDS)),
         ],
         responses={200: shapes.WithdrawalSerializer(many=True), **ERRORS},
     )  # fmt: skip
@@ -476,9 +476,9 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
             )
         kind = request.query_params.get("kind")
         if kind:
-            kinds = {"person", "organization", "detention", "allegation", "statement", "source"}
-            if kind not in kinds:
-                raise ValidationError({"kind": [f"Expected one of: {', '.join(sorted(kinds))}."]})
+            if kind not in shapes.WITHDRAWAL_KINDS:
+                expected = ", ".join(sorted(shapes.WITHDRAWAL_KINDS))
+                raise ValidationError({"kind": [f"Expected one of: {expected}."]})
         values = withdrawals_since(since, reader=self.reader, kind=kind)
         rows = self.paginator.paginate_values(values, BY_WITHDRAWAL, request)
         results = [

@@ -1,1 +1,2 @@
-"""The partner API's source endpoints (list and detail), served under /api/v1/sources/."""
+"""The partner API's endpoints of sources and reported counts (list and
+detail), served under /api/v1/sources/ and /api/v1/reported-counts/."""
