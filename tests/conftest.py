@@ -90,3 +90,6 @@ def vocabularies(transactional_db):
     from django.apps import apps
 
     importlib.import_module("cases.migrations.0002_vocabulary_terms").add_terms(apps, None)
+    importlib.import_module("cases.migrations.0012_evidence_terms_and_name_keys").add_terms(
+        apps, None
+    )
