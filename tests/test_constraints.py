@@ -198,6 +198,19 @@ def test_pace_criterion_is_assessed_once_per_detention_with_a_justification():
         PaceAssessment.objects.create(detention=detention, criterion="b", justification=" ")
 
 
+def test_a_reported_count_says_what_it_counted_and_when_at_a_consistent_precision():
+    from sources.models import ReportedCount
+
+    count = ReportedCount(publisher=factories.organization(), number=254, counted="prisoners")
+    count.as_of = PartialDate(D(2023, 12, 1), Precision.DAY)
+    count.save()
+    with refused("reported_count_counted_not_blank"):
+        ReportedCount.objects.filter(pk=count.pk).update(counted="  ")
+    for date, precision in ((D(2023, 11, 5), Precision.MONTH), (D(2023, 12, 1), None)):
+        with refused("reported_count_as_of_precision_consistent"):
+            ReportedCount.objects.filter(pk=count.pk).update(as_of=date, as_of_precision=precision)
+
+
 def test_every_database_constraint_has_a_test_here():
     """A new constraint must come with a test in this file that proves the
     database refuses what it forbids."""
