@@ -169,7 +169,13 @@ class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("display_name", ("gender", "birth_date", "citizenship"), "occupations")},
+            {
+                "fields": (
+                    ("display_name", "is_unnamed"),
+                    ("gender", "birth_date", "citizenship"),
+                    "occupations",
+                )
+            },
         ),
         (_("Public"), {"fields": ("summary", ("photo", "photo_visibility"), "visibility")}),
         (_("Staff only"), {"fields": ("internal_notes",)}),
