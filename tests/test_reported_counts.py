@@ -41,8 +41,16 @@ def reported_count(*, publisher=None, cited=True, as_of="1 December 2023", **fie
     count.as_of = PartialDate.parse(as_of)
     count.save()
     if cited:
-        factories.cite(count, excerpt="approximately 254 political prisoners", confidence="medium")
+        cite(count, excerpt="approximately 254 political prisoners", confidence="medium")
     return count
+
+
+def cite(count, source=None, **fields):
+    """A public citation of `count` (of a new public source unless one is given)."""
+    fields.setdefault("visibility", Visibility.PUBLIC)
+    return Citation.objects.create(
+        source=source or factories.source("A report"), reported_count=count, **fields
+    )
 
 
 def api(client, path, token=None, **params):
@@ -199,7 +207,7 @@ def test_an_uncited_count_reaches_no_reader_but_staff(client, partner_token):
 def test_a_restricted_citation_is_left_out_of_a_visible_count(client, partner_token):
     count = reported_count()
     hidden = factories.source("Kept for partners", visibility=Visibility.PARTNERS)
-    factories.cite(count, source_obj=hidden, excerpt="partners only")
+    cite(count, hidden, excerpt="partners only")
     public_excerpts = [c["excerpt"] for c in api(client, "").json()["results"][0]["citations"]]
     assert "partners only" not in public_excerpts
     partner_row = api(client, "", partner_token).json()["results"][0]
