@@ -2,19 +2,39 @@
 every output (public pages, the API, exports, search, counts) asks it rather
 than filtering on levels itself.
 
-A record is visible to a reader when its own level and the level of every
-record above it allow: a public detention of an internal person is hidden,
-and so is a public citation of an internal source. Staff-only fields never
-leave the admin; a confidential source is shown to non-staff readers only as
-"confidential source on file". Records in the trash are visible to no reader."""
+The policy, for a partner or the public (staff see every record not in the trash):
+
+1. Levels. A record is visible when its own level and the level of every
+   record above it allow (`_PARENTS`): a public detention of an internal person
+   is hidden, and so is a public citation of an internal source.
+2. The trash. A record in the trash, or under a parent in the trash, is visible
+   to no reader (the admin's trash lists it).
+3. Evidence. A fact (`CITED_FACTS`: affiliations, detentions, case events,
+   allegations, statements, reported counts: whatever a citation may support
+   but a person) is visible only with at least one citation the same
+   reader may see: the citation visible by rules 1 and 2, and so its source. A
+   confidential source counts (it stays masked); a citation or source that is
+   restricted or in the trash does not. Records under a fact (charges, events
+   and PACE criteria of a detention; an allegation about a detention) are hidden
+   with an uncited fact, as with a fact in the trash.
+4. Fields. Staff-only fields (`STAFF_ONLY_FIELDS`) never leave the admin; a
+   confidential source is shown outside the admin only as "confidential source
+   on file".
+
+`visibility_q` and `visible` state rules 1 to 3 for the ORM; hand-written SQL
+over rows whose parents were already passed through `visible` uses
+`own_level_sql` (rules 1 and 2 for the row itself) and, for a fact, `cited_sql`
+(rule 3)."""
 
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from cases.choices import Visibility
+from sources.models import CITATION_TARGETS, Citation, Source
 
 
 class Reader(Enum):
@@ -53,6 +73,16 @@ _PARENTS: dict[str, tuple[str, ...]] = {
     "reportedcount": ("publisher",),
 }
 
+# The facts, by model name, each with the Citation field that points at one:
+# whatever a citation can support except a person (its claims are cited, the
+# record is not a fact), so a fact added later as a citation target is held to
+# rule 3 of the module's docstring without being named here.
+CITED_FACTS: dict[str, str] = {
+    Citation._meta.get_field(target).related_model._meta.model_name: target
+    for target in CITATION_TARGETS
+    if target != "person"
+}
+
 
 def visible_levels(reader: Reader) -> tuple[str, ...]:
     """The visibility levels a reader may see."""
@@ -78,6 +108,25 @@ def own_level_sql(reader: Reader, alias: str = "") -> tuple[str, list]:
     )
 
 
+def cited_sql(model: type[Model], reader: Reader, alias: str = "") -> tuple[str, list]:
+    """Rule 3 (a fact needs a citation the reader may see) as a SQL condition on
+    the rows of `model` named `alias`, with its parameters, for hand-written
+    queries: TRUE for staff and for records that are not facts."""
+    name = model._meta.model_name
+    if reader is Reader.STAFF or name not in CITED_FACTS:
+        return "TRUE", []
+    column = Citation._meta.get_field(CITED_FACTS[name]).column
+    citation_level, citation_params = own_level_sql(reader, "cited_citation")
+    source_level, source_params = own_level_sql(reader, "cited_source")
+    return (
+        f"EXISTS (SELECT 1 FROM {Citation._meta.db_table} cited_citation"
+        f" JOIN {Source._meta.db_table} cited_source ON cited_source.id = cited_citation.source_id"
+        f" WHERE cited_citation.{column} = {alias or model._meta.db_table}.id"
+        f" AND {citation_level} AND {source_level})",
+        [*citation_params, *source_params],
+    )
+
+
 def photo_is_visible(person: Model, reader: Reader) -> bool:
     """A person's photo has its own level: shown only where that level allows
     (the person, already visible, may be public while the photo is not)."""
@@ -86,23 +135,45 @@ def photo_is_visible(person: Model, reader: Reader) -> bool:
 
 def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:
     """The condition under which records of `model` (reached through `prefix`,
-    e.g. "detention__") are visible to `reader`. A record in the trash, or under
-    a parent in the trash, is visible to nobody (the admin's trash lists it)."""
+    e.g. "detention__") are visible to `reader`: rules 1 to 3 of the module's
+    docstring, for the record and every record above it."""
     levels = visible_levels(reader)
     staff = reader is Reader.STAFF
     condition = Q(**{f"{prefix}deleted_at__isnull": True})
     if not staff:
-        condition &= Q(**{f"{prefix}visibility__in": levels})
+        condition &= Q(**{f"{prefix}visibility__in": levels}) & _cited_q(model, reader, prefix)
     for parent in _PARENTS[model._meta.model_name]:
         optional = parent.endswith("?")
         path = f"{prefix}{parent.rstrip('?')}"
         parent_visible = Q(**{f"{path}__deleted_at__isnull": True})
         if not staff:
-            parent_visible &= Q(**{f"{path}__visibility__in": levels})
+            parent_visible &= Q(**{f"{path}__visibility__in": levels}) & _cited_q(
+                _model_at(model, parent.rstrip("?")), reader, f"{path}__"
+            )
         if optional:
             parent_visible |= Q(**{f"{path}__isnull": True})
         condition &= parent_visible
     return condition
+
+
+def _cited_q(model: type[Model], reader: Reader, prefix: str) -> Q:
+    """Rule 3 for records of `model` reached through `prefix`: for a fact, a
+    citation of it that the reader may see exists; nothing for other records."""
+    field = CITED_FACTS.get(model._meta.model_name)
+    if field is None:
+        return Q()
+    citations = Citation.objects.filter(
+        visibility_q(Citation, reader), **{field: OuterRef(f"{prefix}pk")}
+    )
+    return Q(Exists(citations))
+
+
+@cache
+def _model_at(model: type[Model], path: str) -> type[Model]:
+    """The model a `_PARENTS` path ("detention__person") of `model` leads to."""
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
 
 
 def visible(queryset: QuerySet, reader: Reader) -> QuerySet:

@@ -1,5 +1,10 @@
 """Small builders for test data: each makes a valid record with sensible
-defaults, so a test states only what it is about."""
+defaults, so a test states only what it is about.
+
+A fact (affiliation, detention, case event, allegation, statement) is built
+cited: one public citation of the shared public source `CITING_SOURCE_TITLE`,
+since a partner or the public sees a fact only with a citation they may see
+(cases.visibility, rule 3). `cited=False` builds one without."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import itertools
 
 from cases.choices import Visibility
 from cases.models import (
+    Affiliation,
     Allegation,
     AllegationKind,
     CaseEvent,
@@ -21,9 +27,27 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate
-from sources.models import Citation, Source
+from sources.models import CITATION_TARGETS, Citation, Source
 
 _numbers = itertools.count(1)
+CITING_SOURCE_TITLE = "The source the test facts cite"
+
+
+def cite(fact, *, source_obj: Source | None = None, **fields) -> Citation:
+    """A public citation of `fact` (of the shared public source unless another is
+    given): what makes a fact visible beyond staff."""
+    target = {Citation._meta.get_field(name).related_model: name for name in CITATION_TARGETS}
+    if source_obj is None:
+        source_obj = Source.objects.filter(title=CITING_SOURCE_TITLE).first()
+        source_obj = source_obj or source(CITING_SOURCE_TITLE)
+    fields.setdefault("visibility", Visibility.PUBLIC)
+    return Citation.objects.create(source=source_obj, **{target[type(fact)]: fact}, **fields)
+
+
+def _cited(fact, cited: bool):
+    if cited:
+        cite(fact)
+    return fact
 
 
 def person(
@@ -42,8 +66,28 @@ def organization(name: str | None = None, **fields) -> Organization:
     return Organization.objects.create(name=name or f"Test Organization {next(_numbers)}", **fields)
 
 
+def affiliation(
+    person_obj: Person | None = None,
+    organization_obj: Organization | None = None,
+    *,
+    cited: bool = True,
+    **fields,
+) -> Affiliation:
+    fields.setdefault("visibility", Visibility.PUBLIC)
+    obj = Affiliation.objects.create(
+        person=person_obj or person(), organization=organization_obj or organization(), **fields
+    )
+    return _cited(obj, cited)
+
+
 def detention(
-    person_obj: Person | None = None, *, arrested=None, released=None, stage=None, **fields
+    person_obj: Person | None = None,
+    *,
+    arrested=None,
+    released=None,
+    stage=None,
+    cited: bool = True,
+    **fields,
 ):
     fields.setdefault("visibility", Visibility.PUBLIC)
     obj = Detention(person=person_obj or person(), **fields)
@@ -52,36 +96,52 @@ def detention(
     if stage:
         obj.legal_stage = LegalStage.objects.get(code=stage)
     obj.save()
-    return obj
+    return _cited(obj, cited)
 
 
 def case_event(
-    detention_obj: Detention, kind: str = "arrested", occurred=None, **fields
+    detention_obj: Detention,
+    kind: str = "arrested",
+    occurred=None,
+    *,
+    cited: bool = True,
+    **fields,
 ) -> CaseEvent:
     fields.setdefault("visibility", Visibility.PUBLIC)
     obj = CaseEvent(detention=detention_obj, kind=CaseEventKind.objects.get(code=kind), **fields)
     obj.occurred_on = PartialDate.parse(occurred) if occurred else None
     obj.save()
-    return obj
+    return _cited(obj, cited)
 
 
-def allegation(person_obj: Person | None = None, kind: str = "torture", **fields) -> Allegation:
+def allegation(
+    person_obj: Person | None = None, kind: str = "torture", *, cited: bool = True, **fields
+) -> Allegation:
     fields.setdefault("visibility", Visibility.PUBLIC)
     if person_obj is None and "victim_description" not in fields:
         person_obj = person()
-    return Allegation.objects.create(
+    obj = Allegation.objects.create(
         person=person_obj, kind=AllegationKind.objects.get(code=kind), **fields
     )
+    return _cited(obj, cited)
 
 
-def statement(title: str = "A statement", *, issuer=None, kind: str = "call-for-release", **fields):
+def statement(
+    title: str = "A statement",
+    *,
+    issuer=None,
+    kind: str = "call-for-release",
+    cited: bool = True,
+    **fields,
+) -> Statement:
     fields.setdefault("visibility", Visibility.PUBLIC)
-    return Statement.objects.create(
+    obj = Statement.objects.create(
         title=title,
         kind=StatementKind.objects.get(code=kind),
         issuer_organization=issuer or organization(),
         **fields,
     )
+    return _cited(obj, cited)
 
 
 def source(title: str = "A source", *, kind: str = "news-article", **fields) -> Source:

@@ -291,10 +291,10 @@ def test_citation_list_query_count_does_not_grow_with_the_page(
 
     source = factories.source()
     for _ in range(30):
-        detention = factories.detention()
+        detention = factories.detention(cited=False)
         factories.citation(source, detention=detention)
-        factories.citation(source, case_event=factories.case_event(detention))
-        factories.citation(source, allegation=factories.allegation(detention.person))
+        factories.citation(source, case_event=factories.case_event(detention, cited=False))
+        factories.citation(source, allegation=factories.allegation(detention.person, cited=False))
         factories.citation(source, person=detention.person)
     assert Citation.objects.count() == 120
     with django_assert_max_num_queries(12):

@@ -44,7 +44,7 @@ def add_form(client, model) -> dict:
 def parent_fields(model) -> dict:
     """The least a new record of `model` needs."""
     person = factories.person("Cited Person")
-    detention = factories.detention(person, arrested="2023-11")
+    detention = factories.detention(person, arrested="2023-11", cited=False)  # no other citation
     organization = factories.organization("Cited Organization")
     return {
         "person": {"display_name": "Newly Added Person"},

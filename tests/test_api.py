@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from access.services import token_issue, token_revoke
 from cases.api import serializers as shapes
-from cases.models import Affiliation, Charge, NameVariant, Occupation, PaceAssessment, Person
+from cases.models import Charge, NameVariant, Occupation, PaceAssessment, Person
 from cases.partial_dates import PartialDate
 from sources.models import Citation, Source
 from tests import factories
@@ -52,7 +52,7 @@ def cases_world():
     abzas = factories.organization("Abzas Media")
     sevinj = factories.person("Sevinj Vagifgizi", variants=["Севиндж Вагифгызы"], gender="female")
     sevinj.occupations.add(journalist)
-    Affiliation.objects.create(person=sevinj, organization=abzas, visibility="public")
+    factories.affiliation(sevinj, abzas)
     d1 = factories.detention(sevinj, arrested="November 2023", stage="pre-trial-detention")
     Charge.objects.create(
         detention=d1, article="206.3.2", description="smuggling", visibility="public"
@@ -203,13 +203,17 @@ def mixed_visibility():
     NameVariant.objects.create(person=public, name="Hidden Alias", visibility="internal")
     partners = factories.person("Partners Person", visibility="partners")
     internal = factories.person("Internal Person", visibility="internal")
-    factories.detention(internal, arrested="2020")  # public detention of an internal person
-    factories.detention(public, arrested="2021", visibility="partners")
     public.internal_notes = "STAFF-ONLY-NOTE"
     public.save()
     secret = factories.source(
         "Interview with a guard's cousin", is_confidential=True, author="Named Person"
     )
+    # cited by the confidential interview only, which counts as their evidence
+    for detention in (
+        factories.detention(internal, arrested="2020", cited=False),  # of an internal person
+        factories.detention(public, arrested="2021", visibility="partners", cited=False),
+    ):
+        factories.cite(detention, source_obj=secret)
     factories.citation(secret, person=public, claim="name", excerpt="what the cousin said")
     return {"public": public, "partners": partners, "internal": internal}
 
@@ -302,8 +306,9 @@ def test_history_has_every_fact_with_its_citations_in_date_order(client, cases_w
     leyla = cases_world["leyla"]
     source = factories.source("HRW 2015")
     detention = leyla.detentions.get()
+    detention.citations.all().delete()  # the factory's citation: this test cites its own
     factories.citation(source, detention=detention, excerpt="freed on December 9")
-    event = factories.case_event(detention, "released", occurred="2015-12-09")
+    event = factories.case_event(detention, "released", occurred="2015-12-09", cited=False)
     factories.citation(source, case_event=event, excerpt="freed")
     PaceAssessment.objects.create(
         detention=detention, criterion="a", justification="Reprisal", visibility="public"
@@ -315,7 +320,8 @@ def test_history_has_every_fact_with_its_citations_in_date_order(client, cases_w
     assert d["citations"][0]["excerpt"] == "freed on December 9"
     assert d["events"][0]["citations"][0]["source"] == str(source.uuid)
     assert d["pace_criteria"] == [{"criterion": "a", "justification": "Reprisal"}]
-    assert [s["title"] for s in history["sources"]] == ["HRW 2015"]
+    # the factory's source supports the allegation
+    assert [s["title"] for s in history["sources"]] == [factories.CITING_SOURCE_TITLE, "HRW 2015"]
     assert history["allegations"][0]["kind"] == "ill-treatment"
 
 
@@ -542,11 +548,13 @@ def _person_with_history(name: str, years: int) -> Person:
     person = factories.person(name)
     source = factories.source()
     for year in range(2000, 2000 + years):
-        detention = factories.detention(person, arrested=str(year), released=str(year))
+        detention = factories.detention(person, arrested=str(year), released=str(year), cited=False)
         factories.citation(source, detention=detention)
-        factories.citation(source, case_event=factories.case_event(detention, occurred=str(year)))
-        factories.citation(source, allegation=factories.allegation(person, detention=detention))
-        statement = factories.statement(f"Statement {name} {year}")
+        event = factories.case_event(detention, occurred=str(year), cited=False)
+        factories.citation(source, case_event=event)
+        allegation = factories.allegation(person, detention=detention, cited=False)
+        factories.citation(source, allegation=allegation)
+        statement = factories.statement(f"Statement {name} {year}", cited=False)
         statement.persons.add(person)
         factories.citation(source, statement=statement)
     return person

@@ -11,7 +11,7 @@ from access.services import token_issue
 from cases.api.views import CasebookFilterBackend, PersonList
 from cases.choices import Visibility
 from cases.filtersets import UNKNOWN_RECORD, IdentifierField, PersonFilterSet
-from cases.models import Affiliation, Organization, Person
+from cases.models import Organization, Person
 from cases.visibility import Reader
 from sources.filtersets import SourceFilterSet
 from tests import factories
@@ -24,9 +24,7 @@ def partners_organization():
     """An organization only partners may see, and a public person affiliated with it."""
     organization = factories.organization("Partners Only Org", visibility=Visibility.PARTNERS)
     person = factories.person("Affiliated Person")
-    Affiliation.objects.create(
-        person=person, organization=organization, visibility=Visibility.PARTNERS
-    )
+    factories.affiliation(person, organization, visibility=Visibility.PARTNERS)
     return organization
 
 

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Affiliation, Charge, NameVariant, Occupation, PaceAssessment, Person
+from cases.models import Charge, NameVariant, Occupation, PaceAssessment, Person
 from cases.partial_dates import PartialDate
 from tests import factories
 
@@ -49,12 +49,15 @@ def world():
     )
     sevinj.occupations.add(journalist)
     factories.citation(article, person=sevinj, claim="chief editor", excerpt="its chief editor")
-    affiliation = Affiliation.objects.create(
-        person=sevinj, organization=abzas, role="chief editor", visibility="public"
-    )
+    # the facts cite the fixture's own sources (cited=False: not the factories' one)
+    affiliation = factories.affiliation(sevinj, abzas, role="chief editor", cited=False)
     factories.citation(article, affiliation=affiliation, excerpt="editor of Abzas Media")
     d1 = factories.detention(
-        sevinj, arrested="November 2023", stage="pre-trial-detention", facility="Baku SIZO-1"
+        sevinj,
+        arrested="November 2023",
+        stage="pre-trial-detention",
+        facility="Baku SIZO-1",
+        cited=False,
     )
     Charge.objects.create(
         detention=d1, article="206.3.2", description="smuggling", visibility="public"
@@ -63,16 +66,24 @@ def world():
         detention=d1, criterion="b", justification="held for her reporting", visibility="public"
     )
     factories.citation(article, detention=d1, excerpt="detained in November 2023")
-    event = factories.case_event(d1, "pre-trial-detention-extended", occurred="2024-02-14")
+    event = factories.case_event(
+        d1, "pre-trial-detention-extended", occurred="2024-02-14", cited=False
+    )
     factories.citation(article, case_event=event, excerpt="extended on 14 February")
 
     leyla = factories.person("Leyla Yunus", variants=["Лейла Юнус"])
     leyla.occupations.add(academic)
-    d2 = factories.detention(leyla, arrested="2014-07-30", released="2015-12-09", stage="released")
+    d2 = factories.detention(
+        leyla, arrested="2014-07-30", released="2015-12-09", stage="released", cited=False
+    )
     factories.citation(report, detention=d2, excerpt="released in December 2015")
-    torture = factories.allegation(leyla, kind="torture", description="beaten in custody")
+    torture = factories.allegation(
+        leyla, kind="torture", description="beaten in custody", cited=False
+    )
     factories.citation(report, allegation=torture, excerpt="she was beaten")
-    call = factories.statement("Release Leyla Yunus", issuer=hrw, quote="Release her now")
+    call = factories.statement(
+        "Release Leyla Yunus", issuer=hrw, quote="Release her now", cited=False
+    )
     call.issued_on = PartialDate.parse("2015-06")
     call.save()
     call.persons.add(leyla)
@@ -441,7 +452,7 @@ def restricted(world):
                          visibility="partners")  # fmt: skip
     secret_org = factories.organization("SECRET-ORG", slug="secret-org", visibility="internal")
     factories.statement("SECRET-STATEMENT", issuer=secret_org).persons.add(leyla)
-    Affiliation.objects.create(person=leyla, organization=secret_org, visibility="public")
+    factories.affiliation(leyla, secret_org)
     interview = factories.source("SECRET-INTERVIEW-TITLE", is_confidential=True,
                                  author="SECRET-AUTHOR", internal_notes="SECRET-SOURCE-NOTE")  # fmt: skip
     factories.citation(interview, person=sevinj, claim="jailed", excerpt="SECRET-EXCERPT",
@@ -516,8 +527,10 @@ def add_cases(n: int) -> None:
     for i in range(n):
         person = factories.person(variants=[f"Variant {i}"])
         person.occupations.add(journalist)
-        Affiliation.objects.create(person=person, organization=org, visibility="public")
-        detention = factories.detention(person, arrested=f"{2000 + i}-01", stage="convicted")
+        factories.affiliation(person, org)
+        detention = factories.detention(
+            person, arrested=f"{2000 + i}-01", stage="convicted", cited=False
+        )
         Charge.objects.create(detention=detention, article=f"{100 + i}", visibility="public")
         factories.allegation(person, kind="torture")
         factories.citation(source, detention=detention)
@@ -541,7 +554,7 @@ def test_organization_and_source_pages_query_counts_do_not_grow(client, world):
     before = [queries(client, url) for url in urls]
     for i in range(8):
         person = factories.person()
-        Affiliation.objects.create(person=person, organization=hrw, visibility="public")
+        factories.affiliation(person, hrw)
         factories.statement(f"Statement {i}", issuer=hrw).persons.add(person)
         factories.citation(report, detention=factories.detention(person, arrested="2020"))
         factories.source(f"Report {i}", publisher=hrw)

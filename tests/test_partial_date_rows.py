@@ -54,18 +54,22 @@ def _dated(record, **dates):
 @pytest.fixture
 def dated_case():
     """A person with a date of every precision on every kind of fact."""
+    source = _dated(factories.source("An article"), published_on="2023-11-22")
     person = _dated(factories.person("Dated Person"), birth_date="1984")
-    detention = factories.detention(person, arrested="2023-11", released="2024-03-18")
-    factories.case_event(detention, "sentenced", occurred="2024-01-05")
-    _dated(factories.allegation(person), started_on="2023-11-21", ended_on="2023-12")
-    statement = _dated(factories.statement("Free them"), issued_on="2024")
+    detention = factories.detention(person, arrested="2023-11", released="2024-03-18", cited=False)
+    event = factories.case_event(detention, "sentenced", occurred="2024-01-05", cited=False)
+    allegation = _dated(
+        factories.allegation(person, cited=False), started_on="2023-11-21", ended_on="2023-12"
+    )
+    statement = _dated(factories.statement("Free them", cited=False), issued_on="2024")
     statement.persons.add(person)
     affiliation = Affiliation(
         person=person, organization=statement.issuer_organization, visibility="public"
     )
     _dated(affiliation, started_on="2015-02")
-    source = _dated(factories.source("An article"), published_on="2023-11-22")
     factories.citation(source, person=person)
+    for fact in (detention, event, allegation, statement, affiliation):  # all from the one source
+        factories.cite(fact, source_obj=source)
     return person
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cases.models import Affiliation, Occupation
+from cases.models import Occupation
 from cases.pages import claim_facts
 from cases.partial_dates import PartialDate
 from tests import factories
@@ -63,7 +63,8 @@ def test_claims_are_footnoted_on_the_facts_not_listed_as_codes(client):
     person.birth_date = PartialDate.parse("1961")
     person.save()
     party = factories.organization("Musavat")
-    Affiliation.objects.create(person=person, organization=party, visibility="public")
+    factories.affiliation(person, party, cited=False)
+    factories.citation(source, affiliation=person.affiliations.get(), excerpt="a member")
     for claim in ("affiliation", "occupation", "name", "birth year", "summary"):
         factories.citation(source, person=person, claim=claim, excerpt=f"about the {claim}")
     html = page(client, person)
@@ -106,10 +107,16 @@ def test_a_claim_that_names_no_shown_fact_is_listed_in_its_own_words(client):
 
 def test_a_detention_and_its_arrested_event_are_one_arrest(client):
     person = factories.person("Sevinj Vagifgizi")
-    detention = factories.detention(person, arrested="2024-03-06", facility="Baku SIZO-1")
+    detention = factories.detention(
+        person, arrested="2024-03-06", facility="Baku SIZO-1", cited=False
+    )
     factories.citation(factories.source("Article A"), detention=detention)
     event = factories.case_event(
-        detention, "arrested", occurred="2024-03-06", description="Detained at the airport."
+        detention,
+        "arrested",
+        occurred="2024-03-06",
+        description="Detained at the airport.",
+        cited=False,
     )
     factories.citation(factories.source("Article B"), case_event=event)
     html = page(client, person)
@@ -138,12 +145,13 @@ def test_an_arrested_event_on_another_day_stays_an_event(client):
 def test_a_released_event_is_part_of_the_release(client):
     person = factories.person("Leyla Yunus")
     detention = factories.detention(person, arrested="2014-07-30", released="2015-12-09")
-    event = factories.case_event(detention, "released", occurred="2015-12")
+    event = factories.case_event(detention, "released", occurred="2015-12", cited=False)
     factories.citation(factories.source(), case_event=event)
     html = page(client, person)
     assert timeline(html) == ["Arrested", "Released"]
     release = html[html.index("entry--release") :]
-    assert re.search(r'<h3>Released<sup class="fn"><a href="#fn-1"', release)
+    # note 1 is the detention's (on the arrest); the event's is the release's
+    assert re.search(r'<h3>Released<sup class="fn"><a href="#fn-2"', release)
 
 
 def dated_allegation(person, kind: str, started: str) -> None:
@@ -183,9 +191,9 @@ def test_one_excerpt_cited_for_several_facts_is_one_footnote_with_a_back_link_to
     person = factories.person("Gubad Ibadoghlu")
     article = factories.source("Statement by the Secretary of State")
     excerpt = "urged Azerbaijan to release Gubad Ibadoghlu"
-    detention = factories.detention(person, arrested="2023-07")
+    detention = factories.detention(person, arrested="2023-07", cited=False)
     factories.citation(article, detention=detention, locator="para. 2", excerpt=excerpt)
-    call = factories.statement("Release them")
+    call = factories.statement("Release them", cited=False)
     call.persons.add(person)
     factories.citation(article, statement=call, locator="para. 2", excerpt=excerpt)
     factories.citation(article, statement=call, locator="para. 3", excerpt="another sentence")
@@ -200,7 +208,7 @@ def test_one_excerpt_cited_for_several_facts_is_one_footnote_with_a_back_link_to
 
 def test_a_footnote_says_when_its_source_supports_the_fact_with_less_than_high_confidence(client):
     person = factories.person("Tofig Yagublu")
-    detention = factories.detention(person, arrested="2023-12")
+    detention = factories.detention(person, arrested="2023-12", cited=False)
     factories.citation(factories.source("A"), detention=detention, excerpt="a", confidence="high")
     factories.citation(factories.source("B"), detention=detention, excerpt="b", confidence="medium")
     factories.citation(factories.source("C"), detention=detention, excerpt="c", confidence="low")

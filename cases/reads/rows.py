@@ -21,6 +21,7 @@ from cases.reads.status import dated_status, status_reports
 from cases.visibility import (
     CONFIDENTIAL_SOURCE_TITLE,
     Reader,
+    cited_sql,
     own_level_sql,
     source_is_hidden_behind_confidentiality,
     visibility_q,
@@ -118,15 +119,16 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         ),
         "person_id",
     )
+    cited, cited_params = cited_sql(Detention, reader, "d")  # an uncited detention is hidden
     detentions = _dicts(
         "SELECT d.id, d.person_id, d.uuid, d.arrested_on, d.arrested_on_precision, d.released_on,"
         " d.released_on_precision, ls.code AS legal_stage__code,"
         " ls.in_detention AS legal_stage__in_detention, d.facility"
         f" FROM {Detention._meta.db_table} d LEFT JOIN {LegalStage._meta.db_table} ls"
         " ON ls.id = d.legal_stage_id"
-        f" WHERE d.person_id = ANY(%s) AND {own_level_sql(reader, 'd')[0]}"
+        f" WHERE d.person_id = ANY(%s) AND {own_level_sql(reader, 'd')[0]} AND {cited}"
         " ORDER BY d.person_id, d.arrested_on ASC NULLS FIRST, d.id",
-        [ids, *levels],
+        [ids, *levels, *cited_params],
     )
     charges = _charges_of([d["id"] for d in detentions], reader=reader)
     reports = status_reports(ids, detentions, reader=reader)
