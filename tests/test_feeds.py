@@ -222,7 +222,7 @@ def add_public_records(n: int) -> None:
         ("/sitemap-persons.xml", 2),  # the length, then one page of records
         ("/sitemap-organizations.xml", 2),
         ("/sitemap-sources.xml", 2),
-        ("/feeds/updates/", 5),  # cases.reads.rows.latest_persons
+        ("/feeds/updates/", 7),  # cases.reads.rows.latest_persons (with the dated status)
         ("/az/feeds/statements/", 2),  # statements, the persons they concern
     ],
 )
