@@ -13,7 +13,12 @@ partner; then it checks each marker it finds against who may see it.
 Who may see what is computed here from the generated graph by a rule of its
 own, not by cases.visibility (a copy of the policy could not catch a bug in
 it): a record is visible to a reader when its own level and the level of each
-record above it allow, and neither it nor any of those is in the trash.
+record above it allow, and neither it nor any of those is in the trash; a fact
+(affiliation, detention, case event, allegation, statement, reported count) also needs a
+citation the reader may see: one at a level the reader sees, not in the trash,
+of a source the reader sees (a confidential one counts). Each fact gets none,
+one or two citations, each at a random level, of a source at a random level, so
+uncited facts, and facts cited only where the reader may not look, are common.
 Staff-only fields and what a confidential source hides are visible to nobody.
 
 `make test` runs LEAK_EXAMPLES=15 graphs (derandomized); `make fuzz` runs 200
@@ -55,8 +60,9 @@ from cases.models import (
     Statement,
     StatementKind,
 )
+from cases.partial_dates import PartialDate
 from cases.visibility import STAFF_ONLY_FIELDS
-from sources.models import Citation, Source
+from sources.models import Citation, ReportedCount, Source
 from tests import factories
 
 pytestmark = pytest.mark.slow
@@ -149,7 +155,15 @@ class SourceSpec:
     at: Level
 
 
-CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
+CITATION_TARGETS = (
+    "person", "affiliation", "detention", "case_event", "allegation", "statement", "reported_count",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReportedCountSpec:
+    publisher: int  # organization
+    at: Level
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,7 @@ class Graph:
     sources: tuple[SourceSpec, ...]
     citations: tuple[CitationSpec, ...]
     language: str  # the second interface language rendered
+    reported_counts: tuple[ReportedCountSpec, ...] = ()
 
 
 def optional_index(n: int):
@@ -267,7 +282,12 @@ def graphs(draw) -> Graph:
             )
         )
     )
+    reported_counts = tuple(
+        draw(st.lists(st.builds(ReportedCountSpec, st.integers(0, n_orgs - 1), level_of),
+                      max_size=2))
+    )  # fmt: skip
     counts = {
+        "reported_count": len(reported_counts),
         "person": n_persons,
         "affiliation": sum(len(p.affiliations) for p in persons),
         "detention": len(detentions),
@@ -275,31 +295,29 @@ def graphs(draw) -> Graph:
         "allegation": len(allegations),
         "statement": len(statements),
     }
+    # each fact (and person) cited by none, one or two citations: shrinks towards uncited
     citations = []
-    if sources:
-        targets = [name for name in CITATION_TARGETS if counts[name]]
-        for _ in range(draw(st.integers(2, 6))):
-            target = draw(st.sampled_from(targets))
-            citations.append(
-                CitationSpec(
-                    draw(st.integers(0, len(sources) - 1)),
-                    target,
-                    draw(st.integers(0, counts[target] - 1)),
-                    draw(level_of),
-                )
-            )
+    source_index = st.integers(0, len(sources) - 1)
+    for target in CITATION_TARGETS:
+        for index in range(counts[target]):
+            for source, at in draw(st.lists(st.tuples(source_index, level_of), max_size=2)):
+                citations.append(CitationSpec(source, target, index, at))
     return Graph(
         organizations, persons, detentions, allegations, tuple(statements), sources,
-        tuple(citations), draw(st.sampled_from(["az", "ru"])),
+        tuple(citations), draw(st.sampled_from(["az", "ru"])), reported_counts,
     )  # fmt: skip
 
 
 # --- who may see what, by the test's own rule ------------------------------------------
 
+# the kinds of record that reach a partner or the public only with a citation they may see
+FACTS = {"affiliation", "detention", "case event", "allegation", "statement", "reported count"}
+
 
 @dataclass(eq=False)
 class Node:
-    """One generated record, with the records above it whose level also counts."""
+    """One generated record, with the records above it whose level also counts
+    and, for a fact, the citations that support it."""
 
     kind: str
     index: int
@@ -307,16 +325,35 @@ class Node:
     parents: list[Node] = field(default_factory=list)
     obj: object = None
     headline: str | None = None  # the marker that must show wherever the record is visible
+    citations: list[Node] = field(default_factory=list)  # of a fact: each has its source first
 
     def visible_to(self, reader: str) -> bool:
         return (
             self.at.level in READER_LEVELS[reader]
             and not self.at.trashed
+            and self.evidenced_for(reader)
             and all(parent.visible_to(reader) for parent in self.parents)
+        )
+
+    def evidenced_for(self, reader: str) -> bool:
+        """Not a fact, or a fact with a citation the reader may see: the
+        citation's own level and its source's (a confidential source counts)."""
+        return self.kind not in FACTS or any(
+            citation.at.level in READER_LEVELS[reader]
+            and not citation.at.trashed
+            and citation.parents[0].visible_to(reader)
+            for citation in self.citations
         )
 
     def describe(self) -> str:
         text = f"{self.kind} #{self.index} ({self.at.level}{', in the trash' if self.at.trashed else ''})"
+        if self.kind in FACTS:
+            cited = [
+                f"{c.at.level}{' trashed' if c.at.trashed else ''} citation of "
+                f"{c.parents[0].at.level}{' trashed' if c.parents[0].at.trashed else ''} source"
+                for c in self.citations
+            ]
+            text += f" cited by [{', '.join(cited)}]" if cited else " UNCITED"
         if self.parents:
             text += " under [" + "; ".join(parent.describe() for parent in self.parents) + "]"
         return text
@@ -450,7 +487,7 @@ def build(graph: Graph) -> World:
         arrested = str(spec.arrested) if spec.arrested else None
         released = str(spec.arrested + 1) if spec.arrested and spec.released else None
         detention = factories.detention(
-            persons[spec.person].obj, arrested=arrested, released=released,
+            persons[spec.person].obj, arrested=arrested, released=released, cited=False,
             legal_stage=stages.get(spec.stage),
             arresting_authority=orgs[spec.authority].obj if spec.authority is not None else None,
             **f, **record_fields(spec.at),
@@ -465,8 +502,9 @@ def build(graph: Graph) -> World:
         for kind, at in spec.events:
             event = world.node("case event", at, node)
             event.obj = factories.case_event(
-                detention, kind, **world.fields(event, headline="description"), **record_fields(at)
-            )
+                detention, kind, **world.fields(event, headline="description"),
+                **record_fields(at), cited=False,
+            )  # fmt: skip
             events.append(event)
         for criterion, at in zip("abcde", spec.pace, strict=False):
             pace = world.node("PACE criterion", at, node)
@@ -542,14 +580,28 @@ def build(graph: Graph) -> World:
         node.obj = source
         sources.append(node)
 
+    reported_counts = []
+    for spec in graph.reported_counts:
+        node = world.node("reported count", spec.at, orgs[spec.publisher])
+        count = ReportedCount(
+            publisher=orgs[spec.publisher].obj, number=254,
+            **world.fields(node, "notes", headline="counted"), **record_fields(spec.at),
+        )  # fmt: skip
+        count.as_of = PartialDate.parse("2023-12-01")
+        count.save()
+        node.obj = count
+        reported_counts.append(node)
+
     targets = {
         "person": persons, "affiliation": affiliations, "detention": detentions,
         "case_event": events, "allegation": allegations, "statement": statements,
+        "reported_count": reported_counts,
     }  # fmt: skip
     for spec in graph.citations:
         source, target = sources[spec.source], targets[spec.target][spec.index]
         # a citation shows only with the fact it supports and a source one may see
         node = world.node("citation", spec.at, source, target)
+        target.citations.append(node)
         masked = CONFIDENTIAL if source.obj.is_confidential else ""
         f = world.fields(
             node, "claim", **({"locator": masked, "excerpt": masked} if masked else {})
@@ -618,6 +670,7 @@ def api_operations() -> list[tuple[str, str | None]]:
 API_KINDS = {
     "persons": "person", "detentions": "detention", "allegations": "allegation",
     "statements": "statement", "sources": "source", "organizations": "organization",
+    "reported-counts": "reported count",
 }  # fmt: skip
 REQUIRED_QUERY = {"since": "2000-01-01T00:00:00Z"}
 
@@ -692,7 +745,8 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
 SHOWN_TO = {
     "anonymous": None,  # every kind
     "partner": {"person", "name variant", "organization", "affiliation", "detention", "charge",
-                "case event", "PACE criterion", "allegation", "statement", "source"},
+                "case event", "PACE criterion", "allegation", "statement", "source",
+                "reported count"},
 }  # fmt: skip
 
 
@@ -782,8 +836,71 @@ TRASHED_ORGANIZATION_NAMED = Graph(
     allegations=(AllegationSpec(0, 0, 1, 0, "torture", PUBLIC),),
     statements=(StatementSpec(1, None, (0,), "report", PUBLIC),),
     sources=(SourceSpec(0, False, False, PUBLIC),),
-    citations=(CitationSpec(0, "detention", 0, PUBLIC), CitationSpec(0, "allegation", 0, PUBLIC)),
+    citations=(
+        CitationSpec(0, "detention", 0, PUBLIC),
+        CitationSpec(0, "allegation", 0, PUBLIC),
+        CitationSpec(0, "statement", 0, PUBLIC),
+    ),
     language="ru",
+)
+TRASHED, PARTNERS, INTERNAL = (
+    Level("public", True),
+    Level("partners", False),
+    Level("internal", False),
+)
+# Every kind of fact public, each uncited or cited only where a reader may not
+# look (a restricted or trashed citation, a restricted or trashed source), beside
+# one cited by a confidential source (which counts). Run in every suite.
+UNCITED_FACTS = Graph(
+    organizations=(PUBLIC, PUBLIC),
+    persons=(
+        PersonSpec(PUBLIC, (), (), ((0, PUBLIC), (1, PUBLIC)), None),
+        PersonSpec(PUBLIC, (), (), (), None),
+    ),
+    detentions=(
+        DetentionSpec(
+            0,
+            PUBLIC,
+            None,
+            "pre-trial-detention",
+            2023,
+            False,
+            (PUBLIC,),
+            (("sentenced", PUBLIC),),
+            (PUBLIC,),
+        ),
+        DetentionSpec(
+            1, PUBLIC, 0, "convicted", 2020, False, (PUBLIC,), (("sentenced", PUBLIC),), (PUBLIC,)
+        ),
+    ),
+    allegations=(
+        AllegationSpec(0, 0, None, None, "torture", PUBLIC),
+        AllegationSpec(1, None, 0, 1, "torture", PUBLIC),
+    ),
+    statements=(
+        StatementSpec(0, None, (0,), "call-for-release", PUBLIC),
+        StatementSpec(1, None, (1,), "report", PUBLIC),
+    ),
+    sources=(
+        SourceSpec(0, False, False, PUBLIC),
+        SourceSpec(None, False, False, INTERNAL),
+        SourceSpec(None, False, False, TRASHED),
+        SourceSpec(None, False, False, PARTNERS),
+        SourceSpec(None, True, False, PUBLIC),
+    ),
+    citations=(
+        CitationSpec(0, "affiliation", 0, INTERNAL),  # affiliation 1: none at all
+        CitationSpec(4, "detention", 1, PUBLIC),  # the confidential source counts
+        CitationSpec(3, "case_event", 0, PUBLIC),  # for partners only
+        CitationSpec(1, "case_event", 1, PUBLIC),  # an internal source
+        CitationSpec(2, "allegation", 0, PUBLIC),  # a trashed source
+        CitationSpec(0, "allegation", 1, TRASHED),  # a trashed citation
+        CitationSpec(0, "statement", 0, PARTNERS),  # for partners only
+        CitationSpec(0, "person", 0, PUBLIC),  # a person is not a fact: no effect
+        CitationSpec(0, "reported_count", 0, PUBLIC),  # reported count 1: none
+    ),  # detention 0 (with its charge, event, PACE criterion, allegation) and statement 1: none
+    language="az",
+    reported_counts=(ReportedCountSpec(0, PUBLIC), ReportedCountSpec(1, PUBLIC)),
 )
 
 
@@ -810,6 +927,7 @@ def private_media(tmp_path):
 )
 @given(graph=graphs())
 @example(graph=TRASHED_ORGANIZATION_NAMED)
+@example(graph=UNCITED_FACTS)
 def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, private_media):
     cache.clear()
     with transaction.atomic():  # each example's records are rolled back at the end
