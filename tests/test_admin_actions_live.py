@@ -44,7 +44,8 @@ from cases.models import (
     Statement,
     StatementKind,
 )
-from sources.models import Citation, Source
+from cases.partial_dates import PartialDate
+from sources.models import Citation, ReportedCount, Source
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,6 +108,17 @@ def _sources():
     return [published, factories.source("Without publisher", visibility=INTERNAL)]
 
 
+def _reported_counts():
+    count = ReportedCount(
+        publisher=factories.organization(), number=254, counted="political prisoners",
+        visibility=INTERNAL,
+    )  # fmt: skip
+    count.as_of = PartialDate.parse("1 December 2023")
+    count.save()
+    factories.cite(count)
+    return [count]
+
+
 def _vocabulary(model) -> Callable[[], list]:
     def make():
         number = next(_numbers)
@@ -156,6 +168,7 @@ ROWS: dict[type, Callable[[], list]] = {
     Statement: _statements,
     Source: _sources,
     Citation: _citations,
+    ReportedCount: _reported_counts,
     Merge: _merge,
     Occupation: _vocabulary(Occupation),
     LegalStage: _vocabulary(LegalStage),

@@ -13,7 +13,7 @@ from tests.conftest import ARTIFACTS
 
 
 @pytest.fixture
-def researcher_and_case(transactional_db, django_user_model):
+def researcher_and_case(vocabularies, django_user_model):
     # Made before the browser starts: while Playwright's event loop runs, the ORM
     # would open a second connection that outlives the test.
     django_user_model.objects.create_superuser("researcher", "r@example.org", "long-enough-pw-42")

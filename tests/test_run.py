@@ -87,7 +87,7 @@ def test_make_run_prepares_the_database_and_serves_the_admin():
         assert f"http://127.0.0.1:{port}/" in first, "served on the PORT given to make"
         assert "Database migrated." in first
         assert "Seed cases loaded: created:" in first
-        assert "17 persons" in first
+        assert "18 persons" in first
         assert "user 'admin', password 'casebook-dev'" in first
 
         second = _serve_once(_free_port(), db_name)
