@@ -97,6 +97,16 @@ def levels_for_children_of_visible(reader: Reader) -> list[str]:
     return list(visible_levels(reader))
 
 
+def own_level_q(reader: Reader, prefix: str = "") -> Q:
+    """The record's own level and the trash (rules 1 and 2 for the row itself) as
+    a condition, for rows whose parents and evidence are known to be visible
+    otherwise (as `own_level_sql`)."""
+    condition = Q(**{f"{prefix}deleted_at__isnull": True})
+    if reader is not Reader.STAFF:
+        condition &= Q(**{f"{prefix}visibility__in": visible_levels(reader)})
+    return condition
+
+
 def own_level_sql(reader: Reader, alias: str = "") -> tuple[str, list]:
     """The record's own level and the trash as a SQL condition, with its
     parameters, for hand-written queries over rows whose parents were already

@@ -291,6 +291,22 @@ def test_dated_status_query_counts_do_not_grow_with_the_cases(client, url):
     assert queries(client, url) == before
 
 
+def test_a_status_filter_reads_the_status_rows_once_for_the_list_and_once_for_the_counts(
+    client,
+):
+    """Read as a subquery of each filter count, the status rows (estimated at one
+    row) made PostgreSQL run the name search once per status row: minutes at
+    10,000 persons. They are read once for the page and once for every count but
+    the status's own, and counted once for the status counts."""
+    add_called_for(3)
+    with CaptureQueriesContext(connection) as captured:
+        body = html(client.get("/persons/?q=Called&status=held"))
+    assert "Called 0" in body
+    reads = [q["sql"] for q in captured.captured_queries if "WITH det AS" in q["sql"]]
+    assert len(reads) == 3, [sql[:80] for sql in reads]
+    assert sum(sql.lstrip().startswith("SELECT person_id FROM") for sql in reads) == 2
+
+
 def test_the_person_page_query_count_does_not_grow_with_the_calls(client):
     person, _call = held_by_a_call("Many calls")
     url = f"/persons/{person.slug}/"

@@ -23,7 +23,7 @@ from cases.models import (
     Withdrawal,
 )
 from cases.reads.search import search_persons
-from cases.reads.status import status_counts
+from cases.reads.status import status_counts, with_status
 from cases.visibility import visible
 from sources.models import Citation, Source
 
@@ -80,11 +80,26 @@ def _person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dic
         )
         persons = persons.filter(pk__in=found)
 
+    cleaned = filterset.form.cleaned_data
+    status_filters = type(filterset).STATUS_FILTERS
+    with_statuses = persons
+    if any(cleaned.get(name) for name in status_filters):
+        # the status rows are read once too; every count but the status's own reuses them
+        with_statuses = with_status(
+            persons,
+            reader=reader,
+            statuses=cleaned.get("status"),
+            after=cleaned.get("status_as_of_after"),
+            before=cleaned.get("status_as_of_before"),
+        )
+
     def persons_without(name: str) -> QuerySet:
         data = filterset.data.copy()
-        for left_out in (name, "q"):
-            data.pop(left_out, None)
-        others = type(filterset)(data, persons, reader=reader)
+        left_out = (name, "q") if name == "status" else (name, "q", *status_filters)
+        for key in left_out:
+            data.pop(key, None)
+        base = persons if name == "status" else with_statuses
+        others = type(filterset)(data, base, reader=reader)
         return others.qs.order_by().values("pk")
 
     def detentions_without(name: str) -> QuerySet:

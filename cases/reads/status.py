@@ -40,14 +40,13 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from cases.choices import PersonStatus
-from cases.models import CaseEvent, Detention, Person, Statement
+from cases.models import Detention, Person, Statement
 from cases.partial_dates import PartialDate, Precision
-from cases.visibility import Reader, visibility_q, visible
+from cases.visibility import Reader, own_level_q, visibility_q, visible
 from sources.models import Citation
 
 RELEASED_STAGES = ("released", "pardoned", "acquitted")
@@ -170,13 +169,25 @@ def status_reports(
         )
     )
     detention_ids = [d["id"] for d in detentions]
-    events = visible(CaseEvent.objects.filter(detention_id__in=detention_ids), reader)
-    cited = Q(detention_id__in=detention_ids) | Q(case_event__in=events.values("pk"))
+    # One UNION ALL of a part per kind of fact, each led by its own index: an OR
+    # of them in one WHERE read every citation (20-25 ms a page at 10,000 persons).
+    # A case event's parents are the visible detentions named here, and it is
+    # cited (rule 3) by the visible citation read: its own level is all to check.
+    parts = []
+    if detention_ids:
+        parts.append(Q(detention_id__in=detention_ids))
+        parts.append(
+            Q(case_event__detention_id__in=detention_ids) & own_level_q(reader, "case_event__")
+        )
     if calls:
-        cited |= Q(statement_id__in={c["statement_id"] for c in calls})
+        parts.append(Q(statement_id__in={c["statement_id"] for c in calls}))
+    dated = [
+        _citation_dates(visible(Citation.objects.filter(part), reader).order_by(), reader)
+        for part in parts
+    ]
     dates: dict[tuple[str, int], list[PartialDate | None]] = {}
-    if detention_ids or calls:
-        for row in _citation_dates(visible(Citation.objects.filter(cited), reader), reader):
+    if dated:
+        for row in dated[0].union(*dated[1:], all=True):
             key = ("call", row["statement_id"]) if row["statement_id"] else ("detention", row["d"])
             dates.setdefault(key, []).append(_partial(row["src_date"], row["src_precision"]))
     reports: dict[int, tuple[list, list]] = {pk: ([], []) for pk in person_ids}
@@ -271,11 +282,12 @@ def _status_sql(reader: Reader, persons: QuerySet | None) -> tuple[str, list]:
         )
         .query.sql_with_params()
     )  # fmt: skip
-    events = visible(CaseEvent.objects.all(), reader)
+    # A case event's detention is checked by the join to `det` below, and a
+    # visible citation of it makes it cited (rule 3): its own level is all to check.
     cited = visible(
         Citation.objects.filter(
             Q(detention__isnull=False)
-            | Q(case_event__in=events.values("pk"))
+            | (Q(case_event__isnull=False) & own_level_q(reader, "case_event__"))
             | Q(statement__kind__code=CALL_FOR_RELEASE)
         ),
         reader,
@@ -379,9 +391,13 @@ def with_status(
     `status`, `status_as_of_after`, `status_as_of_before`): one subquery."""
     sql, params = status_sql(reader=reader)
     where, where_params = status_condition_sql(statuses, after, before)
-    return queryset.filter(
-        pk__in=RawSQL(f"SELECT person_id FROM ({sql}) s WHERE {where}", [*params, *where_params])
-    )
+    # The persons are read first, in a query of their own: as a subquery, the
+    # status rows are estimated at one, and PostgreSQL then ran a name search once
+    # for each of them (over 9 minutes for ?q=...&status=held at 10,000 persons).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT person_id FROM ({sql}) s WHERE {where}", [*params, *where_params])
+        ids = [row[0] for row in cursor.fetchall()]
+    return queryset.filter(pk__in=ids)
 
 
 def status_counts(
