@@ -38,6 +38,7 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, PartialDateError
+from cases.services import records_trash
 from sources.models import Citation, ReportedCount, Source
 
 # Quotation marks, dashes and spaces that typesetting varies: an excerpt is
@@ -75,6 +76,8 @@ class SeedReport:
     unchanged: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
+    retired: dict[str, int] = field(default_factory=dict)
+    kept_edited: dict[str, int] = field(default_factory=dict)
 
     def count(self, bucket: str, model: type[models.Model]) -> None:
         counts = self._bucket(bucket)
@@ -82,15 +85,22 @@ class SeedReport:
         counts[str(name)] = counts.get(str(name), 0) + 1
 
     def _bucket(self, bucket: str) -> dict[str, int]:
-        return self.deleted if bucket == "kept deleted" else getattr(self, bucket)
+        named = {"kept deleted": self.deleted, "kept, edited here": self.kept_edited}
+        return named[bucket] if bucket in named else getattr(self, bucket)
 
     def summary(self) -> str:
         parts = []
-        for bucket in ("created", "updated", "unchanged", "kept deleted"):
+        buckets = ("created", "updated", "unchanged", "kept deleted", "retired",
+                   "kept, edited here")  # fmt: skip
+        for bucket in buckets:
             counts = self._bucket(bucket)
             if counts:
                 listed = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
-                parts.append(f"{bucket}: {listed}")
+                label = {
+                    "retired": "no longer in the file, moved to the trash",
+                    "kept, edited here": "no longer in the file but edited here, kept",
+                }.get(bucket, bucket)
+                parts.append(f"{label}: {listed}")
         return "; ".join(parts) or "nothing to load"
 
 
@@ -112,6 +122,10 @@ def load_seed(
     loader = _Loader(update=update, articles_dir=Path(path).parent / "articles")
     with transaction.atomic():
         loader.load(data)
+        if not loader.errors and Path(path).resolve() == DEFAULT_SEED_FILE.resolve():
+            # only the project's own file speaks for every seed record; another
+            # file (--file) adds to them
+            loader.retire()
         if loader.errors:
             transaction.set_rollback(True)
             raise SeedError("\n".join(loader.errors))
@@ -130,6 +144,21 @@ def citation_locator(locator: str, inference: str) -> str:
     return "; ".join(part for part in parts if part)
 
 
+# What the loader writes, parents first (SeedRecord holds the UUIDs of them all).
+SEEDED_MODELS = (
+    Organization, Source, Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
+    Allegation, Statement, ReportedCount, Citation,
+)  # fmt: skip
+
+
+def _edited_outside_the_seed(obj: models.Model) -> bool:
+    """Whether anyone but the seed loader wrote this record: its history holds a
+    change made in a context other than `load_seed` (a migration's has none)."""
+    events = type(obj).pgh_event_models["insert"].objects.filter(pgh_obj_id=obj.pk)
+    contexts = events.exclude(pgh_context=None).values_list("pgh_context__metadata", flat=True)
+    return any((metadata or {}).get("command") != "load_seed" for metadata in contexts)
+
+
 class _Loader:
     def __init__(self, *, update: bool, articles_dir: Path):
         self.update = update
@@ -144,8 +173,28 @@ class _Loader:
         # to them are dropped quietly (table id -> keys)
         self.kept_deleted: set[str] = set()
         self.removed: dict[int, set] = {}
+        self.seen: set[uuid.UUID] = set()  # the records the file holds now
 
     # -- entry points ------------------------------------------------------
+
+    def retire(self) -> None:
+        """Records loaded from an earlier seed file that the file no longer holds
+        (corrected since: the 2015 committee's 14 "denied" allegations became one
+        finding) go to the trash, where an editor can restore them; one that a
+        researcher edited since it was loaded is kept and counted, to review."""
+        gone = set(SeedRecord.objects.values_list("uuid", flat=True)) - self.seen
+        if not gone:
+            return
+        for model in SEEDED_MODELS:
+            trash = []
+            for obj in model.objects.filter(uuid__in=gone, deleted_at__isnull=True):
+                if _edited_outside_the_seed(obj):
+                    self.report.count("kept, edited here", model)
+                else:
+                    trash.append(obj.pk)
+                    self.report.count("retired", model)
+            if trash:
+                records_trash(queryset=model.objects.filter(pk__in=trash))
 
     def load(self, data: dict[str, Any]) -> None:
         for entry in data.get("organizations") or []:
@@ -529,6 +578,7 @@ class _Loader:
         written even after an error, so the whole file is checked; the caller
         rolls the transaction back when there was any error."""
         record_uuid = uuid.uuid5(SEED_NAMESPACE, path)
+        self.seen.add(record_uuid)
         existing = model.objects.filter(uuid=record_uuid).first()
         if existing is not None and not self.update:
             self.report.count("unchanged", model)

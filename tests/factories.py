@@ -158,7 +158,7 @@ def citation(source_obj: Source | None = None, **target) -> Citation:
 
 def delete_case_data() -> None:
     """Remove every case record (vocabularies stay), children before parents."""
-    from cases.models import IssuedSlug, Merge, SeedRecord
+    from cases.models import IssuedSlug, Merge, SeedRecord, Withdrawal
     from sources.models import ReportedCount
 
     for model in (
@@ -173,6 +173,7 @@ def delete_case_data() -> None:
         Organization,
         IssuedSlug,
         SeedRecord,  # or the next load_seed would take the seed records as deleted by an editor
+        Withdrawal,  # the deletions above are withdrawals of public records: not the next test's
     ):
         model.objects.all().delete()
 

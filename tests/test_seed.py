@@ -20,6 +20,7 @@ from cases.models import (
 )
 from cases.seed import load_seed
 from sources.models import Citation, Source
+from tests import factories
 from tests.factories import delete_case_data
 
 pytestmark = pytest.mark.django_db
@@ -318,3 +319,37 @@ def test_update_keeps_an_editors_visibility_choice(seeded):
     load_seed(update=True)
     person.refresh_from_db()
     assert person.visibility == "internal"
+
+
+def test_a_record_the_corrected_file_no_longer_holds_goes_to_the_trash(seeded):
+    """A database loaded from an earlier seed file loses what the file has since
+    corrected away (the 2015 committee's 14 "denied" allegations), to the trash
+    where an editor can restore it; what a researcher edited since is kept."""
+    import uuid as uuid_module
+
+    import pghistory
+
+    from cases.models import SeedRecord
+    from cases.seed import SEED_NAMESPACE
+
+    def seeded_by_an_older_file(name: str) -> Person:
+        person = factories.person(name)
+        person.uuid = uuid_module.uuid5(SEED_NAMESPACE, f"person:{name}")
+        person.save()
+        SeedRecord.objects.create(uuid=person.uuid)
+        return person
+
+    corrected_away = seeded_by_an_older_file("Corrected Away")
+    edited = seeded_by_an_older_file("Edited Since")
+    with pghistory.context(user=1, url="/admin/cases/person/"):
+        edited.summary = "A researcher's note"
+        edited.save()
+    report = load_seed()
+    assert report.retired == {"persons": 1}
+    assert report.kept_edited == {"persons": 1}
+    assert "no longer in the file, moved to the trash: 1 persons" in report.summary()
+    corrected_away.refresh_from_db()
+    edited.refresh_from_db()
+    assert corrected_away.deleted_at is not None and edited.deleted_at is None
+    assert Person.objects.filter(display_name="Leyla Yunus", deleted_at=None).exists()
+    assert load_seed().retired == {}  # once in the trash, it stays there quietly
