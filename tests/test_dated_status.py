@@ -126,6 +126,22 @@ def test_a_release_as_new_as_the_call_says_otherwise(client):
     assert status_line(body) == "Released, last reported 20 January 2025[1]"
 
 
+def test_a_release_is_never_reported_by_a_source_older_than_it(client):
+    """A release entered on a detention whose only source is the arrest article
+    (May 2023) is not "last reported May 2023": that source cannot report a
+    release of March 2025."""
+    person = factories.person("Released later")
+    detention = factories.detention(
+        person, arrested="2023", released="2025-03-01", stage="released", cited=False
+    )
+    factories.citation(dated_source("The arrest", "2023-05"), detention=detention)
+    body = html(client.get(f"/persons/{person.slug}/"))
+    assert status_line(body).startswith("Released")
+    assert "2023" not in status_line(body)
+    api = client.get("/api/v1/persons/", {"q": "Released later"}).json()["results"][0]
+    assert api["status"] == "released" and api["status_as_of"] is None
+
+
 def test_the_release_line_cites_its_source_and_not_one_older_than_the_release(client):
     person = factories.person("Leyla Test")
     detention = factories.detention(
@@ -214,7 +230,8 @@ def test_the_statistics_say_how_current_their_numbers_are(client, three_held):
     assert "1 more was held when last reported, earlier;" in text
     assert "1 is reported held by sources with no date." in text
     stats = client.get("/api/v1/stats/").json()
-    assert (stats["in_detention_now"], stats["held_reported_recently"]) == (3, 1)
+    assert (stats["in_detention_now"], stats["held_reported_recently"]) == (1, 1)
+    assert stats["held_any_date"] == 3
     assert (stats["held_reported_earlier"], stats["held_undated"]) == (1, 1)
     assert stats["status_reported_latest"] == this_month().isoformat()
     today = timezone.localdate()

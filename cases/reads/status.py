@@ -8,7 +8,9 @@ The rule, over what the reader may see:
   released (a release date, or a released, pardoned or acquitted stage) or
   unknown (no stage and no release: the 2015 articles name persons "in jail"
   then, which says nothing of now). Its *report date* is the publication date
-  of the newest dated source cited for it or for one of its case events.
+  of the newest dated source cited for it or for one of its case events; a
+  released detention has none when that source is older than its release date
+  (a source cannot report a release that came after it).
 - A call for release (a statement of kind `call-for-release` naming the person)
   says held when it was made. Its report date is its own date when recorded,
   else that of the newest dated source cited for it.
@@ -86,7 +88,12 @@ def detention_report(
     key, *, released_on: PartialDate | None, stage: str | None, stage_holds: bool | None,
     reported: PartialDate | None,
 ) -> DetentionReport:  # fmt: skip
-    """A detention's three flags, as the SQL below computes them."""
+    """A detention's three flags, as the SQL below computes them. A source older
+    than the release cannot report it: a released detention whose newest source
+    is older than its release date has no report date (the release was entered
+    without the source that gives it)."""
+    if released_on is not None and reported is not None and reported.end < released_on.start:
+        reported = None
     return DetentionReport(
         key=key,
         held=released_on is None and bool(stage_holds),
@@ -297,6 +304,11 @@ def _status_sql(reader: Reader, persons: QuerySet | None) -> tuple[str, list]:
     cited_sql, cited_params = _citation_dates(cited.order_by(), reader).query.sql_with_params()
     released = ", ".join(f"'{code}'" for code in RELEASED_STAGES)
     call_end = _period_end_after
+    # a source whose period ends before the release's begins cannot report it
+    older_than_release = (
+        f"det.d_released IS NOT NULL AND {_period_end_after('r.src_date', 'r.src_precision')}"
+        " <= det.d_released"
+    )
     sql = f"""
         WITH det AS ({detention_sql}),
         cited AS ({cited_sql}),
@@ -313,7 +325,9 @@ def _status_sql(reader: Reader, persons: QuerySet | None) -> tuple[str, list]:
                 det.d_released IS NOT NULL OR COALESCE(det.d_stage_code IN ({released}), FALSE)
                     AS released,
                 det.d_released IS NULL AND det.d_stage IS NULL AS unknown,
-                r.src_date AS reported, r.src_precision AS reported_precision,
+                CASE WHEN {older_than_release} THEN NULL ELSE r.src_date END AS reported,
+                CASE WHEN {older_than_release} THEN NULL ELSE r.src_precision END
+                    AS reported_precision,
                 det.d_released AS released_on, det.d_released_precision AS released_precision
             FROM det LEFT JOIN det_reported r ON r.id = det.d_id),
         calls AS (
