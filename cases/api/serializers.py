@@ -249,8 +249,13 @@ class MonthCountSerializer(serializers.Serializer):
 class StatsSerializer(serializers.Serializer):
     persons = serializers.IntegerField()
     in_detention_now = serializers.IntegerField(
+        help_text='The site\'s "in detention now": persons whose `status` is `held` with '
+        "`status_as_of` in or after `held_reported_since` (the same as "
+        "`held_reported_recently`)."
+    )
+    held_any_date = serializers.IntegerField(
         help_text="Persons whose `status` is `held`, however old the report (the sum of the "
-        "three `held_*` counts)."
+        "three `held_*` counts; what `in_detention_now` counted before statuses were dated)."
     )
     held_reported_since = serializers.CharField(
         help_text="YYYY-MM: the first month whose reports count as current (STATUS_STALE_MONTHS, "

@@ -57,7 +57,8 @@ def case_statistics(
     )
     return {
         "persons": persons.count(),
-        "in_detention_now": status[PersonStatus.HELD],
+        "in_detention_now": status["held_current"],
+        "held_any_date": status[PersonStatus.HELD],
         "held_reported_since": status["since"].isoformat(),
         "held_reported_recently": status["held_current"],
         "held_reported_earlier": status["held_earlier"],
