@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from cases.models import Affiliation, Allegation, CaseEvent, Detention, Person, Statement
 from cases.partial_dates import PartialDate
 from cases.reads.citations import citations_of
 from cases.reads.rows import SOURCE_FIELDS, source_rows
+from cases.reads.status import RELEASED_STAGES
 from cases.visibility import Reader, source_is_hidden_behind_confidentiality, visible
 from sources.models import Citation, ReportedCount, Source
 
@@ -77,12 +79,32 @@ def reported_count_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
 
 
 def held_on(day: datetime.date) -> Q:
-    """The detentions under way on `day`, by the rule of the monthly series
-    (cases.reads.statistics): the arrest's period had begun (arrested in
-    November 2023 counts from 1 November) and the release's had not (released in
-    December 2023 no longer counts on 1 December). Detentions with no arrest date
-    are left out; one with no release date counts until today."""
-    return Q(arrested_on__lte=day) & (Q(released_on__isnull=True) | Q(released_on__gt=day))
+    """The detentions under way on `day`, for detentions annotated with `began`
+    (`with_beginning`): the period of the arrest, or of the detention's first
+    dated case event when no arrest date is known ("in pre-trial detention since
+    November 2023"), had begun (November 2023 counts from 1 November), and the
+    release's had not (released in December 2023 no longer counts on 1 December).
+    One with no release date counts until today, unless its stage says released
+    (pardoned, acquitted): when is not known, so it is not counted. Detentions
+    with neither an arrest date nor a dated event are left out."""
+    released_undated = Q(released_on__isnull=True, legal_stage__code__in=RELEASED_STAGES)
+    return (
+        Q(began__lte=day)
+        & (Q(released_on__isnull=True) | Q(released_on__gt=day))
+        & ~released_undated
+    )
+
+
+def with_beginning(detentions, reader: Reader):
+    """The detentions annotated with `began`: the arrest date, else the date of
+    the first dated case event the reader may see."""
+    first_event = (
+        visible(CaseEvent.objects.filter(detention=OuterRef("pk")), reader)
+        .filter(occurred_on__isnull=False)
+        .order_by("occurred_on")
+        .values("occurred_on")[:1]
+    )
+    return detentions.annotate(began=Coalesce("arrested_on", Subquery(first_event)))
 
 
 def reported_counts_beside_own(*, reader: Reader) -> list[dict]:
@@ -102,7 +124,7 @@ def reported_counts_beside_own(*, reader: Reader) -> list[dict]:
     if not counts:
         return []
     days = sorted({count["as_of"].end for count in counts})
-    detentions = visible(Detention.objects.all(), reader)
+    detentions = with_beginning(visible(Detention.objects.all(), reader), reader)
     held = visible(Person.objects.all(), reader).aggregate(
         **{
             f"held_{index}": Count(

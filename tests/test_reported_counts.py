@@ -299,6 +299,20 @@ def test_own_count_is_the_persons_held_on_the_day_by_the_visible_records(
     assert staff_rows[0]["held_here"] == 4  # the internal detention counts for staff
 
 
+def test_own_count_dates_a_detention_without_an_arrest_date_by_its_first_event():
+    """ "In pre-trial detention since November 2023" is no arrest date (the seed's
+    Vagifgizi): the detention's first dated event says when it had begun. A
+    released stage with no release date is not counted: when is not known."""
+    since_november = factories.detention(arrested=None, stage="pre-trial-detention")
+    factories.case_event(since_november, "pre-trial-detention-ordered", occurred="2023-11")
+    later = factories.detention(arrested=None, stage="pre-trial-detention")
+    factories.case_event(later, "pre-trial-detention-ordered", occurred="2024-02")
+    factories.detention(arrested="2020", stage="released")  # released, date unknown
+    reported_count(as_of="1 December 2023")
+    (row,) = reported_counts_beside_own(reader=Reader.PUBLIC)
+    assert row["held_here"] == 1
+
+
 def test_the_statistics_page_shows_both_numbers_and_says_which_is_which(
     client, held_around_december_2023
 ):
