@@ -19,7 +19,7 @@ from cases.models import (
     Statement,
 )
 from cases.seed import load_seed
-from sources.models import Citation, Source
+from sources.models import Citation, ReportedCount, Source
 from tests import factories
 from tests.factories import delete_case_data
 
@@ -52,7 +52,7 @@ ORGANIZATIONS = [
     "UN Committee Against Torture",
     "U.S. Department of State",
 ]
-CITED_FACTS = [Person, Affiliation, Detention, CaseEvent, Allegation, Statement]
+CITED_FACTS = [Person, Affiliation, Detention, CaseEvent, Allegation, Statement, ReportedCount]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,7 @@ def test_every_public_fact_has_at_least_one_public_citation(seeded, model):
         CaseEvent: "case_event",
         Allegation: "allegation",
         Statement: "statement",
+        ReportedCount: "reported_count",
     }[model]
     # ~Exists, not NOT IN: citations of other facts have NULL here, and NOT IN
     # over a set containing NULL is never true

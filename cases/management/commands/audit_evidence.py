@@ -10,7 +10,7 @@ from cases import evidence
 class Command(BaseCommand):
     help = (
         "List every partners-level or public fact (affiliation, detention, case event, "
-        "allegation, statement) without a citation that its readers may see: data written "
+        "allegation, statement, reported count) without a citation that its readers may see: data written "
         "around the publication rule (raw SQL, older data) or left so when its evidence was "
         "withdrawn. Exits 1 when there is one, 0 otherwise."
     )
