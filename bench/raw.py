@@ -9,6 +9,16 @@ from __future__ import annotations
 
 PUBLIC = "'public'"
 
+
+def cited(alias: str, column: str) -> str:
+    """A fact shown to the public has a public citation of a public source
+    (cases.visibility, rule 3), written out by hand as the raw baseline does."""
+    return (
+        "EXISTS (SELECT 1 FROM sources_citation c JOIN sources_source cs ON cs.id = c.source_id "
+        f"WHERE c.{column} = {alias}.id AND c.visibility = {PUBLIC} AND cs.visibility = {PUBLIC})"
+    )
+
+
 PERSON_COLUMNS = (
     "p.id, p.uuid, p.slug, p.display_name, p.gender, p.birth_date, p.birth_date_precision, "
     "p.citizenship, p.summary, p.updated_at"
@@ -33,6 +43,7 @@ def person_children(cur, ids: list[int]) -> dict:
         "d.released_on_precision, ls.code, ls.in_detention, d.facility FROM cases_detention d "
         "LEFT JOIN cases_legalstage ls ON ls.id = d.legal_stage_id "
         f"WHERE d.person_id = ANY(%s) AND d.visibility = {PUBLIC} "
+        f"AND {cited('d', 'detention_id')} "
         "ORDER BY d.person_id, d.arrested_on NULLS FIRST, d.id",
         [ids],
     ).fetchall()
@@ -92,7 +103,8 @@ def filtered(cur, *, stage_id: int, after, occupation_id: int | None = None,
     visible allegation of a kind."""
     where = (
         "AND EXISTS (SELECT 1 FROM cases_detention d WHERE d.person_id = p.id "
-        f"AND d.visibility = {PUBLIC} AND d.arrested_on >= %(after)s AND d.legal_stage_id = %(stage)s)"
+        f"AND d.visibility = {PUBLIC} AND d.arrested_on >= %(after)s AND d.legal_stage_id = %(stage)s "
+        f"AND {cited('d', 'detention_id')})"
     )
     params = {"after": after, "stage": stage_id}
     if occupation_id is not None:
@@ -106,7 +118,8 @@ def filtered(cur, *, stage_id: int, after, occupation_id: int | None = None,
             " AND EXISTS (SELECT 1 FROM cases_allegation a "
             "LEFT JOIN cases_detention ad ON ad.id = a.detention_id "
             f"WHERE a.person_id = p.id AND a.visibility = {PUBLIC} AND a.kind_id = %(kind)s "
-            f"AND (ad.id IS NULL OR ad.visibility = {PUBLIC}))"
+            f"AND {cited('a', 'allegation_id')} "
+            f"AND (ad.id IS NULL OR (ad.visibility = {PUBLIC} AND {cited('ad', 'detention_id')})))"
         )
         params["kind"] = allegation_kind_id
     return person_page(cur, where=where, params=params)
@@ -128,6 +141,7 @@ def history(cur, slug: str) -> dict:
         "a.ended_on, a.ended_on_precision FROM cases_affiliation a "
         "JOIN cases_organization o ON o.id = a.organization_id "
         f"WHERE a.person_id = %s AND a.visibility = {PUBLIC} AND o.visibility = {PUBLIC} "
+        f"AND {cited('a', 'affiliation_id')} "
         "ORDER BY a.started_on NULLS FIRST, a.id",
         [pid],
     ).fetchall()
@@ -138,7 +152,8 @@ def history(cur, slug: str) -> dict:
         "LEFT JOIN cases_organization ao ON ao.id = d.arresting_authority_id "
         "LEFT JOIN cases_legalstage ls ON ls.id = d.legal_stage_id "
         "LEFT JOIN cases_releasereason rr ON rr.id = d.release_reason_id "
-        f"WHERE d.person_id = %s AND d.visibility = {PUBLIC} ORDER BY d.arrested_on NULLS FIRST, d.id",
+        f"WHERE d.person_id = %s AND d.visibility = {PUBLIC} AND {cited('d', 'detention_id')} "
+        "ORDER BY d.arrested_on NULLS FIRST, d.id",
         [pid],
     ).fetchall()
     detention_ids = [d[0] for d in detentions]
@@ -152,6 +167,7 @@ def history(cur, slug: str) -> dict:
         "e.sentence_months, e.description FROM cases_caseevent e "
         "JOIN cases_caseeventkind k ON k.id = e.kind_id "
         f"WHERE e.detention_id = ANY(%s) AND e.visibility = {PUBLIC} "
+        f"AND {cited('e', 'case_event_id')} "
         "ORDER BY e.detention_id, e.occurred_on NULLS LAST, e.id",
         [detention_ids],
     ).fetchall()
@@ -173,7 +189,8 @@ def history(cur, slug: str) -> dict:
         "LEFT JOIN cases_organization po ON po.id = a.perpetrator_organization_id "
         "LEFT JOIN cases_allegationstatus st ON st.id = a.status_id "
         f"WHERE (a.person_id = %(p)s OR a.reported_by_id = %(p)s) AND a.visibility = {PUBLIC} "
-        f"AND (pp.id IS NULL OR pp.visibility = {PUBLIC}) AND (ad.id IS NULL OR ad.visibility = {PUBLIC}) "
+        f"AND {cited('a', 'allegation_id')} AND (pp.id IS NULL OR pp.visibility = {PUBLIC}) "
+        f"AND (ad.id IS NULL OR (ad.visibility = {PUBLIC} AND {cited('ad', 'detention_id')})) "
         f"AND (adp.id IS NULL OR adp.visibility = {PUBLIC}) ORDER BY a.started_on NULLS FIRST, a.id",
         {"p": pid},
     ).fetchall()
@@ -185,7 +202,7 @@ def history(cur, slug: str) -> dict:
         "JOIN cases_statementkind k ON k.id = s.kind_id "
         "LEFT JOIN cases_organization io ON io.id = s.issuer_organization_id "
         "LEFT JOIN cases_person ip ON ip.id = s.issuer_person_id "
-        f"WHERE sp.person_id = %s AND s.visibility = {PUBLIC} "
+        f"WHERE sp.person_id = %s AND s.visibility = {PUBLIC} AND {cited('s', 'statement_id')} "
         f"AND (io.id IS NULL OR io.visibility = {PUBLIC}) AND (ip.id IS NULL OR ip.visibility = {PUBLIC}) "
         "ORDER BY s.issued_on NULLS FIRST, s.id",
         [pid],
