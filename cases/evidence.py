@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.choices import Visibility
+from cases.models import CaseEvent, Detention
+from cases.partial_dates import PartialDate
 from cases.visibility import CITED_FACTS, Reader, visibility_q, visible, visible_levels
 from sources.models import Citation, Source
 
@@ -143,13 +145,51 @@ def publication_problems(
         if fact.pk is None:
             return [refusal_message(fact, visibility, 0)]
         stored = Citation.objects.filter(**{citation_field(type(fact)): fact.pk})
-        if stored.filter(visibility_q(Citation, reader)).exists():
-            return []
-        return [refusal_message(fact, visibility, stored.filter(deleted_at__isnull=True).count())]
+        if not stored.filter(visibility_q(Citation, reader)).exists():
+            count = stored.filter(deleted_at__isnull=True).count()
+            return [refusal_message(fact, visibility, count)]
+        return release_problems(fact, visibility, list(stored))
     citations = [c for c in citations if c.deleted_at is None]
-    if _may_be_seen(citations, reader):
+    if not _may_be_seen(citations, reader):
+        return [refusal_message(fact, visibility, len(citations))]
+    return release_problems(fact, visibility, citations)
+
+
+def release_problems(fact: Model, visibility: str, citations: list[Citation]) -> list[str]:
+    """A release is a fact of its own (the timeline's release line, the status
+    "released"): a detention with a release date at partners or public level
+    needs, among its citations (or its release events'), one that level's reader
+    may see from a source not older than the release (an undated source
+    counts: its age is not known). A source of May 2023 cannot report a release
+    of March 2025."""
+    release = getattr(fact, "released_on_partial", None)
+    if not isinstance(fact, Detention) or release is None:
         return []
-    return [refusal_message(fact, visibility, len(citations))]
+    reader = GUARDED_LEVELS[visibility]
+    if fact.pk is not None:
+        events = visible(
+            CaseEvent.objects.filter(detention=fact, kind__code="released"), Reader.STAFF
+        )
+        citations = [*citations, *Citation.objects.filter(case_event__in=events)]
+    own = [c for c in citations if c.deleted_at is None and c.visibility in visible_levels(reader)]
+    dates = visible(Source.objects.filter(pk__in={c.source_id for c in own}), reader).values_list(
+        "published_on", "published_on_precision"
+    )
+    if any(day is None or PartialDate(day, precision).end >= release.start
+           for day, precision in dates):  # fmt: skip
+        return []
+    return [
+        _(
+            "%(fact)s: no citation %(reader)s may see is from a source as new as the release "
+            "(%(release)s); cite the source that reports the release before %(action)s."
+        )
+        % {
+            "fact": describe_fact(fact),
+            "reader": _reader_words(reader),
+            "release": release.isoformat(),
+            "action": _action_words(visibility),
+        }
+    ]
 
 
 @dataclass(frozen=True)
@@ -200,11 +240,16 @@ def publication_refusals(queryset: QuerySet, visibility: str | None = None) -> l
     for fact in _with_evidence(chosen.order_by("pk")):
         level = visibility or fact.visibility
         stored = None if visibility is None else fact.visibility
-        if not is_guarded(stored, level) or getattr(fact, f"cited_for_{level}"):
+        if not is_guarded(stored, level):
             continue
-        refusals.append(
-            Refusal(fact, level, refusal_message(fact, level, fact.citation_count or 0))
-        )
+        if not getattr(fact, f"cited_for_{level}"):
+            message = refusal_message(fact, level, fact.citation_count or 0)
+            refusals.append(Refusal(fact, level, message))
+        elif getattr(fact, "released_on", None) is not None:
+            # a query for each released detention: its release needs a source too
+            citations = list(Citation.objects.filter(**{citation_field(model): fact.pk}))
+            for message in release_problems(fact, level, citations):
+                refusals.append(Refusal(fact, level, message))
     return refusals
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from cases import admin_evidence, evidence, services
 from cases.case_sheet import COLUMNS, case_sheet_import
 from cases.models import Affiliation, Allegation, Detention, Person, Statement
+from cases.partial_dates import PartialDate
 from cases.seed import DEFAULT_SEED_FILE, load_seed
 from cases.visibility import Reader, visibility_q
 from sources.models import Citation, Source
@@ -471,6 +472,74 @@ def test_an_import_refuses_a_row_changing_a_public_detention_without_evidence():
     assert case_sheet_import(file=sheet(
         {"person": "Elchin Testov", "arrested_on": "2023", "facility": "Kurdakhani"},
     )).written  # fmt: skip
+
+
+# --- a release is a fact of its own -------------------------------------------------------
+
+
+def cite_dated(fact, published: str) -> Citation:
+    """A public citation of `fact`, of a new public source published `published`."""
+    citation = cite(fact)
+    citation.source.published_on = PartialDate.parse(published)
+    citation.source.save()
+    return citation
+
+
+def released_with_an_old_source(level: str = PUBLIC) -> Detention:
+    """A detention at `level` released on 1 March 2025, cited only by its arrest
+    article of May 2023 (public)."""
+    detention = held(level=level)
+    cite_dated(detention, "2023-05")
+    detention.released_on = PartialDate.parse("2025-03-01")
+    detention.save()
+    return detention
+
+
+def test_a_release_needs_a_source_as_new_as_it():
+    detention = released_with_an_old_source(INTERNAL)
+    [problem] = evidence.publication_problems(detention, PUBLIC, stored_visibility=INTERNAL)
+    assert "no citation a public reader may see is from a source as new as the release" in problem
+    assert "(2025-03-01)" in problem
+    with pytest.raises(ValidationError):
+        services.records_publish(queryset=Detention.objects.all(), visibility=PUBLIC)
+    # an undated source counts (its age is not known); so does one of the release's month
+    cite_dated(detention, "2025-03")
+    assert evidence.publication_problems(detention, PUBLIC, stored_visibility=INTERNAL) == []
+
+
+def test_a_release_event_cited_by_a_new_source_supports_it():
+    detention = released_with_an_old_source(INTERNAL)
+    event = factories.case_event(detention, "released", occurred="2025-03-01", cited=False)
+    cite_dated(event, "2025-03-02")
+    assert evidence.publication_problems(detention, PUBLIC, stored_visibility=INTERNAL) == []
+
+
+def test_the_change_form_refuses_a_release_entered_without_its_source(staff_client):
+    detention = held(level=PUBLIC)
+    cite_dated(detention, "2023-05")
+    data = page_form(staff_client, change_url(detention))
+    data["released_on"] = "2025-03-01"
+    [error] = visibility_errors(staff_client.post(change_url(detention), data))
+    assert "as new as the release (2025-03-01)" in error
+    detention.refresh_from_db()
+    assert detention.released_on is None
+
+
+def test_an_import_refuses_to_release_a_public_detention_without_a_source_for_it():
+    detention = held("Elchin Testov", level=PUBLIC)
+    cite_dated(detention, "2023-05")
+    row = {"person": "Elchin Testov", "arrested_on": "2023", "released_on": "2025-03-01",
+           "sources": "https://example.org/freed"}  # fmt: skip
+    result = case_sheet_import(file=sheet(row))
+    assert not result.written
+    [error] = result.errors
+    assert (error.row, error.column, error.value) == (2, "released_on", "2025-03-01")
+    assert "as new as the release" in error.message and "internal citations" in error.message
+    detention.refresh_from_db()
+    assert detention.released_on is None
+    # once a public source of the release is cited, the row is imported
+    cite_dated(detention, "2025-03")
+    assert case_sheet_import(file=sheet(row)).written
 
 
 # --- audit_evidence --------------------------------------------------------------------------

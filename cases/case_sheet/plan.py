@@ -24,6 +24,7 @@ from cases.case_sheet.rows import ROW_COLUMNS, ROW_TYPES, RowChecker
 from cases.case_sheet.tables import T, TempTables
 from cases.models import Detention
 from cases.partial_dates import PartialDate
+from sources.models import Citation
 
 CHUNK_ROWS = 2000
 WORK_MEM = "64MB"
@@ -418,6 +419,7 @@ class SheetPlanner(TempTables):
                 Detention.objects.filter(pk__in=RawSQL(changing, []))
             )
         }
+        self.refuse_unreported_releases(refused=set(refusals))
         if not refusals:
             return
         for row, detention_id, arrested_on, precision in self.rows(f"""
@@ -435,6 +437,34 @@ class SheetPlanner(TempTables):
                 "level": refusals[detention_id].fact.get_visibility_display(),
                 "problem": refusals[detention_id].message,
             })  # fmt: skip
+
+    def refuse_unreported_releases(self, *, refused: set[int]) -> None:
+        """A release is a fact of its own (cases.evidence.release_problems): a row
+        that gives a shared or public detention a new release date needs a citation
+        its readers may see from a source as new as the release. The row's own
+        source does not count: the import adds it as an internal citation. A query
+        per such row (rows that release a published detention are few)."""
+        releasing = self.rows(f"""
+            SELECT q.row_no, q.detention_id, r.released_on, r.released_precision
+            FROM {T}plan q JOIN {T}row r USING (row_no)
+            WHERE q.detention_ok AND q.d_released AND q.detention_id IS NOT NULL
+            ORDER BY q.row_no""")  # fmt: skip
+        for row, detention_id, released_on, precision in releasing:
+            detention = Detention.objects.filter(pk=detention_id).first()
+            if detention_id in refused or detention is None:
+                continue
+            level = detention.visibility
+            if not evidence.is_guarded(level, level):
+                continue  # internal: the release waits for an editor's publication
+            detention.released_on = PartialDate(released_on, precision)
+            cited = list(Citation.objects.filter(detention=detention))
+            for problem in evidence.release_problems(detention, level, cited):
+                self.error(row, "released_on", detention.released_on_partial.isoformat(), _(
+                    "this row releases a detention that is %(level)s in Casebook: %(problem)s "
+                    "Expected: record the release in the admin with its citation, or make the "
+                    "detention internal before importing; an import adds its sources as "
+                    "internal citations, so it cannot publish one"
+                ) % {"level": detention.get_visibility_display(), "problem": problem})  # fmt: skip
 
     def report_repeated_detentions(self) -> list[int]:
         """An error on each later row that describes the same detention as an earlier
