@@ -124,6 +124,7 @@ def generate_sheet(path: Path, rows: int, existing: list[tuple[str, str]]) -> di
                 stats["existing_rows"] += 1
                 detentions = 1
                 gender = ""
+                stored = True
             else:
                 combo = combos[person_number % len(combos)]
                 first = firsts[combo % len(firsts)]
@@ -135,6 +136,7 @@ def generate_sheet(path: Path, rows: int, existing: list[tuple[str, str]]) -> di
                 first_row_variants = f"{spellings[1]}|{spellings[2]}"
                 detentions = rng.choices([1, 2, 3], [50, 35, 15])[0]
                 gender = first[3]
+                stored = False
             years = sorted(rng.sample(range(2005, 2025), detentions))
             for number, year in enumerate(years):
                 if stats["rows"] >= rows:
@@ -148,7 +150,9 @@ def generate_sheet(path: Path, rows: int, existing: list[tuple[str, str]]) -> di
                 released = ""
                 reason = ""
                 stage = rng.choice(STAGES)
-                if stage in ("released", "pardoned") or rng.random() < 0.2:
+                # a stored person's release is entered in the admin with its source (the
+                # evidence rule: an import cannot publish a release of a public detention)
+                if not stored and (stage in ("released", "pardoned") or rng.random() < 0.2):
                     released = _partial(arrested + datetime.timedelta(days=rng.randrange(30, 900)),
                                         rng)  # fmt: skip
                     reason = rng.choice(RELEASE_REASONS)

@@ -148,11 +148,30 @@ def publication_problems(
         if not stored.filter(visibility_q(Citation, reader)).exists():
             count = stored.filter(deleted_at__isnull=True).count()
             return [refusal_message(fact, visibility, count)]
-        return release_problems(fact, visibility, list(stored))
-    citations = [c for c in citations if c.deleted_at is None]
-    if not _may_be_seen(citations, reader):
-        return [refusal_message(fact, visibility, len(citations))]
+        citations = list(stored)
+    else:
+        citations = [c for c in citations if c.deleted_at is None]
+        if not _may_be_seen(citations, reader):
+            return [refusal_message(fact, visibility, len(citations))]
+    if not _enters_a_release(fact, stored_visibility, visibility):
+        return []
     return release_problems(fact, visibility, citations)
+
+
+def _enters_a_release(fact: Model, stored_visibility: str | None, visibility: str) -> bool:
+    """Whether this write shows a release to readers who did not see it: a new
+    detention with a release date, a release date set or changed, or a released
+    detention raised to a wider level. An edit of something else on a detention
+    whose release was published before the rule is not held up by it."""
+    release = getattr(fact, "released_on_partial", None)
+    if not isinstance(fact, Detention) or release is None:
+        return False
+    if fact.pk is None or stored_visibility != visibility:
+        return True
+    stored = Detention.objects.filter(pk=fact.pk).values_list(
+        "released_on", "released_on_precision"
+    )
+    return list(stored) != [(release.date, release.precision)]
 
 
 def release_problems(fact: Model, visibility: str, citations: list[Citation]) -> list[str]:
@@ -245,8 +264,9 @@ def publication_refusals(queryset: QuerySet, visibility: str | None = None) -> l
         if not getattr(fact, f"cited_for_{level}"):
             message = refusal_message(fact, level, fact.citation_count or 0)
             refusals.append(Refusal(fact, level, message))
-        elif getattr(fact, "released_on", None) is not None:
-            # a query for each released detention: its release needs a source too
+        elif stored is not None and stored != level and getattr(fact, "released_on", None):
+            # raised to a wider level: its release is shown to new readers, and needs
+            # a source too (a query for each released detention)
             citations = list(Citation.objects.filter(**{citation_field(model): fact.pk}))
             for message in release_problems(fact, level, citations):
                 refusals.append(Refusal(fact, level, message))

@@ -514,6 +514,24 @@ def test_a_release_event_cited_by_a_new_source_supports_it():
     assert evidence.publication_problems(detention, PUBLIC, stored_visibility=INTERNAL) == []
 
 
+def test_an_edit_of_something_else_is_not_held_up_by_an_older_release(staff_client):
+    """A release published before the rule (its only source older than it) does
+    not block an edit of another field: the rule holds when a release is entered,
+    changed or shown to wider readers."""
+    detention = released_with_an_old_source(PUBLIC)
+    assert evidence.publication_problems(detention, PUBLIC, stored_visibility=PUBLIC) == []
+    data = page_form(staff_client, change_url(detention))
+    data["facility"] = "Kurdakhani"
+    response = staff_client.post(change_url(detention), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    detention.refresh_from_db()
+    assert detention.facility == "Kurdakhani"
+    # made partners-level, then public again: shown to wider readers, so checked
+    detention.visibility = PARTNERS
+    detention.save()
+    assert evidence.publication_problems(detention, PUBLIC, stored_visibility=PARTNERS)
+
+
 def test_the_change_form_refuses_a_release_entered_without_its_source(staff_client):
     detention = held(level=PUBLIC)
     cite_dated(detention, "2023-05")
