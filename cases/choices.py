@@ -3,7 +3,7 @@ terms of the vocabularies researchers can extend in the admin."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 
 class Visibility(models.TextChoices):
@@ -22,7 +22,7 @@ class PersonStatus(models.TextChoices):
     """Where a person stands now, from their visible detentions (cases.reads.status)."""
 
     HELD = "held", _("in detention now")
-    RELEASED = "released", _("released")
+    RELEASED = "released", pgettext_lazy("persons", "released")
     UNKNOWN = "unknown", _("current status not recorded")
 
 
