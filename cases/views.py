@@ -346,7 +346,8 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     currency = _currency(today)
-    first = first_arrest_month(reader=READER) or today.replace(day=1)
+    first_arrest = first_arrest_month(reader=READER)
+    first = first_arrest or today.replace(day=1)
     stats = case_statistics(
         reader=READER,
         first_month=first,
@@ -381,5 +382,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/statistics.html",
-        {"stats": stats, "chart_data": chart_data, "months": months, **currency},
+        {
+            "stats": stats,
+            "chart_data": chart_data,
+            # no detention with a known arrest date: no series to draw (an empty
+            # chart of one month read as "nobody was ever held")
+            "months": months if first_arrest else [],
+            **currency,
+        },
     )

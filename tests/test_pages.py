@@ -418,6 +418,13 @@ def test_statistics_draw_charts_from_the_data_with_tables_of_the_numbers(client,
     assert 'role="img"' in body and "<caption" in body
 
 
+def test_statistics_say_why_there_is_no_monthly_series_without_arrest_dates(client):
+    factories.detention(arrested=None, stage="pre-trial-detention")
+    body = html(client.get("/statistics/"))
+    assert 'id="chart-months"' not in body and "Numbers by month" not in body
+    assert "No published detention has a known arrest date yet" in body
+
+
 def test_live_search_suggests_visible_persons_in_any_spelling(client, world):
     response = client.get("/persons/suggest/", {"q": "Вагифгызы"})
     assert response.json()["results"] == [

@@ -150,7 +150,9 @@ def test_pages_are_accessible_and_saved_as_screenshots(
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         if name == "statistics":
-            assert page.evaluate("!!Chart.getChart('chart-months')"), "chart not drawn"
+            # the seed's sources give no arrest dates: no monthly series, the bar charts
+            assert page.evaluate("!!Chart.getChart('chart-by_occupation')"), "chart not drawn"
+            assert not page.locator("#chart-months").count()
         assert csp_violations == [], name  # scripts, styles and charts run under the policy
         # no horizontal scrolling at phone width
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
