@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cases",
     "sources",
     "access",
+    "sync",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +89,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # ETag from the body, 304 on If-None-Match / If-Modified-Since (API and pages)
+    # ETag from the body, 304 on If-None-Match (API and pages; the API sends no
+    # Last-Modified: no one time can stand for every change that alters a list)
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -72,7 +72,7 @@ class LatestStatementsFeed(CasebookFeed):
             .order_by(F("updated_at").desc(), "-pk")
             .values(*STATEMENT_FIELDS)[:FEED_ITEMS]
         )
-        return statement_rows(list(rows), reader=READER)
+        return statement_rows(list(rows), reader=READER, cite=False)
 
     def item_title(self, item: dict) -> str:
         return item["title"]

@@ -300,7 +300,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
         )
     queryset = filterset.qs.order_by(F("issued_on").desc(nulls_last=True), "pk")
     page = _page(request, queryset.values(*STATEMENT_FIELDS), STATEMENTS_PER_PAGE)
-    statements = statement_rows(list(page.object_list), reader=READER)
+    statements = statement_rows(list(page.object_list), reader=READER, cite=False)
     citations = citations_of(READER, statement=[s["_id"] for s in statements])
     notes = pages.Footnotes(_cited_sources(citations))
     for statement in statements:

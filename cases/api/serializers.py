@@ -120,6 +120,7 @@ class DetentionSerializer(serializers.Serializer):
     charges = ChargeSerializer(many=True)
     events = CaseEventSerializer(many=True)
     updated_at = serializers.DateTimeField()
+    citations = CitationSerializer(many=True)
 
 
 class AllegationSerializer(serializers.Serializer):
@@ -137,6 +138,7 @@ class AllegationSerializer(serializers.Serializer):
     status = VocabularyCode()
     description = serializers.CharField()
     updated_at = serializers.DateTimeField()
+    citations = CitationSerializer(many=True)
 
 
 class StatementSerializer(serializers.Serializer):
@@ -152,6 +154,7 @@ class StatementSerializer(serializers.Serializer):
     url = serializers.CharField()
     persons = PersonRefSerializer(many=True)
     updated_at = serializers.DateTimeField()
+    citations = CitationSerializer(many=True)
 
 
 class SourceSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("stats/", views.Statistics.as_view(), name="stats"),
     path("withdrawals/", views.Withdrawals.as_view(), name="withdrawals"),
+    path("", include("sync.api.urls")),  # the change feed
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
     # The split view serves its start-up code as a script file: no inline script.
     # Swagger UI writes <style> elements, so this one page allows inline styles.

@@ -11,7 +11,6 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -133,12 +132,6 @@ def _refuse_unknown(request, allowed: set[str]) -> None:
             raise ValidationError({name: ["A value may not contain a NUL character."]})
 
 
-def _last_modified(response: Response, *moments) -> None:
-    moments = [m for m in moments if m is not None]
-    if moments:
-        response["Last-Modified"] = http_date(max(moments).timestamp())
-
-
 class CasebookFilterBackend(DjangoFilterBackend):
     """Every FilterSet gets the view's reader as its `reader=` keyword. A filter
     naming a record that does not exist, or that the reader may not see
@@ -194,7 +187,6 @@ class RecordListView(CasebookAPIView, generics.GenericAPIView):
         response = Response({"next": self.paginator.next_link(), "results": results})
         if self.paginator.next_link():
             response["Link"] = f'<{self.paginator.next_link()}>; rel="next"'
-        _last_modified(response, *[row.get("updated_at") for row in rows])
         return response
 
     def ordering_keys(self) -> tuple[Key, ...]:
@@ -224,9 +216,7 @@ class RecordDetailView(CasebookAPIView, generics.GenericAPIView):
     def get(self, request, identifier: str, *args, **kwargs):
         row = self.get_object_row(identifier)
         (result,) = strip_private_keys(type(self).build([row], reader=self.reader))
-        response = Response(result)
-        _last_modified(response, row.get("updated_at"))
-        return response
+        return Response(result)
 
 
 IDENTIFIER = OpenApiParameter(
@@ -382,12 +372,7 @@ class PersonHistory(CasebookAPIView, generics.GenericAPIView):
         history = person_history(person, reader=self.reader)
         if request.accepted_renderer.format == "csv":
             return Response(history["person"])
-        response = Response(history)
-        moments = [person.updated_at]
-        for section in ("detentions", "allegations", "statements"):
-            moments.extend(item["updated_at"] for item in history[section])
-        _last_modified(response, *moments)
-        return response
+        return Response(history)
 
 
 MAX_MONTHS = 600
@@ -484,6 +469,4 @@ class Withdrawals(CasebookAPIView, generics.GenericAPIView):
         results = [
             {"kind": r["kind"], "uuid": r["uuid"], "withdrawn_at": r["withdrawn_at"]} for r in rows
         ]
-        response = Response({"next": self.paginator.next_link(), "results": results})
-        _last_modified(response, *[r["withdrawn_at"] for r in rows])
-        return response
+        return Response({"next": self.paginator.next_link(), "results": results})

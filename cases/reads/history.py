@@ -48,6 +48,7 @@ def person_history(person: Person, *, reader: Reader) -> dict:
             .values(*DETENTION_FIELDS)
         ),
         reader=reader,
+        cite=False,  # citations_of below: one query for every fact
     )
     pace = _grouped(
         visible(PaceAssessment.objects.filter(detention__person=person), reader)
@@ -62,6 +63,7 @@ def person_history(person: Person, *, reader: Reader) -> dict:
             .values(*ALLEGATION_FIELDS)
         ),
         reader=reader,
+        cite=False,
     )
     statements = statement_rows(
         list(
@@ -70,6 +72,7 @@ def person_history(person: Person, *, reader: Reader) -> dict:
             .values(*STATEMENT_FIELDS)
         ),
         reader=reader,
+        cite=False,
     )
     events = [event for d in detentions for event in d["events"]]
     citations = citations_of(

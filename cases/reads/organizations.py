@@ -25,6 +25,7 @@ def organization_relations(organization, *, reader: Reader) -> dict:
             .values(*STATEMENT_FIELDS)
         ),
         reader=reader,
+        cite=False,  # the page links each statement; its citations are on the person's page
     )
     sources = source_rows(
         list(

@@ -1,0 +1,200 @@
+"""Which served records a changed row can alter: its own record, the records
+that embed it (a person's detentions and charges, a detention's events, a
+statement's persons, every fact's citations), the records whose visibility
+depends on it (everything under a person; every fact a citation or its source
+supports), and the records that name it (a statement naming a person, an
+allegation's reporter, a detention's arresting authority, a source's publisher).
+
+The answer may be larger than what changed: the compaction compares each
+record with what the feed holds and sends only real changes. It must never be
+smaller; the model-based test (tests/test_change_feed_model.py) holds it to
+that, comparing a mirror kept by the feed with a fresh pull after every sync."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from cases.models import Allegation, CaseEvent, Detention, Person, Statement
+from sources.models import Citation, ReportedCount, Source
+
+Affected = dict[str, set[int]]
+
+KINDS = (
+    "organization", "source", "person", "detention", "allegation", "statement", "reported-count",
+)  # fmt: skip
+
+_STATEMENT_PERSONS = Statement.persons.through
+_PERSON_OCCUPATIONS = Person.occupations.through
+
+# A change of a vocabulary term re-sends the records using it.
+_VOCABULARIES = {
+    "cases_legalstage": ("detention", "legal_stage_id"),
+    "cases_releasereason": ("detention", "release_reason_id"),
+    "cases_allegationkind": ("allegation", "kind_id"),
+    "cases_allegationstatus": ("allegation", "status_id"),
+    "cases_statementkind": ("statement", "kind_id"),
+    "cases_sourcekind": ("source", "kind_id"),
+}
+_MODELS = {
+    "person": Person,
+    "detention": Detention,
+    "allegation": Allegation,
+    "statement": Statement,
+    "source": Source,
+    "reported-count": ReportedCount,
+}
+
+
+def affected_records(changes: Iterable[tuple[str, int, dict]]) -> Affected | None:
+    """The records (kind -> ids) the changed rows (table, row id, refs) can
+    alter; None when everything must be rebuilt (the `*` change)."""
+    found: Affected = defaultdict(set)
+    by_table: dict[str, set[int]] = defaultdict(set)
+    for table, row_id, refs in changes:
+        if table == "*":
+            return None
+        by_table[table].add(row_id)
+        _add_refs(found, table, refs)
+    for table, ids in by_table.items():
+        _add_rows(found, table, ids)
+    _expand(found)
+    return found
+
+
+# For a row of each table: where each key it holds leads ("detention+": the
+# detention and what hangs on it, expanded by _expand).
+_REFS: dict[str, dict[str, str]] = {
+    "cases_namevariant": {"person_id": "person"},
+    "cases_person_occupations": {"person_id": "person"},
+    "cases_detention": {"person_id": "person"},
+    "cases_charge": {"detention_id": "detention+"},
+    "cases_caseevent": {"detention_id": "detention+"},
+    "cases_statement_persons": {"statement_id": "statement", "person_id": "person"},
+    "sources_citation": {
+        "person_id": "person",
+        "detention_id": "detention+",
+        "case_event_id": "caseevent",
+        "allegation_id": "allegation",
+        "statement_id": "statement+",  # a cited call for release counts in its persons' status
+        "reported_count_id": "reported-count",
+    },
+}
+
+
+def _add_refs(found: Affected, table: str, refs: dict) -> None:
+    """The records a row belonged to, before or after the statement (the row
+    may since have moved or gone)."""
+    for key, target in _REFS.get(table, {}).items():
+        if refs.get(key):
+            found[target].add(int(refs[key]))
+
+
+def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
+    if table == "cases_person":
+        found["person+"] |= ids
+    elif table == "cases_organization":
+        found["organization"] |= ids
+        found["detention"] |= _ids(Detention, arresting_authority_id__in=ids)
+        found["allegation"] |= _ids(Allegation, perpetrator_organization_id__in=ids)
+        found["statement+"] |= _ids(Statement, issuer_organization_id__in=ids)
+        found["source"] |= _ids(Source, publisher_id__in=ids)
+        found["reported-count"] |= _ids(ReportedCount, publisher_id__in=ids)
+    elif table == "cases_detention":
+        found["detention+"] |= ids
+    elif table in (
+        "cases_charge",
+        "cases_namevariant",
+        "cases_person_occupations",
+        "cases_statement_persons",
+    ):
+        pass  # _REFS: the records it belongs to
+    elif table == "cases_caseevent":
+        found["caseevent"] |= ids
+    elif table == "cases_allegation":
+        found["allegation"] |= ids
+    elif table == "cases_statement":
+        found["statement+"] |= ids
+    elif table == "sources_source":
+        found["source"] |= ids
+        found["citation"] |= _ids(Citation, source_id__in=ids)
+    elif table == "sources_citation":
+        found["citation"] |= ids
+    elif table == "sources_reportedcount":
+        found["reported-count"] |= ids
+    elif table == "cases_occupation":
+        found["person"] |= set(
+            _PERSON_OCCUPATIONS.objects.filter(occupation_id__in=ids).values_list(
+                "person_id", flat=True
+            )
+        )
+    elif table == "cases_caseeventkind":
+        found["detention+"] |= set(
+            CaseEvent.objects.filter(kind_id__in=ids).values_list("detention_id", flat=True)
+        )
+    elif table in _VOCABULARIES:
+        kind, column = _VOCABULARIES[table]
+        found[f"{kind}+" if kind in ("detention", "statement") else kind] |= _ids(
+            _MODELS[kind], **{f"{column}__in": ids}
+        )
+    else:
+        raise ValueError(f"sync.dependencies has no rule for the watched table {table}")
+
+
+def _ids(model, **condition) -> set[int]:
+    return set(model.objects.filter(**condition).values_list("pk", flat=True))
+
+
+def _expand(found: Affected) -> None:
+    """From the marked rows ("person+": the person and what hangs on them) to the
+    served records, in the order that lets each step add to the next."""
+    citations = found.pop("citation", set())
+    if citations:
+        for row in Citation.objects.filter(pk__in=citations).values(
+            "person_id", "detention_id", "case_event_id", "allegation_id", "statement_id",
+            "reported_count_id",
+        ):  # fmt: skip
+            _add_refs(found, "sources_citation", {k: v for k, v in row.items() if v})
+    events = found.pop("caseevent", set())
+    if events:
+        found["detention+"] |= set(
+            CaseEvent.objects.filter(pk__in=events).values_list("detention_id", flat=True)
+        )
+    persons = found.pop("person+", set())
+    if persons:
+        found["person"] |= persons
+        found["detention+"] |= _ids(Detention, person_id__in=persons)
+        found["allegation"] |= set(
+            Allegation.objects.filter(
+                Q(person_id__in=persons) | Q(reported_by_id__in=persons)
+            ).values_list("pk", flat=True)
+        )
+        # a statement naming the person lists them; one they issued is hidden with them
+        found["statement"] |= set(
+            _STATEMENT_PERSONS.objects.filter(person_id__in=persons).values_list(
+                "statement_id", flat=True
+            )
+        )
+        found["statement+"] |= _ids(Statement, issuer_person_id__in=persons)
+    detentions = found.pop("detention+", set())
+    if detentions:
+        found["detention"] |= detentions
+        found["person"] |= set(
+            Detention.objects.filter(pk__in=detentions).values_list("person_id", flat=True)
+        )
+        found["allegation"] |= _ids(Allegation, detention_id__in=detentions)
+    statements = found.pop("statement+", set())
+    if statements:
+        # a call for release is part of its persons' status
+        found["statement"] |= statements
+        found["person"] |= set(
+            _STATEMENT_PERSONS.objects.filter(statement_id__in=statements).values_list(
+                "person_id", flat=True
+            )
+        )
+    for kind in list(found):
+        found[kind].discard(0)
+        if not found[kind]:
+            del found[kind]

@@ -1,0 +1,90 @@
+"""Reading the change feed: a page of entries after a position, for one reader
+class, and what a token names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+
+from cases.visibility import Reader
+from sync.models import POSITION_SEQUENCE, Entry, Epoch, ReaderClass
+
+READER_CLASSES = {Reader.PUBLIC: ReaderClass.PUBLIC, Reader.PARTNER: ReaderClass.PARTNER}
+TOKEN_PATTERN = re.compile(r"^(?P<epoch>[0-9a-f]{12})-(?P<position>0|[1-9][0-9]{0,18})$")
+
+
+class TokenError(ValueError):
+    """Not a token this server could have handed out (400)."""
+
+
+class TokenGone(ValueError):
+    """A token of another generation of the feed, or ahead of it (410): start over."""
+
+
+@dataclass(frozen=True)
+class Token:
+    epoch: str
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.epoch}-{self.position}"
+
+
+def current_epoch() -> str:
+    return Epoch.objects.values_list("epoch", flat=True).get(pk=1)
+
+
+def _last_position() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {POSITION_SEQUENCE}"
+        )
+        return cursor.fetchone()[0]
+
+
+def token_read(text: str | None) -> Token:
+    """The position a token names (0 without one), checked against this feed."""
+    epoch = current_epoch()
+    if text is None:
+        return Token(epoch, 0)
+    match = TOKEN_PATTERN.match(text)
+    if not match:
+        raise TokenError(
+            f"Not a feed token: {text[:40]!r}. Expected the `token` of an earlier page,"
+            " such as 3f2a9c0d1b7e-1042."
+        )
+    token = Token(match["epoch"], int(match["position"]))
+    if token.epoch != epoch:
+        raise TokenGone(
+            "This token belongs to an earlier generation of the feed (for example before a"
+            " restore). Drop your copy and start over without `after`."
+        )
+    if token.position > _last_position():
+        raise TokenGone(
+            "This token is ahead of the feed: it was not handed out by this server."
+            " Drop your copy and start over without `after`."
+        )
+    return token
+
+
+def feed_page(reader: Reader, after: Token, size: int) -> tuple[list[dict], Token, bool]:
+    """Up to `size` entries after the token, in position order, the token to go on
+    from, and whether more follow."""
+    entries = list(
+        Entry.objects.filter(reader=READER_CLASSES[reader], position__gt=after.position)
+        .order_by("position")
+        .values("position", "kind", "uuid", "op", "record")[: size + 1]
+    )
+    more = len(entries) > size
+    entries = entries[:size]
+    last = entries[-1]["position"] if entries else after.position
+    return (
+        [
+            {"kind": e["kind"], "uuid": e["uuid"], "op": e["op"], "record": e["record"]}
+            for e in entries
+        ],
+        Token(after.epoch, last),
+        more,
+    )
