@@ -10,6 +10,7 @@ from casebook.backup import (
     PASSPHRASE_ENV,
     BackupError,
     backup_restore,
+    connect,
     database_fingerprints,
     fingerprint_differences,
     passphrase_from_env,
@@ -73,3 +74,14 @@ class Command(BaseCommand):
                     "(row counts and checksums)"
                 )
             )
+        self.stdout.write(f"Partner change feed: new epoch {_new_feed_epoch(result.database)}.")
+
+
+def _new_feed_epoch(database: str) -> str:
+    """The restored feed may hand out positions partners were already given after
+    the backup: a new epoch makes every older token a 410, and each partner's next
+    sync a full pull (docs/api.md, *Change feed*)."""
+    with connect(database=database) as conn:
+        return conn.execute(
+            "UPDATE sync_epoch SET epoch = substr(md5(random()::text), 1, 12) RETURNING epoch"
+        ).fetchone()[0]
