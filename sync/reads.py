@@ -4,6 +4,7 @@ class, and what a token names."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.db import connection
@@ -33,7 +34,10 @@ class Token:
 
 
 def current_epoch() -> str:
-    return Epoch.objects.values_list("epoch", flat=True).get(pk=1)
+    """This feed's generation; a new one if its row is gone (a flushed database):
+    then no token handed out before can be read against it."""
+    epoch, _ = Epoch.objects.get_or_create(pk=1, defaults={"epoch": secrets.token_hex(6)})
+    return epoch.epoch
 
 
 def _last_position() -> int:

@@ -15,6 +15,7 @@ could already have read."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 
 import orjson
@@ -67,11 +68,7 @@ def feed_new_epoch() -> str:
     """Start a new generation of the feed: every token handed out before is
     refused (410) and partners pull in full once. For a database restored from a
     backup, whose positions may repeat ones already handed out."""
-    epoch = Epoch.objects.get(pk=1)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT substr(md5(random()::text), 1, 12)")
-        (epoch.epoch,) = cursor.fetchone()
-    epoch.save(update_fields=["epoch"])
+    epoch, _ = Epoch.objects.update_or_create(pk=1, defaults={"epoch": secrets.token_hex(6)})
     return epoch.epoch
 
 
