@@ -306,6 +306,10 @@ def main() -> None:
                 ).fetchall():
                     print("   ", line)
 
+    from bench.feed import feed_section  # the change feed (issue 14)
+
+    feed_section(client, persons)
+
 
 def _check_same_rows(case: dict, body: dict, fetched: dict, warnings: list[str]) -> None:
     """The raw SQL must read what the view returns."""
