@@ -34,6 +34,7 @@ READERS: dict[str, Reader] = {
 }
 _LOCK = 0x5C_FEED  # pg_advisory_lock key: one compaction at a time
 CHANGES_PER_STEP = 20_000
+REBUILD_ABOVE = 50_000  # pending changes above which a full comparison is cheaper
 RECORDS_PER_QUERY = 1_000
 
 
@@ -73,6 +74,12 @@ def feed_new_epoch() -> str:
 
 
 def _compact() -> int:
+    if Change.objects.count() > REBUILD_ABOVE:
+        # a whole import's changes: comparing every record once is cheaper than
+        # following each row to its records
+        written = _rebuild()
+        Change.objects.all().delete()  # those in this snapshot: the ones just covered
+        return written
     written = 0
     while True:
         changes = list(
