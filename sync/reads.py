@@ -3,6 +3,7 @@ class, and what a token names."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -48,9 +49,18 @@ def _last_position() -> int:
         return cursor.fetchone()[0]
 
 
-def token_read(text: str | None) -> Token:
+def reader_epoch(reader: Reader) -> str:
+    """The epoch as written in this reader class's tokens: a token handed out to
+    the anonymous feed is refused on the partners' (and the reverse), so a copy
+    kept anonymously and continued with a partner token cannot miss the records
+    only partners see."""
+    digest = hashlib.sha256(f"{current_epoch()}:{READER_CLASSES[reader]}".encode())
+    return digest.hexdigest()[:12]
+
+
+def token_read(text: str | None, reader: Reader) -> Token:
     """The position a token names (0 without one), checked against this feed."""
-    epoch = current_epoch()
+    epoch = reader_epoch(reader)
     if text is None:
         return Token(epoch, 0)
     match = TOKEN_PATTERN.match(text)
@@ -63,7 +73,8 @@ def token_read(text: str | None) -> Token:
     if token.epoch != epoch:
         raise TokenGone(
             "This token belongs to an earlier generation of the feed (for example before a"
-            " restore). Drop your copy and start over without `after`."
+            " restore) or to another reader (anonymous, or a partner token). Drop your copy"
+            " and start over without `after`."
         )
     if token.position > _last_position():
         raise TokenGone(

@@ -92,7 +92,7 @@ class Changes(CasebookAPIView):
         _refuse_unknown(request, {"after", "page_size", "format"})
         size = _page_size(request.query_params.get("page_size"))
         try:
-            after = token_read(request.query_params.get("after"))
+            after = token_read(request.query_params.get("after"), self.reader)
         except TokenError as error:
             raise ValidationError({"after": [str(error)]}) from error
         except TokenGone as error:
