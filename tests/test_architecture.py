@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("casebook", "cases", "sources", "access")
+PACKAGES = ("casebook", "cases", "sources", "access", "sync")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
