@@ -1,0 +1,731 @@
+"""The change feed's model-based test (issue 14, item 4): whatever is changed, and
+however, a copy kept with the feed equals a fresh pull.
+
+A Hypothesis state machine applies random sequences of changes to a
+transactional database: records of every kind created (persons with name
+variants and occupations, organizations, detentions with charges and events,
+allegations, statements naming persons, sources, reported counts, citations),
+fields edited, levels set at every level (public, partners, internal; through
+the publishing service or a bare `update()`), trash and restore, merge and
+undo, confidential switches, citations added, hidden and removed, bulk
+`update()` and raw SQL around the services, and a transaction on a second
+connection left open across syncs and committed in a later step. Interleaved
+are syncs of the reference client (clients/casebook_sync.py), each for the
+anonymous reader or a partner; after each, that reader's copy is compared with
+a fresh pull of every list, record by record and field by field. At the end of
+each sequence the open transaction is committed, both copies are synced and
+compared, and a full pull through the feed into a new copy is compared too.
+
+`make test` runs FEED_EXAMPLES=5 sequences (derandomized, not shrunk); `make
+fuzz` runs FEED_EXAMPLES=200 random ones, a failure shrunk to its shortest
+sequence."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import NamedTuple
+
+import psycopg
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection
+from django.test import Client
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from access.services import token_issue
+from cases.choices import Visibility
+from cases.models import (
+    Allegation,
+    AllegationStatus,
+    CaseEvent,
+    Charge,
+    Detention,
+    LegalStage,
+    Merge,
+    NameVariant,
+    Occupation,
+    Organization,
+    Person,
+    Statement,
+    StatementKind,
+)
+from cases.partial_dates import PartialDate
+from cases.search import name_key
+from cases.services import (
+    merge_undo,
+    persons_merge,
+    records_publish,
+    records_restore_from_trash,
+    records_trash,
+)
+from sources.models import Citation, ReportedCount, Source
+from sync.models import Change, Entry
+from tests import factories
+from tests.feed_mirror import Mirror, second_connection
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = int(os.environ.get("FEED_EXAMPLES", "5"))
+STEPS = int(os.environ.get("FEED_STEPS", "60"))
+# make test: the same sequences on every run, a failure reported as found;
+# make fuzz: random sequences, a failure shrunk to its shortest
+IN_SUITE = "FEED_EXAMPLES" not in os.environ
+SYNC_EVERY = 8
+LOCK_TIMEOUT = "300ms"  # a write waiting on the open transaction's row gives up
+
+# half the records public: most changes then show in both readers' copies
+levels = st.sampled_from(
+    [Visibility.PUBLIC, Visibility.PUBLIC, Visibility.PARTNERS, Visibility.INTERNAL]
+)
+via = st.sampled_from(["service", "update"])
+
+
+class Ref(NamedTuple):
+    """A record the machine made: its model's label and primary key."""
+
+    kind: str
+    pk: int
+
+
+MODELS = {
+    "person": Person,
+    "variant": NameVariant,
+    "organization": Organization,
+    "detention": Detention,
+    "charge": Charge,
+    "event": CaseEvent,
+    "allegation": Allegation,
+    "statement": Statement,
+    "source": Source,
+    "count": ReportedCount,
+    "citation": Citation,
+}
+
+
+# what the machine deletes for good (persons, organizations and sources it only
+# trashes: a merge or a citation protects them)
+DELETABLE = ("variant", "detention", "charge", "event", "allegation", "statement")
+
+
+def obj(ref: Ref):
+    return MODELS[ref.kind].objects.get(pk=ref.pk)
+
+
+def rows(ref: Ref):
+    return MODELS[ref.kind].objects.filter(pk=ref.pk)
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "55P03"
+
+
+def tolerant(method):
+    """A change the services refuse (a ValidationError: an uncited fact made
+    public, a merge of a trashed person, an undo done twice) or that waits on
+    the row the open transaction holds (lock_timeout) changes nothing: the step
+    is a no-op."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            method(self, *args, **kwargs)
+        except ValidationError:
+            pass
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
+
+    return wrapper
+
+
+def reset_case_data() -> None:
+    """An empty database and an empty feed for the next sequence."""
+    factories.delete_case_data()
+    Change.objects.all().delete()
+    Entry.objects.all().delete()
+
+
+class FeedMachine(RuleBasedStateMachine):
+    """The records made are kept by kind (`made`); each rule draws the records
+    it changes from them (shown as `Ref(kind, pk)` draws in a failing example)."""
+
+    partner_token: str = ""  # set by the test
+
+    def __init__(self):
+        super().__init__()
+        reset_case_data()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        self.folder = Path(tempfile.mkdtemp(prefix="casebook-feed-model-"))
+        self.client = Client()
+        self.mirrors = {
+            "anonymous": Mirror(self.client, self.folder / "anonymous.sqlite3"),
+            "partner": Mirror(
+                self.client, self.folder / "partner.sqlite3", token=self.partner_token
+            ),
+        }
+        self.made: dict[str, list[int]] = {kind: [] for kind in MODELS}
+        self.merges: list[int] = []
+        self.numbers = itertools.count(1)
+        self.open: psycopg.Connection | None = None
+        self.syncs = 0
+        self.steps = 0
+
+    def name(self, what: str) -> str:
+        return f"{what} {next(self.numbers)}"
+
+    def keep(self, kind: str, record) -> None:
+        self.made[kind].append(record.pk)
+
+    def pick(self, data, *kinds: str) -> Ref:
+        """One record of these kinds (a precondition made sure there is one)."""
+        return data.draw(
+            st.sampled_from([Ref(kind, pk) for kind in kinds for pk in self.made[kind]]),
+            label="/".join(kinds),
+        )
+
+    def pick_any(self, data) -> Ref:
+        """A record of any kind, the kind drawn first: a kind with few records is
+        as likely as one with many."""
+        kind = data.draw(st.sampled_from([k for k in MODELS if self.made[k]]), label="kind")
+        return self.pick(data, kind)
+
+    def maybe(self, data, kind: str) -> Ref | None:
+        if not self.made[kind]:
+            return None
+        return data.draw(st.none() | st.sampled_from([Ref(kind, pk) for pk in self.made[kind]]),
+                         label=f"{kind} or none")  # fmt: skip
+
+    # --- the starting graph --------------------------------------------------------
+
+    @initialize(
+        person_levels=st.lists(levels, min_size=3, max_size=3),
+        fact_levels=st.lists(levels, min_size=6, max_size=6),
+        organization_levels=st.lists(levels, min_size=2, max_size=2),
+        confidential=st.booleans(),
+    )
+    def a_case_graph(self, person_levels, fact_levels, organization_levels, confidential):
+        """Every sequence starts from records that depend on each other: three
+        persons with a name variant each; a detention of the first with a charge
+        and an event, held by one organization; an allegation about it, reported
+        by the second person and laid on that organization; a call for the
+        release of the first and third issued by the other organization; a dated
+        source it published citing the detention and the call; a reported count.
+        Facts are also cited by the shared public source (tests.factories)."""
+        self.keep("source", factories.source(factories.CITING_SOURCE_TITLE))
+        police, ngo = (
+            factories.organization(self.name("Organization"), visibility=level)
+            for level in organization_levels
+        )
+        persons = [
+            factories.person(self.name("Person"), visibility=level) for level in person_levels
+        ]
+        variants = [
+            NameVariant.objects.create(person=p, name=self.name("Alias"), visibility=p.visibility)
+            for p in persons
+        ]
+        detention = factories.detention(
+            persons[0], visibility=fact_levels[0], stage="pre-trial-detention",
+            arrested="2023-11", arresting_authority=police,
+        )  # fmt: skip
+        charge = Charge.objects.create(
+            detention=detention, article="206.3.2", description="smuggling",
+            visibility=fact_levels[1],
+        )  # fmt: skip
+        event = factories.case_event(detention, "arrested", "2023-11-20", visibility=fact_levels[1])
+        allegation = factories.allegation(
+            persons[0], visibility=fact_levels[2], detention=detention, reported_by=persons[1],
+            perpetrator_organization=police,
+        )  # fmt: skip
+        call = factories.statement(
+            self.name("Statement"), issuer=ngo, kind="call-for-release", visibility=fact_levels[3]
+        )
+        call.persons.add(persons[0], persons[2])
+        source = factories.source(
+            self.name("Source"), visibility=fact_levels[4], is_confidential=confidential,
+            publisher=ngo, author="An author", url="https://example.org/report",
+        )  # fmt: skip
+        source.published_on = PartialDate.parse("2024-03-01")
+        source.save()
+        citations = [
+            factories.cite(detention, source_obj=source, locator="p. 2", excerpt="held"),
+            factories.cite(call, source_obj=source, visibility=fact_levels[5]),
+        ]
+        count = ReportedCount(publisher=ngo, number=300, counted="prisoners", visibility="public")
+        count.as_of = PartialDate.parse("2024-12")
+        count.save()
+        factories.cite(count)
+        for kind, records in (
+            ("organization", [police, ngo]),
+            ("person", persons),
+            ("variant", variants),
+            ("detention", [detention]),
+            ("charge", [charge]),
+            ("event", [event]),
+            ("allegation", [allegation]),
+            ("statement", [call]),
+            ("source", [source]),
+            ("count", [count]),
+            ("citation", citations),
+        ):
+            for record in records:
+                self.keep(kind, record)
+
+    # --- creating records ---------------------------------------------------------
+
+    @rule(level=levels)
+    def create_organization(self, level):
+        self.keep(
+            "organization", factories.organization(self.name("Organization"), visibility=level)
+        )
+
+    @rule(level=levels)
+    def create_person(self, level):
+        self.keep("person", factories.person(self.name("Person"), visibility=level))
+
+    @rule(data=st.data(), level=levels)
+    def add_name_variant(self, data, level):
+        person = self.pick(data, "person")
+        self.keep(
+            "variant",
+            NameVariant.objects.create(
+                person_id=person.pk, name=self.name("Alias"), visibility=level
+            ),
+        )
+
+    @rule(data=st.data(), code=st.sampled_from(["journalist", "activist", "lawyer"]))
+    def add_occupation(self, data, code):
+        obj(self.pick(data, "person")).occupations.add(Occupation.objects.get(code=code))
+
+    @rule(
+        data=st.data(),
+        level=levels,
+        stage=st.sampled_from([None, "pre-trial-detention", "convicted", "released"]),
+        arrested=st.sampled_from([None, "2019", "2021-03", "2023-11-20"]),
+        cited=st.booleans(),
+    )
+    def create_detention(self, data, level, stage, arrested, cited):
+        person, authority = self.pick(data, "person"), self.maybe(data, "organization")
+        detention = factories.detention(
+            obj(person), visibility=level, stage=stage, arrested=arrested, cited=cited,
+            arresting_authority_id=authority.pk if authority else None,
+        )  # fmt: skip
+        self.keep("detention", detention)
+
+    @precondition(lambda self: self.made["detention"])
+    @rule(data=st.data(), level=levels)
+    def add_charge(self, data, level):
+        charge = Charge.objects.create(
+            detention_id=self.pick(data, "detention").pk, article=f"{next(self.numbers)}.1",
+            description="charge", visibility=level,
+        )  # fmt: skip
+        self.keep("charge", charge)
+
+    @precondition(lambda self: self.made["detention"])
+    @rule(
+        data=st.data(),
+        level=levels,
+        kind=st.sampled_from(["arrested", "sentenced", "released"]),
+        cited=st.booleans(),
+    )
+    def add_event(self, data, level, kind, cited):
+        detention = obj(self.pick(data, "detention"))
+        event = factories.case_event(detention, kind, "2022-05-01", visibility=level, cited=cited)
+        self.keep("event", event)
+
+    @rule(data=st.data(), level=levels, about_a_detention=st.booleans())
+    def create_allegation(self, data, level, about_a_detention):
+        reporter, perpetrator = self.maybe(data, "person"), self.maybe(data, "organization")
+        fields = {
+            "visibility": level,
+            "reported_by_id": reporter.pk if reporter else None,
+            "perpetrator_organization_id": perpetrator.pk if perpetrator else None,
+        }
+        if about_a_detention and self.made["detention"]:
+            detention = obj(self.pick(data, "detention"))
+            allegation = factories.allegation(detention.person, detention=detention, **fields)
+        else:
+            allegation = factories.allegation(obj(self.pick(data, "person")), **fields)
+        self.keep("allegation", allegation)
+
+    @rule(
+        data=st.data(),
+        level=levels,
+        kind=st.sampled_from(["call-for-release", "report"]),
+        named=st.integers(0, 2),
+    )
+    def create_statement(self, data, level, kind, named):
+        issuer, issuer_person = self.pick(data, "organization"), self.maybe(data, "person")
+        statement = factories.statement(
+            self.name("Statement"), issuer=obj(issuer), kind=kind, visibility=level,
+            issuer_person_id=issuer_person.pk if issuer_person else None,
+        )  # fmt: skip
+        statement.persons.add(*{self.pick(data, "person").pk for _ in range(named)})
+        self.keep("statement", statement)
+
+    @precondition(lambda self: self.made["statement"])
+    @rule(data=st.data(), add=st.booleans())
+    def link_statement_person(self, data, add):
+        statement, person = obj(self.pick(data, "statement")), self.pick(data, "person")
+        if add:
+            statement.persons.add(person.pk)
+        else:
+            statement.persons.remove(person.pk)
+
+    @rule(
+        data=st.data(),
+        level=levels,
+        confidential=st.booleans(),
+        published=st.sampled_from([None, "2023", "2024-02", "2024-06-30"]),
+    )
+    def create_source(self, data, level, confidential, published):
+        publisher = self.maybe(data, "organization")
+        source = factories.source(
+            self.name("Source"), visibility=level, is_confidential=confidential,
+            publisher_id=publisher.pk if publisher else None, author="An author",
+            url=f"https://example.org/{next(self.numbers)}",
+        )  # fmt: skip
+        if published:
+            source.published_on = PartialDate.parse(published)
+            source.save()
+        self.keep("source", source)
+
+    @rule(data=st.data(), level=levels)
+    def create_reported_count(self, data, level):
+        count = ReportedCount(
+            publisher_id=self.pick(data, "organization").pk, number=next(self.numbers),
+            counted="prisoners", visibility=level,
+        )  # fmt: skip
+        count.as_of = PartialDate.parse("2024-12")
+        count.save()
+        factories.cite(count)
+        self.keep("count", count)
+
+    # --- citations ---------------------------------------------------------------
+
+    @rule(data=st.data(), level=levels)
+    def cite(self, data, level):
+        fact = obj(self.pick(data, "detention", "event", "allegation", "statement", "count"))
+        source = obj(self.pick(data, "source"))
+        citation = factories.cite(
+            fact, source_obj=source, visibility=level, locator="p. 1", excerpt="quoted"
+        )
+        self.keep("citation", citation)
+
+    @rule(data=st.data())
+    def uncite(self, data):
+        """Every citation of a fact deleted: the fact goes uncited."""
+        fact = self.pick(data, "detention", "event", "allegation", "statement", "count")
+        column = {"event": "case_event", "count": "reported_count"}.get(fact.kind, fact.kind)
+        Citation.objects.filter(**{f"{column}_id": fact.pk}).delete()
+
+    @precondition(lambda self: self.made["citation"])
+    @rule(data=st.data())
+    def remove_citation(self, data):
+        rows(self.pick(data, "citation")).delete()
+
+    @precondition(lambda self: any(self.made[k] for k in DELETABLE))
+    @rule(data=st.data())
+    def delete_for_good(self, data):
+        """Deleted, not trashed (what hangs on it goes too; an allegation about a
+        deleted detention loses the link)."""
+        kind = data.draw(st.sampled_from([k for k in DELETABLE if self.made[k]]), label="kind")
+        rows(self.pick(data, kind)).delete()
+        for kind, pks in self.made.items():
+            existing = set(MODELS[kind].objects.filter(pk__in=pks).values_list("pk", flat=True))
+            pks[:] = [pk for pk in pks if pk in existing]
+
+    # --- editing -----------------------------------------------------------------
+
+    @rule(data=st.data(), field=st.sampled_from(["summary", "display_name", "citizenship"]))
+    @tolerant
+    def edit_person(self, data, field):
+        record = obj(self.pick(data, "person"))
+        setattr(record, field, self.name(field))
+        record.save()
+
+    @precondition(lambda self: self.made["detention"])
+    @rule(
+        data=st.data(),
+        change=st.sampled_from(["facility", "release", "stage", "authority"]),
+        stage=st.sampled_from(["pre-trial-detention", "convicted", "released", "in-exile"]),
+    )
+    @tolerant
+    def edit_detention(self, data, change, stage):
+        record = obj(self.pick(data, "detention"))
+        if change == "facility":
+            record.facility = self.name("Prison")
+        elif change == "release":
+            record.released_on = None if record.released_on else PartialDate.parse("2025-01")
+        elif change == "stage":
+            record.legal_stage = LegalStage.objects.get(code=stage)
+        else:
+            authority = self.maybe(data, "organization")
+            record.arresting_authority_id = authority.pk if authority else None
+        record.save()
+
+    @rule(data=st.data())
+    @tolerant
+    def rename_organization(self, data):
+        record = obj(self.pick(data, "organization"))
+        record.name = self.name("Renamed organization")
+        record.save()
+
+    @rule(data=st.data(), field=st.sampled_from(["title", "published_on", "publisher"]))
+    @tolerant
+    def edit_source(self, data, field):
+        record = obj(self.pick(data, "source"))
+        if field == "title":
+            record.title = self.name("Source title")
+        elif field == "published_on":
+            record.published_on = None if record.published_on else PartialDate.parse("2025-02")
+        else:
+            publisher = self.maybe(data, "organization")
+            record.publisher_id = publisher.pk if publisher else None
+        record.save()
+
+    @precondition(lambda self: self.made["statement"])
+    @rule(data=st.data(), field=st.sampled_from(["title", "kind"]))
+    @tolerant
+    def edit_statement(self, data, field):
+        record = obj(self.pick(data, "statement"))
+        if field == "title":
+            record.title = self.name("Statement title")
+        else:
+            other = "report" if record.kind.code == "call-for-release" else "call-for-release"
+            record.kind = StatementKind.objects.get(code=other)
+        record.save()
+
+    @precondition(lambda self: self.made["allegation"])
+    @rule(
+        data=st.data(),
+        field=st.sampled_from(["description", "status"]),
+        status=st.sampled_from(["reported", "corroborated", "prosecuted"]),
+    )
+    @tolerant
+    def edit_allegation(self, data, field, status):
+        record = obj(self.pick(data, "allegation"))
+        if field == "description":
+            record.description = self.name("Description")
+        else:
+            record.status = AllegationStatus.objects.get(code=status)
+        record.save()
+
+    # --- levels, trash, merges ----------------------------------------------------
+
+    @rule(data=st.data(), level=levels, how=via)
+    @tolerant
+    def set_level(self, data, level, how):
+        """At every level: person, name variant, organization, detention, charge,
+        event, allegation, statement, source, reported count, citation."""
+        record = self.pick_any(data)
+        if how == "service":
+            records_publish(queryset=rows(record), visibility=level)
+        else:
+            rows(record).update(visibility=level)
+
+    @rule(data=st.data())
+    @tolerant
+    def trash(self, data):
+        records_trash(queryset=rows(self.pick_any(data)))
+
+    @rule(data=st.data())
+    @tolerant
+    def restore(self, data):
+        records_restore_from_trash(queryset=rows(self.pick_any(data)))
+
+    @rule(data=st.data())
+    @tolerant
+    def merge(self, data):
+        keep, other = self.pick(data, "person"), self.pick(data, "person")
+        self.merges.append(persons_merge(keep=obj(keep), other=obj(other)).pk)
+
+    @precondition(lambda self: self.merges)
+    @rule(data=st.data())
+    @tolerant
+    def undo_merge(self, data):
+        merge_undo(merge=Merge.objects.get(pk=data.draw(st.sampled_from(self.merges))))
+
+    @rule(data=st.data())
+    @tolerant
+    def switch_confidential(self, data):
+        record = obj(self.pick(data, "source"))
+        record.is_confidential = not record.is_confidential
+        record.save()
+
+    # --- around the services ------------------------------------------------------
+
+    @rule(data=st.data(), level=levels)
+    @tolerant
+    def bulk_update_under_a_person(self, data, level):
+        """queryset.update() over many rows: a person's detentions and variants."""
+        person = self.pick(data, "person")
+        Detention.objects.filter(person_id=person.pk).update(facility=self.name("Facility"))
+        NameVariant.objects.filter(person_id=person.pk).update(visibility=level)
+
+    @rule(data=st.data(), level=levels)
+    @tolerant
+    def bulk_update_citations_of_a_source(self, data, level):
+        Citation.objects.filter(source_id=self.pick(data, "source").pk).update(visibility=level)
+
+    @rule(data=st.data(), level=levels)
+    @tolerant
+    def raw_sql(self, data, level):
+        """A level set and the trash emptied by hand-written SQL."""
+        record = self.pick_any(data)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {MODELS[record.kind]._meta.db_table}"
+                " SET visibility = %s, deleted_at = NULL WHERE id = %s",
+                [level, record.pk],
+            )
+
+    # --- a transaction left open across syncs --------------------------------------
+
+    @precondition(lambda self: self.open is None)
+    @rule(
+        data=st.data(),
+        change=st.sampled_from(["summary", "level", "variant", "citation"]),
+        level=levels,
+    )
+    def open_transaction(self, data, change, level):
+        """A second session writes and stays open: its change is committed only in
+        a later step, after syncs that began after it."""
+        person = self.pick(data, "person")
+        other = second_connection()
+        if change == "summary":
+            other.execute(
+                "UPDATE cases_person SET summary = %s, updated_at = now() WHERE id = %s",
+                [self.name("Written in a long transaction"), person.pk],
+            )
+        elif change == "level":
+            other.execute(
+                "UPDATE cases_person SET visibility = %s WHERE id = %s", [level, person.pk]
+            )
+        elif change == "variant" or not self.made["detention"]:
+            name = self.name("Long-transaction alias")
+            other.execute(
+                "INSERT INTO cases_namevariant (uuid, visibility, created_at, updated_at,"
+                " person_id, name, language, kind, name_key)"
+                " VALUES (%s, %s, now(), now(), %s, %s, '', 'alias', %s)",
+                [uuid.uuid4(), level, person.pk, name, name_key(name)],
+            )
+        else:
+            other.execute(
+                "INSERT INTO sources_citation (uuid, visibility, created_at, updated_at,"
+                " source_id, detention_id, claim, locator, excerpt, confidence)"
+                " SELECT %s, %s, now(), now(), s.id, %s, '', '', '', 'medium'"
+                " FROM sources_source s WHERE s.title = %s",
+                [
+                    uuid.uuid4(),
+                    level,
+                    self.pick(data, "detention").pk,
+                    factories.CITING_SOURCE_TITLE,
+                ],
+            )
+        self.open = other
+
+    @precondition(lambda self: self.open is not None)
+    @rule()
+    def commit_transaction(self):
+        self.open.commit()
+        self.open.close()
+        self.open = None
+
+    # --- syncs ------------------------------------------------------------------------
+
+    @rule(
+        data=st.data(),
+        reader=st.sampled_from(["anonymous", "partner"]),
+        page_size=st.sampled_from([None, 1, 3]),
+        meddle=st.booleans(),
+    )
+    def sync(self, data, reader, page_size, meddle):
+        """One reader syncs (the other's next sync spans more changes), in pages
+        of 1 or 3 or the default 500; with `meddle`, a person is edited after the
+        first page, and the same sync must bring the edit."""
+        self.syncs += 1
+        person = self.pick(data, "person") if meddle and self.made["person"] else None
+
+        def edit():
+            try:
+                Person.objects.filter(pk=person.pk).update(summary=self.name("Edited mid-sync"))
+            except OperationalError as error:  # the open transaction holds the row
+                if not is_lock_timeout(error):
+                    raise
+
+        self.mirrors[reader].assert_equals_fresh_pull(
+            f" after sync {self.syncs}", page_size=page_size, between_pages=edit if person else None
+        )
+
+    @rule()
+    def sync_both(self):
+        self.syncs += 1
+        for mirror in self.mirrors.values():
+            mirror.assert_equals_fresh_pull(f" after sync {self.syncs}")
+
+    @invariant()
+    def every_few_steps_both_sync(self):
+        """Besides the sync rules, both readers sync every SYNC_EVERY steps, so a
+        long sequence is checked along the way and not only at its end."""
+        self.steps += 1
+        if self.steps % SYNC_EVERY == 0:
+            self.sync_both()
+
+    def teardown(self):
+        try:
+            if self.open is not None:
+                self.open.commit()
+                self.open.close()
+                self.open = None
+            for mirror in self.mirrors.values():
+                mirror.assert_equals_fresh_pull(" at the end of the sequence")
+            for name, mirror in self.mirrors.items():
+                fresh = Mirror(
+                    self.client, self.folder / f"{name}-fresh.sqlite3", token=mirror.token
+                )
+                fresh.assert_equals_fresh_pull(" (a full pull through the feed)")
+        finally:
+            if self.open is not None:
+                self.open.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mirror_kept_with_the_feed_always_equals_a_fresh_pull(vocabularies):
+    FeedMachine.partner_token = token_issue(name="Partner NGO")[1]
+    try:
+        run_state_machine_as_test(
+            FeedMachine,
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=STEPS,
+                deadline=None,
+                derandomize=IN_SUITE,
+                phases=[Phase.explicit, Phase.generate] if IN_SUITE else list(Phase),
+                suppress_health_check=[
+                    HealthCheck.too_slow,
+                    HealthCheck.data_too_large,
+                    HealthCheck.filter_too_much,
+                ],
+            ),
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
