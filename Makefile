@@ -10,9 +10,9 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run        create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test       install what the tests need and run the whole suite"
-	@echo "make test-fast  the same without the browser and slow tests (-m 'not browser and not slow'), under two minutes"
+	@echo "make test-fast  the same without the browser and slow tests (-m 'not browser and not slow'), about two minutes"
 	@echo "make bench      API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
-	@echo "make fuzz       schemathesis against the API (100 cases per operation) and the leak property over 200 random case graphs"
+	@echo "make fuzz       schemathesis against the API (100 cases per operation), the leak property over 200 random case graphs, the change feed's model-based test over 200 sequences"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,10 +70,12 @@ bench: $(STAMP)
 # generated requests per operation and reader (make test runs 12), and the leak
 # property over 200 random case graphs,
 # every page and API output checked for restricted values (make test runs 15):
-# make fuzz FUZZ_EXAMPLES=500 LEAK_EXAMPLES=1000 for more.
+# make fuzz FUZZ_EXAMPLES=500 LEAK_EXAMPLES=1000 FEED_EXAMPLES=500 for more.
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) LEAK_EXAMPLES=$(or $(LEAK_EXAMPLES),200) \
-		$(BIN)/pytest tests/test_api_schema.py tests/test_visibility_property.py
+		FEED_EXAMPLES=$(or $(FEED_EXAMPLES),200) \
+		$(BIN)/pytest tests/test_api_schema.py tests/test_visibility_property.py \
+		tests/test_change_feed_model.py
 
 # After changing interface text: collect the strings into locale/{az,ru}, translate
 # the new entries (tests/test_translations.py fails until every one is), compile.
