@@ -16,6 +16,7 @@ could already have read."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 
 import orjson
@@ -38,24 +39,45 @@ REBUILD_ABOVE = 50_000  # pending changes above which a full comparison is cheap
 RECORDS_PER_QUERY = 1_000
 
 
-def feed_compact() -> int:
+def feed_compact(*, wait: float | None = None) -> int | None:
     """Bring the feed up to date with every change committed before this call;
-    returns the number of entries written."""
+    returns the number of entries written. With `wait` (seconds; a request), it
+    gives up, returning None, when another compaction holds the lock longer than
+    that or when a backlog that needs a full comparison is pending (a large
+    import: `manage.py sync_feed` runs it outside requests). The feed as it
+    stands is then still a consistent prefix: nothing is skipped later."""
+    in_request = wait is not None
     if connection.in_atomic_block:
         # inside a caller's transaction (tests wrapped in one): its own snapshot rules
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
-            return _compact()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_LOCK])
+            return _compact(in_request)
+    if not _lock(wait):
+        return None
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            return _compact()
+            return _compact(in_request)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK])
+
+
+def _lock(wait: float | None) -> bool:
+    """The compaction's lock (a session lock: held across its transaction)."""
+    with connection.cursor() as cursor:
+        if wait is None:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_LOCK])
+            return True
+        deadline = time.monotonic() + wait
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK])
+            if cursor.fetchone()[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def feed_rebuild() -> int:
@@ -73,20 +95,19 @@ def feed_new_epoch() -> str:
     return epoch.epoch
 
 
-def _compact() -> int:
-    if Change.objects.count() > REBUILD_ABOVE:
-        # a whole import's changes: comparing every record once is cheaper than
-        # following each row to its records
-        written = _rebuild()
-        Change.objects.all().delete()  # those in this snapshot: the ones just covered
-        return written
+def _compact(in_request: bool = False) -> int | None:
     written = 0
+    changes = _pending()
+    if len(changes) == CHANGES_PER_STEP and Change.objects.count() > REBUILD_ABOVE:
+        # a whole import's changes: comparing every record once is cheaper than
+        # following each row to its records, and too long for a request
+        if in_request:
+            return None
+        covered = list(Change.objects.values_list("id", flat=True))
+        written = _rebuild()
+        _forget(covered)
+        return written
     while True:
-        changes = list(
-            Change.objects.order_by("id").values_list("id", "table", "row_id", "refs")[
-                :CHANGES_PER_STEP
-            ]
-        )
         if not changes:
             return written
         affected = affected_records((table, row, refs) for _, table, row, refs in changes)
@@ -96,10 +117,25 @@ def _compact() -> int:
             for name, kind in KINDS.items():
                 if affected.get(name):
                     written += _store(kind, sorted(affected[name]))
-        # exactly those read: a change committed since is not in this snapshot
-        Change.objects.filter(id__lte=changes[-1][0]).delete()
+        _forget([change[0] for change in changes])
         if len(changes) < CHANGES_PER_STEP:
             return written
+        changes = _pending()
+
+
+def _pending() -> list[tuple]:
+    return list(
+        Change.objects.order_by("id").values_list("id", "table", "row_id", "refs")[
+            :CHANGES_PER_STEP
+        ]
+    )
+
+
+def _forget(ids: list[int]) -> None:
+    """Delete exactly the change rows read: not "up to the last id", since ids are
+    taken at insert and a transaction committing now may hold lower ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Change._meta.db_table} WHERE id = ANY(%s)", [ids])
 
 
 def _rebuild() -> int:

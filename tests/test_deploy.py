@@ -99,8 +99,15 @@ def test_docker_compose_runs_postgres_18_migrate_once_and_gunicorn():
     services = compose["services"]
     assert services["db"]["image"].startswith("postgres:18")
     assert "healthcheck" in services["db"]
-    assert "migrate" in services["migrate"]["command"]
+    assert "manage.py migrate --noinput && python manage.py sync_feed" in " ".join(
+        services["migrate"]["command"]
+    ), "migrate, then build the partner change feed outside any request"
     assert services["migrate"]["restart"] == "no"
+    # the change feed is kept up to date between requests
+    assert "manage.py sync_feed" in " ".join(services["feed"]["command"])
+    assert services["feed"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
     assert services["web"]["command"][0] == "gunicorn"
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"

@@ -81,7 +81,7 @@ def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[d
         _dicts(
             f"SELECT detention_id, article, description FROM {Charge._meta.db_table}"
             f" WHERE detention_id = ANY(%s) AND {own_level}"
-            " ORDER BY detention_id, article",
+            " ORDER BY detention_id, article, id",  # id: ties in a stable order
             [detention_ids, *levels],
         ),
         "detention_id",
@@ -106,7 +106,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         _dicts(
             f"SELECT person_id, name, language, kind FROM {NameVariant._meta.db_table}"
             f" WHERE person_id = ANY(%s) AND {own_level}"
-            " ORDER BY person_id, language, name",
+            " ORDER BY person_id, language, name, id",
             [ids, *levels],
         ),
         "person_id",
@@ -115,7 +115,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         _dicts(
             f"SELECT po.person_id, o.code AS occupation__code FROM {_OCCUPATIONS} po"
             f" JOIN {Occupation._meta.db_table} o ON o.id = po.occupation_id"
-            " WHERE po.person_id = ANY(%s) ORDER BY po.person_id, o.sort_order, o.label",
+            " WHERE po.person_id = ANY(%s) ORDER BY po.person_id, o.sort_order, o.label, o.id",
             [ids],
         ),
         "person_id",
@@ -318,7 +318,7 @@ def statement_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
     persons = _grouped(
         Statement.persons.through.objects.filter(statement_id__in=ids)
         .filter(visibility_q(Person, reader, prefix="person__"))
-        .order_by("statement_id", "person__display_name")
+        .order_by("statement_id", "person__display_name", "person_id")
         .values(
             "statement_id",
             uuid=F("person__uuid"),

@@ -18,6 +18,9 @@ from sync.reads import TokenError, TokenGone, feed_page, token_read
 from sync.services import feed_compact
 
 DEFAULT_PAGE_SIZE = 500
+# A request waits this long for another compaction, then reads the feed as it
+# stands (a consistent prefix: what it lacks comes after its token).
+COMPACTION_WAIT_SECONDS = 5.0
 MAX_PAGE_SIZE = 1000
 KIND_NAMES = (
     "person", "detention", "allegation", "statement", "source", "organization", "reported-count",
@@ -97,7 +100,7 @@ class Changes(CasebookAPIView):
             raise ValidationError({"after": [str(error)]}) from error
         except TokenGone as error:
             raise Gone(str(error)) from error
-        feed_compact()
+        feed_compact(wait=COMPACTION_WAIT_SECONDS)
         results, token, more = feed_page(self.reader, after, size)
         url = replace_query_param(request.build_absolute_uri(), "after", str(token))
         return Response({"results": results, "next": url if more else None, "token": str(token)})
