@@ -83,5 +83,6 @@ def _new_feed_epoch(database: str) -> str:
     sync a full pull (docs/api.md, *Change feed*)."""
     with connect(database=database) as conn:
         return conn.execute(
-            "UPDATE sync_epoch SET epoch = substr(md5(random()::text), 1, 12) RETURNING epoch"
+            "INSERT INTO sync_epoch (id, epoch) VALUES (1, substr(md5(random()::text), 1, 12))"
+            " ON CONFLICT (id) DO UPDATE SET epoch = EXCLUDED.epoch RETURNING epoch"
         ).fetchone()[0]
