@@ -30,6 +30,7 @@ from cases.models import (
     Statement,
 )
 from cases.partial_dates import PartialDateField, PrecisionField, precision_field_name
+from cases.reads.case_records import CASE_MODELS, case_record_ids
 from sources.models import Citation
 
 PUBLISH_PERMISSION = "cases.publish"
@@ -150,6 +151,37 @@ def records_publish(*, queryset: models.QuerySet, visibility: str, user=None) ->
             record.visibility = visibility
             record.save(update_fields=["visibility", "updated_at"])
             changed += 1
+        return changed
+
+
+def case_publish(
+    *, person: Person, chosen: dict[type[models.Model], list[int]], visibility: str, user=None
+) -> dict[type[models.Model], int]:
+    """Give the chosen records of one person's case (cases.reads.case_records:
+    the person, everything under them, the citations and sources) one level
+    together: all of them or none. Sources and citations are set first, so a
+    fact chosen with its citation passes the evidence rule; a fact whose every
+    citation stays below the level is refused, naming it, and nothing changes.
+    A record that is not part of the case is refused. Returns how many records
+    of each model changed."""
+    _require(user, PUBLISH_PERMISSION)
+    with transaction.atomic():
+        in_case = case_record_ids(person)
+        for model, ids in chosen.items():
+            foreign = set(ids) - in_case.get(model, set())
+            if foreign:
+                raise ValidationError(
+                    _("Not part of this case: %(model)s %(ids)s.")
+                    % {"model": model._meta.verbose_name, "ids": sorted(foreign)}
+                )
+        changed = {}
+        for model in CASE_MODELS:
+            if chosen.get(model):
+                changed[model] = records_publish(
+                    queryset=model.objects.filter(pk__in=chosen[model]),
+                    visibility=visibility,
+                    user=user,
+                )
         return changed
 
 

@@ -1,0 +1,82 @@
+"""Everything under one person, for publishing a case together (issue 15, item 3):
+the person, their name variants, affiliations, detentions with charges, case
+events and PACE criteria, allegations, the statements naming them, and the
+citations of all of these with their sources, each with its level. Staff read
+it: records in the trash are left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Model, Q
+
+from cases.models import (
+    Affiliation,
+    Allegation,
+    CaseEvent,
+    Charge,
+    Detention,
+    NameVariant,
+    PaceAssessment,
+    Person,
+    Statement,
+)
+from sources.models import Citation, Source
+
+# The order a case is published in: sources and citations first, so that each
+# fact finds its citations already at the level it is given (cases.evidence).
+CASE_MODELS: tuple[type[Model], ...] = (
+    Source, Citation, Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
+    PaceAssessment, Allegation, Statement,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    model: type[Model]
+    pk: int
+    label: str  # the record as the admin names it
+    visibility: str
+
+
+def case_record_ids(person: Person) -> dict[type[Model], set[int]]:
+    """The ids of every record of the case, by model (records in the trash left
+    out): one query per model."""
+    alive = Q(deleted_at__isnull=True)
+    detentions = set(Detention.objects.filter(alive, person=person).values_list("pk", flat=True))
+    ids: dict[type[Model], set[int]] = {
+        Person: {person.pk},
+        NameVariant: _ids(NameVariant, alive & Q(person=person)),
+        Affiliation: _ids(Affiliation, alive & Q(person=person)),
+        Detention: detentions,
+        Charge: _ids(Charge, alive & Q(detention__in=detentions)),
+        CaseEvent: _ids(CaseEvent, alive & Q(detention__in=detentions)),
+        PaceAssessment: _ids(PaceAssessment, alive & Q(detention__in=detentions)),
+        Allegation: _ids(Allegation, alive & (Q(person=person) | Q(detention__in=detentions))),
+        Statement: _ids(Statement, alive & Q(persons=person)),
+    }
+    cited = Q(person=person)
+    for model, field in (
+        (Affiliation, "affiliation"), (Detention, "detention"), (CaseEvent, "case_event"),
+        (Allegation, "allegation"), (Statement, "statement"),
+    ):  # fmt: skip
+        cited |= Q(**{f"{field}__in": ids[model]})
+    citations = Citation.objects.filter(alive & cited)
+    ids[Citation] = set(citations.values_list("pk", flat=True))
+    ids[Source] = _ids(Source, alive & Q(pk__in=citations.values("source_id")))
+    return ids
+
+
+def _ids(model: type[Model], condition: Q) -> set[int]:
+    return set(model.objects.filter(condition).values_list("pk", flat=True))
+
+
+def case_records(person: Person) -> list[CaseRecord]:
+    """Every record of the case with its level, in publishing order."""
+    result = []
+    for model, ids in sorted(
+        case_record_ids(person).items(), key=lambda item: CASE_MODELS.index(item[0])
+    ):
+        for record in model.objects.filter(pk__in=ids).order_by("pk"):
+            result.append(CaseRecord(model, record.pk, str(record), record.visibility))
+    return result

@@ -1,0 +1,109 @@
+"""Publishing a case together (issue 15, item 3, the service): everything under
+a person, with the citations and sources, given one level in one transaction;
+the evidence rule holds for the whole as for each record; nothing outside the
+case is touched."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cases.choices import Visibility
+from cases.models import Allegation, CaseEvent, Charge, Detention, NameVariant, Person
+from cases.reads.case_records import case_records
+from cases.services import case_publish
+from sources.models import Citation, Source
+from tests import factories
+
+INTERNAL, PARTNERS, PUBLIC = Visibility.INTERNAL, Visibility.PARTNERS, Visibility.PUBLIC
+
+
+def _internal_case():
+    """A news item entered as researchers do: every record internal."""
+    source = factories.source("News item", visibility=INTERNAL)
+    person = factories.person("Entered Person", variants=["Entered Persona"], visibility=INTERNAL)
+    detention = factories.detention(person, arrested="2024-05", visibility=INTERNAL, cited=False)
+    charge = Charge.objects.create(detention=detention, article="206.3.2", visibility=INTERNAL)
+    event = factories.case_event(
+        detention, "arrested", "2024-05-02", visibility=INTERNAL, cited=False
+    )
+    allegation = factories.allegation(person, visibility=INTERNAL, cited=False)
+    citations = [
+        factories.cite(fact, source_obj=source, visibility=INTERNAL, excerpt="She was arrested.")
+        for fact in (detention, event, allegation)
+    ]
+    other = factories.person("Someone Else", visibility=INTERNAL)
+    return {
+        "source": source, "person": person, "detention": detention, "charge": charge,
+        "event": event, "allegation": allegation, "citations": citations, "other": other,
+    }  # fmt: skip
+
+
+def _everything(person) -> dict:
+    chosen: dict = {}
+    for record in case_records(person):
+        chosen.setdefault(record.model, []).append(record.pk)
+    return chosen
+
+
+@pytest.mark.django_db
+def test_the_case_lists_everything_under_the_person_with_its_level():
+    case = _internal_case()
+    records = case_records(case["person"])
+    kinds = {record.model for record in records}
+    assert kinds == {
+        Source,
+        Citation,
+        Person,
+        NameVariant,
+        Detention,
+        Charge,
+        CaseEvent,
+        Allegation,
+    }
+    assert all(record.visibility == INTERNAL for record in records)
+    assert case["other"].pk not in {r.pk for r in records if r.model is Person}
+    # sources and citations first: the order the case is published in
+    assert records[0].model is Source and records[1].model is Citation
+
+
+@pytest.mark.django_db
+def test_publishing_the_whole_case_makes_every_fact_public_in_one_step(client):
+    case = _internal_case()
+    changed = case_publish(
+        person=case["person"], chosen=_everything(case["person"]), visibility=PUBLIC
+    )
+    assert changed[Citation] == 3 and changed[Detention] == 1 and changed[NameVariant] == 1
+    assert all(record.visibility == PUBLIC for record in case_records(case["person"]))
+    assert case["other"].__class__.objects.get(pk=case["other"].pk).visibility == INTERNAL
+    page = client.get(f"/persons/{case['person'].slug}/").content.decode()
+    assert "206.3.2" in page and "She was arrested." in page
+
+
+@pytest.mark.django_db
+def test_a_fact_whose_citations_stay_internal_is_refused_and_nothing_changes():
+    case = _internal_case()
+    chosen = _everything(case["person"])
+    allegation_citation = next(c for c in case["citations"] if c.allegation_id)
+    chosen[Citation].remove(allegation_citation.pk)  # its only citation stays internal
+    with pytest.raises(ValidationError) as refused:
+        case_publish(person=case["person"], chosen=chosen, visibility=PARTNERS)
+    assert "allegation" in " ".join(refused.value.messages).lower()
+    assert all(record.visibility == INTERNAL for record in case_records(case["person"]))
+
+
+@pytest.mark.django_db
+def test_a_record_outside_the_case_is_refused():
+    case = _internal_case()
+    with pytest.raises(ValidationError, match="Not part of this case"):
+        case_publish(person=case["person"], chosen={Person: [case["other"].pk]}, visibility=PUBLIC)
+    assert Person.objects.get(pk=case["other"].pk).visibility == INTERNAL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_case_commits_as_one(vocabularies):
+    case = _internal_case()
+    case_publish(person=case["person"], chosen=_everything(case["person"]), visibility=PARTNERS)
+    assert set(
+        Allegation.objects.filter(pk=case["allegation"].pk).values_list("visibility", flat=True)
+    ) == {PARTNERS}
