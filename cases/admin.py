@@ -23,6 +23,7 @@ from cases.admin_bases import (
     primary_key,
     year_filter,
 )
+from cases.admin_case import CasePublishingMixin
 from cases.admin_import import CaseSheetImportMixin
 from cases.admin_workflow import RecordInlineMixin
 from cases.models import (
@@ -148,7 +149,7 @@ class HasDetentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Person)
-class PersonAdmin(CaseSheetImportMixin, RecordAdmin):
+class PersonAdmin(CasePublishingMixin, CaseSheetImportMixin, RecordAdmin):
     list_display = ("display_name", "variant_names", "gender", "visibility", "updated_at")
     list_filter = (
         "visibility",

@@ -107,3 +107,59 @@ def test_publishing_a_case_commits_as_one(vocabularies):
     assert set(
         Allegation.objects.filter(pk=case["allegation"].pk).values_list("visibility", flat=True)
     ) == {PARTNERS}
+
+
+# --- the admin page: /admin/cases/person/<id>/publish-case/ ---------------------------
+
+
+def _page(staff_client, person, **query):
+    return staff_client.get(f"/admin/cases/person/{person.pk}/publish-case/", query)
+
+
+@pytest.mark.django_db
+def test_the_page_lists_the_case_with_levels_and_marks_facts_without_citation(staff_client):
+    case = _internal_case()
+    lonely = factories.allegation(case["person"], "ill-treatment", visibility=INTERNAL, cited=False)
+    page = _page(staff_client, case["person"]).content.decode()
+    for record in case_records(case["person"]):
+        assert f'value="{record.model._meta.label_lower}:{record.pk}"' in page
+    assert "No citation" in page
+    # the fact without a citation is not chosen by default; the others are
+    assert f'value="cases.allegation:{lonely.pk}" id="record-cases.allegation:{lonely.pk}">' in page
+    assert f'value="cases.detention:{case["detention"].pk}" id="record-cases.detention:' in page
+    assert "checked" in page.split(f'value="cases.detention:{case["detention"].pk}"')[1][:80]
+    change = staff_client.get(f"/admin/cases/person/{case['person'].pk}/change/").content.decode()
+    assert f"/admin/cases/person/{case['person'].pk}/publish-case/" in change
+
+
+@pytest.mark.django_db
+def test_the_page_publishes_the_chosen_records_after_one_password(staff_client):
+    case = _internal_case()
+    keys = [f"{r.model._meta.label_lower}:{r.pk}" for r in case_records(case["person"])]
+    url = f"/admin/cases/person/{case['person'].pk}/publish-case/"
+    wrong = staff_client.post(url, {"level": PUBLIC, "record": keys, "current_password": "x"})
+    assert wrong.status_code == 200
+    assert all(r.visibility == INTERNAL for r in case_records(case["person"]))
+    done = staff_client.post(
+        url, {"level": PUBLIC, "record": keys, "current_password": "pw-unused-1"}, follow=True
+    )
+    assert all(r.visibility == PUBLIC for r in case_records(case["person"]))
+    assert "of the case now" in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_keeps_the_choice_and_names_the_refused_fact(staff_client):
+    case = _internal_case()
+    keys = [
+        f"{r.model._meta.label_lower}:{r.pk}"
+        for r in case_records(case["person"])
+        if r.model is not Citation
+    ]  # facts without their citations
+    response = staff_client.post(
+        f"/admin/cases/person/{case['person'].pk}/publish-case/",
+        {"level": PUBLIC, "record": keys, "current_password": "pw-unused-1"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "citation" in page
+    assert "checked" in page.split(f'value="cases.detention:{case["detention"].pk}"')[1][:80]
+    assert all(r.visibility == INTERNAL for r in case_records(case["person"]))

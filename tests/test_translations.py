@@ -44,7 +44,7 @@ def test_the_compiled_catalog_matches_its_source(language):
 
 def test_the_catalogs_hold_every_string_marked_for_translation(tmp_path):
     """makemessages over a copy of the code finds no string the catalogs lack."""
-    for name in ("cases", "sources", "access", "casebook", "templates"):
+    for name in ("cases", "sources", "access", "sync", "casebook", "templates"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "locale", tmp_path / "locale")
     subprocess.run(
