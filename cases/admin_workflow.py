@@ -30,6 +30,7 @@ from pghistory.models import Events
 from access.forms import PasswordConfirmationForm
 from cases import evidence, services
 from cases.choices import Visibility
+from cases.models import Allegation, CaseEvent, Detention, Statement
 from cases.spreadsheets import escape_formula
 from cases.visibility import Reader, visible
 
@@ -51,6 +52,10 @@ def changes_since(obj, since: datetime.datetime | None) -> list[dict]:
     rows = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:200])
     if since is not None:
         rows = [e for e in rows if (_saved_at(e) or e.pgh_created_at) > since]
+    return _described(rows)
+
+
+def _described(rows: list) -> list[dict]:
     users = {
         u.pk: u.get_username()
         for u in get_user_model().objects.filter(
@@ -75,6 +80,65 @@ def changes_since(obj, since: datetime.datetime | None) -> list[dict]:
         }
         for e in rows
     ]
+
+
+CASE_HISTORY_LIMIT = 300
+
+
+def case_changes(person) -> list[dict]:
+    """The changes to a person and to everything under them (name variants,
+    affiliations, detentions and their charges, events and PACE criteria,
+    allegations, the statements naming them, the citations of all of these),
+    newest first, each with the record it changed (`record`) and whether it is
+    a version of the person that may be restored (`restorable`)."""
+    sources = [person]
+    for queryset in (
+        Detention.objects.filter(person=person),
+        CaseEvent.objects.filter(detention__person=person),
+        Allegation.objects.filter(person=person),
+        Statement.objects.filter(persons=person),
+    ):
+        if queryset.exists():
+            sources.append(queryset)
+    seen: dict = {}
+    for referenced in sources:
+        query = Events.objects.references(referenced)
+        for event in query.order_by("-pgh_created_at", "-pgh_id")[:CASE_HISTORY_LIMIT]:
+            seen[(event.pgh_model, event.pgh_id)] = event
+    rows = sorted(seen.values(), key=lambda e: (e.pgh_created_at, e.pgh_id), reverse=True)
+    rows = rows[:CASE_HISTORY_LIMIT]
+    names = _record_names(rows)
+    person_model = f"{person._meta.app_label}.{person._meta.object_name}"
+    newest_own = True
+    changes = _described(rows)
+    for change in changes:
+        e = change["event"]
+        own = e.pgh_obj_model == person_model and str(e.pgh_obj_id) == str(person.pk)
+        change["record"] = names.get((e.pgh_obj_model, str(e.pgh_obj_id)), "")
+        change["restorable"] = own and not newest_own and e.pgh_label != "delete"
+        if own:
+            newest_own = False
+    return changes
+
+
+def _record_names(rows) -> dict:
+    """(model label, id) -> "Detention: …" for the records the events changed
+    (one query per kind of record; a record deleted since is named by its id)."""
+    wanted: dict = {}
+    for e in rows:
+        wanted.setdefault(e.pgh_obj_model, set()).add(str(e.pgh_obj_id))
+    names = {}
+    for label, ids in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        found = model._base_manager.in_bulk([int(i) for i in ids if str(i).isdigit()])
+        kind = str(model._meta.verbose_name).capitalize()
+        for record_id in ids:
+            record = found.get(int(record_id)) if str(record_id).isdigit() else None
+            names[(label, record_id)] = f"{kind}: {record}" if record else f"{kind} #{record_id}"
+    return names
 
 
 def describe_changes(changes: list[dict]) -> str:
@@ -414,12 +478,18 @@ class WorkflowAdminMixin(ExportMixin):
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
+        case = self.opts.model_name == "person"  # a person's page: the whole case
+        changes = case_changes(obj) if case else changes_since(obj, None)
+        if not case:
+            for index, change in enumerate(changes):
+                change["restorable"] = index > 0 and change["label"] != "delete"
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "object": obj,
+            "case": case,
             "title": _("History: %s") % obj,
-            "changes": changes_since(obj, None),
+            "changes": changes,
             "can_restore": request.user.has_perm(services.RESTORE_PERMISSION),
             "restore_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}"
             "_restore_version",

@@ -163,3 +163,24 @@ def test_the_page_keeps_the_choice_and_names_the_refused_fact(staff_client):
     assert response.status_code == 200 and "citation" in page
     assert "checked" in page.split(f'value="cases.detention:{case["detention"].pk}"')[1][:80]
     assert all(r.visibility == INTERNAL for r in case_records(case["person"]))
+
+
+# --- a case's history in one place (issue 15, item 4) ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_person_history_shows_changes_to_everything_under_them(staff_client):
+    case = _internal_case()
+    Charge.objects.filter(pk=case["charge"].pk).update(article="206.3.1")
+    citation = case["citations"][0]
+    Citation.objects.filter(pk=citation.pk).update(excerpt="She was detained.")
+    case_publish(person=case["person"], chosen=_everything(case["person"]), visibility=PUBLIC)
+    page = staff_client.get(f"/admin/cases/person/{case['person'].pk}/history/").content.decode()
+    assert "206.3.2" in page and "206.3.1" in page  # a charge's article, before and after
+    assert "She was arrested." in page and "She was detained." in page  # a citation's excerpt
+    assert "Charge: " in page and "Name variant: Entered Persona" in page
+    assert "internal" in page and "public" in page  # levels changed, before and after
+    # another person's changes are not in this case's history
+    factories.person("Unrelated Person", summary="unrelated summary")
+    page = staff_client.get(f"/admin/cases/person/{case['person'].pk}/history/").content.decode()
+    assert "unrelated summary" not in page
