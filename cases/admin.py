@@ -474,7 +474,17 @@ class AllegationAdmin(RecordAdmin):
     list_select_related = ("kind", "status", "person")
     inlines = (CitationInline,)
     fieldsets = (
-        (None, {"fields": ("kind", ("person", "victim_description"), "reported_by", "detention")}),
+        (
+            None,
+            {
+                "fields": (
+                    "kind",
+                    ("person", "victim_description"),
+                    ("reported_by", "reported_by_description"),
+                    "detention",
+                )
+            },
+        ),
         (_("What happened"), {"fields": (("started_on", "ended_on", "count"), "description")}),
         (_("Perpetrator"), {"fields": (("perpetrator", "perpetrator_organization"),)}),
         (_("Status"), {"fields": ("status", "visibility")}),

@@ -484,6 +484,12 @@ class Allegation(Record):
         blank=True,
         related_name="reported_allegations",
     )
+    reported_by_description = models.CharField(
+        _("reported by, when not a recorded person"),
+        max_length=300,
+        blank=True,
+        help_text=_("Who reported it, as the source says: for example her lawyer."),
+    )
     detention = models.ForeignKey(
         Detention, on_delete=models.SET_NULL, null=True, blank=True, related_name="allegations"
     )

@@ -184,3 +184,19 @@ def test_the_person_history_shows_changes_to_everything_under_them(staff_client)
     factories.person("Unrelated Person", summary="unrelated summary")
     page = staff_client.get(f"/admin/cases/person/{case['person'].pk}/history/").content.decode()
     assert "unrelated summary" not in page
+
+
+# --- fields for what sources say (issue 15, item 2: who reported an allegation) ----------
+
+
+@pytest.mark.django_db
+def test_an_allegation_reported_by_someone_not_recorded_is_shown_and_served(client):
+    person = factories.person("Beaten Journalist")
+    factories.detention(person, arrested="2024-05")
+    allegation = factories.allegation(person, reported_by_description="her lawyer")
+    page = client.get(f"/persons/{person.slug}/").content.decode()
+    assert "Reported by: her lawyer" in page
+    row = client.get(f"/api/v1/allegations/{allegation.uuid}/").json()
+    assert row["reported_by_description"] == "her lawyer" and row["reported_by"] is None
+    csv = client.get("/api/v1/allegations/?format=csv").content.decode().splitlines()[0]
+    assert csv.endswith("reported_by_description")  # a new column goes at the end

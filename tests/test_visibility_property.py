@@ -532,7 +532,8 @@ def build(graph: Graph) -> World:
             kind=allegation_kinds[spec.kind],
             status=status,
             **world.fields(
-                node, "victim_description", "perpetrator", headline="description",
+                node, "victim_description", "perpetrator", "reported_by_description",
+                headline="description",
                 internal_notes=STAFF_ONLY,
             ),
             **record_fields(spec.at),

@@ -139,6 +139,9 @@ class AllegationSerializer(serializers.Serializer):
     description = serializers.CharField()
     updated_at = serializers.DateTimeField()
     citations = CitationSerializer(many=True)
+    reported_by_description = serializers.CharField(
+        help_text='Who reported it when not a recorded person, as the source says ("her lawyer").'
+    )
 
 
 class StatementSerializer(serializers.Serializer):

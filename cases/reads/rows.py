@@ -247,7 +247,8 @@ def _event(row: dict) -> dict:
 
 ALLEGATION_FIELDS = (
     "id", "uuid", "person__uuid", "person__slug", "person__display_name", "victim_description",
-    "reported_by__uuid", "reported_by__slug", "reported_by__display_name", "detention__uuid",
+    "reported_by__uuid", "reported_by__slug", "reported_by__display_name",
+    "reported_by_description", "detention__uuid",
     "kind__code", "started_on", "started_on_precision", "ended_on", "ended_on_precision", "count",
     "perpetrator", "perpetrator_organization__uuid", "perpetrator_organization__slug",
     "perpetrator_organization__name", "perpetrator_organization__visibility",
@@ -270,6 +271,7 @@ def allegation_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> l
                 "reported_by": None
                 if row["reported_by__uuid"] in hidden_reporters
                 else _ref(row, "reported_by", "slug", "display_name"),
+                "reported_by_description": row["reported_by_description"],
                 "detention": row["detention__uuid"],
                 "kind": row["kind__code"],
                 "started_on": _partial(row["started_on"], row["started_on_precision"]),
