@@ -19,12 +19,9 @@ from django.db.models import Q
 
 from cases.models import Allegation, CaseEvent, Detention, Person, Statement
 from sources.models import Citation, ReportedCount, Source
+from sync.records import KINDS
 
 Affected = dict[str, set[int]]
-
-KINDS = (
-    "organization", "source", "person", "detention", "allegation", "statement", "reported-count",
-)  # fmt: skip
 
 _STATEMENT_PERSONS = Statement.persons.through
 _PERSON_OCCUPATIONS = Person.occupations.through
@@ -37,14 +34,6 @@ _VOCABULARIES = {
     "cases_allegationstatus": ("allegation", "status_id"),
     "cases_statementkind": ("statement", "kind_id"),
     "cases_sourcekind": ("source", "kind_id"),
-}
-_MODELS = {
-    "person": Person,
-    "detention": Detention,
-    "allegation": Allegation,
-    "statement": Statement,
-    "source": Source,
-    "reported-count": ReportedCount,
 }
 
 
@@ -137,7 +126,7 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
     elif table in _VOCABULARIES:
         kind, column = _VOCABULARIES[table]
         found[f"{kind}+" if kind in ("detention", "statement") else kind] |= _ids(
-            _MODELS[kind], **{f"{column}__in": ids}
+            KINDS[kind].model, **{f"{column}__in": ids}
         )
     else:
         raise ValueError(f"sync.dependencies has no rule for the watched table {table}")

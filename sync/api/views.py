@@ -15,6 +15,7 @@ from cases.api.errors import ErrorSerializer
 from cases.api.renderers import ORJSONRenderer
 from cases.api.views import ERRORS, CasebookAPIView, _refuse_unknown
 from sync.reads import TokenError, TokenGone, feed_page, token_read
+from sync.records import KINDS
 from sync.services import feed_compact
 
 DEFAULT_PAGE_SIZE = 500
@@ -22,9 +23,7 @@ DEFAULT_PAGE_SIZE = 500
 # stands (a consistent prefix: what it lacks comes after its token).
 COMPACTION_WAIT_SECONDS = 5.0
 MAX_PAGE_SIZE = 1000
-KIND_NAMES = (
-    "person", "detention", "allegation", "statement", "source", "organization", "reported-count",
-)  # fmt: skip
+KIND_NAMES = tuple(KINDS)  # as in the API paths, in the singular
 
 
 class Gone(APIException):
