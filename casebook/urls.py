@@ -8,6 +8,8 @@ from cases.sitemaps import SITEMAPS, robots_txt
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # the admin's language switch posts here (set_language keeps the choice in a cookie)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("cases.api.urls")),
     re_path(r"^api/", api_not_found),
     # for crawlers, outside the language prefix: one index lists every language
