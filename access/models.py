@@ -43,6 +43,7 @@ class PartnerToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("partner API token")
+        verbose_name_plural = _("partner API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -174,6 +174,7 @@ class PersonAdmin(CasePublishingMixin, CaseSheetImportMixin, RecordAdmin):
                 "fields": (
                     ("display_name", "is_unnamed"),
                     ("gender", "birth_date", "citizenship"),
+                    ("reported_age", "reported_age_on"),
                     "occupations",
                 )
             },
@@ -385,8 +386,10 @@ class ChargeInline(RecordInlineMixin, admin.TabularInline):
 class CaseEventInline(RecordInlineMixin, admin.TabularInline):
     model = CaseEvent
     extra = 1
-    autocomplete_fields = ("kind",)
-    fields = ("kind", "occurred_on", "sentence_months", "description", "visibility")
+    autocomplete_fields = ("kind", "organization")
+    fields = (
+        "kind", "occurred_on", "organization", "sentence_months", "description", "visibility",
+    )  # fmt: skip
     show_change_link = True
 
 
@@ -441,7 +444,7 @@ class CaseEventAdmin(RecordAdmin):
     list_filter = ("kind", "visibility", year_filter("occurred_on", _("year")))
     occurred = partial_date_column("occurred_on", _("date"))
     search_fields = ("detention__person__display_name", "description")
-    autocomplete_fields = ("detention", "kind")
+    autocomplete_fields = ("detention", "kind", "organization")
     list_select_related = ("kind", "detention__person")
     inlines = (CitationInline,)
 

@@ -26,6 +26,7 @@ from cases.choices import (
 from cases.partial_dates import (
     PartialDateField,
     PrecisionField,
+    birth_year_range,
     partial_date_constraints,
     period_ends_before,
     period_not_before,
@@ -44,6 +45,9 @@ from cases.vocabularies import (  # noqa: F401 (every model of the app is named 
     Vocabulary,
 )
 from cases.web_addresses import WebAddressField, web_address
+
+# the oldest age a source can plausibly report (person_reported_age_plausible)
+MAX_REPORTED_AGE = 130
 
 
 def not_blank(field: str, model: str) -> models.CheckConstraint:
@@ -100,6 +104,8 @@ class Organization(Record):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         constraints = [not_blank("name", "organization"), web_address("url", "organization")]
 
     def __str__(self) -> str:
@@ -118,6 +124,10 @@ class IssuedSlug(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     issued_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("slug issued")
+        verbose_name_plural = _("slugs issued")
+
     def __str__(self) -> str:
         return self.slug
 
@@ -128,6 +138,10 @@ class SeedRecord(models.Model):
 
     uuid = models.UUIDField(unique=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seed record")
+        verbose_name_plural = _("seed records")
 
     def __str__(self) -> str:
         return str(self.uuid)
@@ -158,6 +172,20 @@ class Person(Record):
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = PartialDateField(_("birth date"))
     birth_date_precision = PrecisionField()
+    # An age is what many sources give instead of a birth date ("Ilgar, 34, ...").
+    # It is kept as reported, with its date, and never turned into a birth date:
+    # it only bounds the birth year (birth_year_range).
+    reported_age = models.PositiveSmallIntegerField(
+        _("age as reported"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The age a source gave, e.g. 34; with the date it was reported, below. "
+            "Never used to invent a birth date."
+        ),
+    )
+    reported_age_on = PartialDateField(_("age reported on"))
+    reported_age_on_precision = PrecisionField()
     citizenship = models.CharField(_("citizenship"), max_length=100, blank=True)
     occupations = models.ManyToManyField(
         Occupation, verbose_name=_("occupations"), blank=True, related_name="persons"
@@ -181,6 +209,7 @@ class Person(Record):
     class Meta:
         ordering = ["display_name"]
         verbose_name = _("person")
+        verbose_name_plural = _("persons")
         permissions = [
             ("publish", _("Can publish records (set who may see them)")),
             ("restore", _("Can restore records from the trash and from their history")),
@@ -188,7 +217,20 @@ class Person(Record):
         ]
         constraints = [
             not_blank("display_name", "person"),
-            *partial_date_constraints("person", "birth_date"),
+            *partial_date_constraints("person", "birth_date", "reported_age_on"),
+            models.CheckConstraint(
+                condition=Q(reported_age__isnull=True, reported_age_on__isnull=True)
+                | Q(reported_age__isnull=False, reported_age_on__isnull=False),
+                name="person_reported_age_with_its_date",
+                violation_error_message=_(
+                    "Age as reported: give the age and the date it was reported together."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_age__lte=MAX_REPORTED_AGE),
+                name="person_reported_age_plausible",
+                violation_error_message=_("Age as reported: at most 130 years."),
+            ),
         ]
         indexes = [
             GinIndex(name="person_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]),
@@ -198,6 +240,20 @@ class Person(Record):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def birth_year_range(self) -> tuple[int, int] | None:
+        """The years the reported age allows the person to have been born in, or None."""
+        if self.reported_age is None or self.reported_age_on_partial is None:
+            return None
+        return birth_year_range(self.reported_age, self.reported_age_on_partial)
+
+    def clean(self):
+        if (self.reported_age is None) != (self.reported_age_on is None):
+            missing = "reported_age" if self.reported_age is None else "reported_age_on"
+            raise ValidationError(
+                {missing: _("Give the age and the date it was reported together.")}
+            )
 
     def save(self, *args, **kwargs):
         # a description ("Unnamed ... journalist") is not a name: nothing to find it by
@@ -253,7 +309,8 @@ class NameVariant(Record):
 
     class Meta:
         ordering = ["person", "language", "name"]
-        verbose_name = _("name variant")
+        verbose_name = _("name spelling")
+        verbose_name_plural = _("name spellings")
         constraints = [
             not_blank("name", "namevariant"),
             models.UniqueConstraint(
@@ -290,6 +347,7 @@ class Affiliation(Record):
     class Meta:
         ordering = ["person", "started_on"]
         verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
         constraints = [
             *partial_date_constraints("affiliation", "started_on", "ended_on"),
             models.CheckConstraint(
@@ -360,6 +418,7 @@ class Detention(Record):
     class Meta:
         ordering = ["person", "arrested_on"]
         verbose_name = _("detention")
+        verbose_name_plural = _("detentions")
         constraints = [
             *partial_date_constraints("detention", "arrested_on", "released_on"),
             models.CheckConstraint(
@@ -396,6 +455,7 @@ class Charge(Record):
     class Meta:
         ordering = ["detention", "article"]
         verbose_name = _("charge")
+        verbose_name_plural = _("charges")
         constraints = [
             not_blank("article", "charge"),
             models.UniqueConstraint(fields=["detention", "article"], name="charge_unique_article"),
@@ -416,12 +476,30 @@ class CaseEvent(Record):
     )
     occurred_on = PartialDateField(_("date"))
     occurred_on_precision = PrecisionField()
-    sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)
+    sentence_months = models.PositiveIntegerField(
+        _("length ordered (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The term the decision ordered, in months: four months of pre-trial detention "
+            "is 4; a sentence of 7 years 6 months is 90."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("decided by (court or body)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        help_text=_("The court or other body that took the decision: Baku Court of Grave Crimes."),
+    )
 
     class Meta:
         ordering = ["detention", models.F("occurred_on").asc(nulls_last=True), "id"]
         verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         constraints = [
             *partial_date_constraints("caseevent", "occurred_on"),
         ]
@@ -443,7 +521,8 @@ class PaceAssessment(Record):
 
     class Meta:
         ordering = ["detention", "criterion"]
-        verbose_name = _("PACE 1900 criterion")
+        verbose_name = _("PACE criterion")
+        verbose_name_plural = _("PACE criteria")
         constraints = [
             models.UniqueConstraint(
                 fields=["detention", "criterion"], name="paceassessment_unique_criterion"
@@ -527,6 +606,7 @@ class Allegation(Record):
     class Meta:
         ordering = [models.F("started_on").asc(nulls_last=True), "id"]
         verbose_name = _("allegation")
+        verbose_name_plural = _("allegations")
         constraints = [
             *partial_date_constraints("allegation", "started_on", "ended_on"),
             models.CheckConstraint(
@@ -603,6 +683,7 @@ class Statement(Record):
     class Meta:
         ordering = [models.F("issued_on").desc(nulls_last=True), "title"]
         verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         constraints = [
             not_blank("title", "statement"),
             web_address("url", "statement"),
@@ -638,6 +719,8 @@ class Withdrawal(models.Model):
 
     class Meta:
         ordering = ["withdrawn_at", "id"]
+        verbose_name = _("withdrawal (for partners' sync)")
+        verbose_name_plural = _("withdrawals (for partners' sync)")
         indexes = [models.Index(fields=["withdrawn_at", "id"], name="withdrawal_sync_idx")]
 
     def __str__(self) -> str:
@@ -664,6 +747,7 @@ class Merge(models.Model):
     class Meta:
         ordering = ["-merged_at"]
         verbose_name = _("merge")
+        verbose_name_plural = _("merges")
 
     def __str__(self) -> str:
         return f"{self.merged} → {self.kept}"

@@ -24,7 +24,7 @@ from cases.models import (
     SourceKind,
     StatementKind,
 )
-from cases.partial_dates import PartialDate
+from cases.partial_dates import PartialDate, Precision, birth_year_range
 from cases.reads.history import person_history
 from cases.reads.status import (
     CALL_FOR_RELEASE,
@@ -78,6 +78,26 @@ def sentence_text(months: int | None) -> str:
     if rest:
         parts.append(ngettext("%(n)d month", "%(n)d months", rest) % {"n": rest})
     return gettext(" and ").join(parts)
+
+
+# The kinds of case event whose ordered length is a sentence; for the others
+# (pre-trial detention ordered or extended, house arrest) it is a term.
+SENTENCE_KINDS = {"sentenced"}
+
+
+def reported_age_text(age: int, reported_on: PartialDate) -> str:
+    """ "34, as reported in March 2024 (born 1989 or 1990)": an age a source gave,
+    when, and the birth years it allows (never a birth date)."""
+    first, last = birth_year_range(age, reported_on)
+    if first == last:
+        born = gettext("born %(year)s") % {"year": first}
+    else:
+        born = gettext("born %(first)s or %(last)s") % {"first": first, "last": last}
+    if reported_on.precision == Precision.DAY:
+        text = gettext("%(age)s, as reported on %(date)s (%(born)s)")
+    else:
+        text = gettext("%(age)s, as reported in %(date)s (%(born)s)")
+    return text % {"age": age, "date": reported_on, "born": born}
 
 
 @dataclass(frozen=True)
@@ -294,12 +314,18 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     status, status_citations = status_basis(history, stages_that_hold())
     row = history["person"]
     birth_date = row["birth_date"]
+    # an age a source gave stands in for the birth date it does not give
+    reported_age = (
+        reported_age_text(row["reported_age"], row["reported_age_on"])
+        if birth_date is None and row["reported_age"] is not None and row["reported_age_on"]
+        else ""
+    )
     occupations = [labels["occupation"].get(code, code) for code in row["occupations"]]
 
     shown = {"name"} | {
         fact
         for fact, value in (
-            ("birth", birth_date), ("citizenship", row.get("citizenship")),
+            ("birth", birth_date or reported_age), ("citizenship", row.get("citizenship")),
             ("occupation", occupations), ("summary", row.get("summary")),
             ("affiliations", history["affiliations"]),
         )
@@ -330,6 +356,7 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
                 **event,
                 "kind_label": labels["case_event"].get(event["kind"] or "", ""),
                 "sentence": sentence_text(event["sentence_months"]),
+                "is_sentence": event["kind"] in SENTENCE_KINDS,
             })  # fmt: skip
         # The arrest is told once: a detention's "arrested" event on the same
         # day is part of its arrest entry, and a "released" event of its release.
@@ -388,6 +415,7 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
         "fact_marks": fact_marks,
         "occupations": occupations,
         "birth_date": birth_date,
+        "reported_age": reported_age,
         "status": person_status(
             {**row, "status": status.code, "status_as_of": status.as_of},
             labels,

@@ -346,3 +346,21 @@ def period_ends_before(start: PartialDate | None, end: PartialDate | None) -> bo
     if start is None or end is None:
         return False
     return end.end < start.start
+
+
+def _years_earlier(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_year_range(age: int, reported_on: PartialDate) -> tuple[int, int]:
+    """The first and last year a person of `age` on some day of `reported_on`
+    can have been born in: someone 34 in March 2024 was born from 2 March 1989
+    to 31 March 1990, so in 1989 or 1990. Two years whatever the precision,
+    except a report on 31 December (born that very year)."""
+    earliest = _years_earlier(reported_on.start, age + 1) + datetime.timedelta(days=1)
+    latest = _years_earlier(reported_on.end, age)
+    return earliest.year, latest.year

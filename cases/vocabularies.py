@@ -38,6 +38,7 @@ class Vocabulary(models.Model):
 class Occupation(Vocabulary):
     class Meta(Vocabulary.Meta):
         verbose_name = _("occupation")
+        verbose_name_plural = _("occupations")
 
 
 class LegalStage(Vocabulary):
@@ -49,21 +50,25 @@ class LegalStage(Vocabulary):
 
     class Meta(Vocabulary.Meta):
         verbose_name = _("legal stage")
+        verbose_name_plural = _("legal stages")
 
 
 class CaseEventKind(Vocabulary):
     class Meta(Vocabulary.Meta):
-        verbose_name = _("case event kind")
+        verbose_name = _("kind of case event")
+        verbose_name_plural = _("kinds of case event")
 
 
 class ReleaseReason(Vocabulary):
     class Meta(Vocabulary.Meta):
-        verbose_name = _("release reason")
+        verbose_name = _("reason for release")
+        verbose_name_plural = _("reasons for release")
 
 
 class AllegationKind(Vocabulary):
     class Meta(Vocabulary.Meta):
-        verbose_name = _("allegation kind")
+        verbose_name = _("kind of allegation")
+        verbose_name_plural = _("kinds of allegation")
 
 
 class AllegationStatus(Vocabulary):
@@ -74,9 +79,11 @@ class AllegationStatus(Vocabulary):
 
 class StatementKind(Vocabulary):
     class Meta(Vocabulary.Meta):
-        verbose_name = _("statement kind")
+        verbose_name = _("kind of statement")
+        verbose_name_plural = _("kinds of statement")
 
 
 class SourceKind(Vocabulary):
     class Meta(Vocabulary.Meta):
-        verbose_name = _("source kind")
+        verbose_name = _("kind of source")
+        verbose_name_plural = _("kinds of source")

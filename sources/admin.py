@@ -8,7 +8,7 @@ from sources.models import Citation, ReportedCount, Source
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
     list_display = (
-        "title",
+        "display_title",
         "publisher",
         "published",
         "kind",
@@ -31,6 +31,10 @@ class SourceAdmin(RecordAdmin):
         (_("Identifiers"), {"fields": ("uuid", ("created_at", "updated_at"))}),
     )
 
+    @admin.display(description=_("title"), ordering="title")
+    def display_title(self, obj):
+        return obj.display_title  # an untitled source by its publisher and date, or its host
+
 
 @admin.register(Citation)
 class CitationAdmin(RecordAdmin):
@@ -49,7 +53,7 @@ class CitationAdmin(RecordAdmin):
     )
     # everything target.__str__ reads, so a page of citations is one query
     list_select_related = (
-        "source",
+        "source__publisher",  # an untitled source is named by its publisher
         "person",
         "affiliation__person",
         "affiliation__organization",

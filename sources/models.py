@@ -5,11 +5,14 @@ mixed with Casebook's own counts."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Confidence, Reliability
@@ -25,13 +28,44 @@ from cases.models import (
     Statement,
     not_blank,
 )
-from cases.partial_dates import PartialDateField, PrecisionField, partial_date_constraints
+from cases.partial_dates import (
+    PartialDate,
+    PartialDateField,
+    PrecisionField,
+    partial_date_constraints,
+)
 from cases.web_addresses import WebAddressField, web_address
+
+
+def source_title(
+    title: str, *, publisher: str | None, published_on: PartialDate | None, url: str
+) -> str:
+    """What names a source wherever it is shown: its title, or for a source
+    without one (a post, a court document known only by its link) its
+    publisher and date ("Turan, 2024-03-15"), else its web address's host and
+    date, else "Untitled source". The caller passes only what its reader may see
+    (a publisher hidden from them is None)."""
+    if title.strip():
+        return title
+    who = publisher or _host(url) or gettext("Untitled source")
+    return f"{who}, {published_on.isoformat()}" if published_on else who
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 @pghistory.track()
 class Source(Record):
-    title = models.CharField(_("title"), max_length=400)
+    title = models.CharField(
+        _("title"),
+        max_length=400,
+        blank=True,
+        help_text=_(
+            "As the source gives it. Leave empty when it has none: the source is then "
+            "named by its publisher and date, or its web address."
+        ),
+    )
     publisher = models.ForeignKey(
         Organization,
         verbose_name=_("publisher"),
@@ -72,8 +106,8 @@ class Source(Record):
     class Meta:
         ordering = [models.F("published_on").desc(nulls_last=True), "title"]
         verbose_name = _("source")
+        verbose_name_plural = _("sources")
         constraints = [
-            not_blank("title", "source"),
             web_address("url", "source"),
             web_address("archive_url", "source"),
             *partial_date_constraints("source", "published_on"),
@@ -81,7 +115,20 @@ class Source(Record):
         indexes = [models.Index(fields=["url"], name="source_url_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title, or what stands for it (source_title). Reads the publisher
+        only when there is no title."""
+        if self.title.strip():
+            return self.title
+        return source_title(
+            self.title,
+            publisher=self.publisher.name if self.publisher_id else None,
+            published_on=self.published_on_partial,
+            url=self.url,
+        )
 
 
 @pghistory.track()
@@ -200,6 +247,7 @@ class Citation(Record):
     class Meta:
         ordering = ["id"]
         verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         constraints = [
             models.CheckConstraint(
                 condition=Exact(

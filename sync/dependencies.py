@@ -3,7 +3,8 @@ that embed it (a person's detentions and charges, a detention's events, a
 statement's persons, every fact's citations), the records whose visibility
 depends on it (everything under a person; every fact a citation or its source
 supports), and the records that name it (a statement naming a person, an
-allegation's reporter, a detention's arresting authority, a source's publisher).
+allegation's reporter, a detention's arresting authority, the court that
+decided one of its events, a source's publisher).
 
 The answer may be larger than what changed: the compaction compares each
 record with what the feed holds and sends only real changes. It must never be
@@ -87,6 +88,10 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
     elif table == "cases_organization":
         found["organization"] |= ids
         found["detention"] |= _ids(Detention, arresting_authority_id__in=ids)
+        # a detention's events embed the court or body that decided them
+        found["detention"] |= set(
+            CaseEvent.objects.filter(organization_id__in=ids).values_list("detention_id", flat=True)
+        )
         found["allegation"] |= _ids(Allegation, perpetrator_organization_id__in=ids)
         found["statement+"] |= _ids(Statement, issuer_organization_id__in=ids)
         found["source"] |= _ids(Source, publisher_id__in=ids)

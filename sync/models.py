@@ -16,6 +16,7 @@ code path is missed) and the compacted feed each class of reader pulls.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 POSITION_SEQUENCE = "sync_position"
 
@@ -28,6 +29,8 @@ class Change(models.Model):
 
     class Meta:
         db_table = "sync_change"
+        verbose_name = _("change waiting for the feed")
+        verbose_name_plural = _("changes waiting for the feed")
 
 
 class ReaderClass(models.TextChoices):
@@ -52,6 +55,8 @@ class Entry(models.Model):
 
     class Meta:
         db_table = "sync_entry"
+        verbose_name = _("feed entry")
+        verbose_name_plural = _("feed entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["reader", "kind", "record_id"], name="sync_entry_one_per_record"
@@ -73,4 +78,6 @@ class Epoch(models.Model):
 
     class Meta:
         db_table = "sync_epoch"
+        verbose_name = _("feed generation")
+        verbose_name_plural = _("feed generations")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="sync_epoch_one")]

@@ -178,7 +178,7 @@ def test_the_person_history_shows_changes_to_everything_under_them(staff_client)
     page = staff_client.get(f"/admin/cases/person/{case['person'].pk}/history/").content.decode()
     assert "206.3.2" in page and "206.3.1" in page  # a charge's article, before and after
     assert "She was arrested." in page and "She was detained." in page  # a citation's excerpt
-    assert "Charge: " in page and "Name variant: Entered Persona" in page
+    assert "Charge: " in page and "Name spelling: Entered Persona" in page
     assert "internal" in page and "public" in page  # levels changed, before and after
     # another person's changes are not in this case's history
     factories.person("Unrelated Person", summary="unrelated summary")

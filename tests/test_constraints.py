@@ -118,7 +118,7 @@ def test_negative_sentence_is_refused():
         (Person, "display_name", "person_display_name_not_blank"),
         (Organization, "name", "organization_name_not_blank"),
         (Statement, "title", "statement_title_not_blank"),
-        (Source, "title", "source_title_not_blank"),
+        # a source may have no title (sources.models.source_title names it)
     ],
 )
 @pytest.mark.parametrize("blank", ["", "   "])
@@ -127,7 +127,6 @@ def test_blank_names_and_titles_are_refused(model, field, constraint, blank):
         Person: factories.person,
         Organization: factories.organization,
         Statement: factories.statement,
-        Source: factories.source,
     }
     obj = builders[model]()
     with refused(constraint):
@@ -209,6 +208,22 @@ def test_a_reported_count_says_what_it_counted_and_when_at_a_consistent_precisio
     for date, precision in ((D(2023, 11, 5), Precision.MONTH), (D(2023, 12, 1), None)):
         with refused("reported_count_as_of_precision_consistent"):
             ReportedCount.objects.filter(pk=count.pk).update(as_of=date, as_of_precision=precision)
+
+
+def test_a_reported_age_comes_with_its_date_and_stays_within_130_years():
+    person = factories.person()
+    reported_on = {"reported_age_on": D(2024, 3, 1), "reported_age_on_precision": Precision.MONTH}
+    with refused("person_reported_age_with_its_date"):
+        Person.objects.filter(pk=person.pk).update(reported_age=34)
+    with refused("person_reported_age_with_its_date"):
+        Person.objects.filter(pk=person.pk).update(**reported_on)
+    with refused("person_reported_age_plausible"):
+        Person.objects.filter(pk=person.pk).update(reported_age=131, **reported_on)
+    with refused("cases_person_reported_age_check"):
+        Person.objects.filter(pk=person.pk).update(reported_age=-1, **reported_on)
+    Person.objects.filter(pk=person.pk).update(reported_age=130, **reported_on)
+    person.refresh_from_db()
+    assert (person.reported_age, str(person.reported_age_on_partial)) == (130, "March 2024")
 
 
 def test_every_database_constraint_has_a_test_here():

@@ -95,14 +95,33 @@ class PersonSerializer(serializers.Serializer):
         "a call for release, its own date when recorded), at its precision: 2024, 2024-12 or "
         "2024-12-09; null when no supporting source is dated."
     )
+    reported_age = serializers.IntegerField(
+        allow_null=True,
+        help_text="The age a source gave for the person (34), when no birth date is known or "
+        "besides it; null when none. Read with `reported_age_on`: the person was born in that "
+        "date's year less the age, or the year before.",
+    )
+    reported_age_on = PartialDateField(
+        help_text="When the age was reported, at its precision: 2024, 2024-03 or 2024-03-15; "
+        "null exactly when `reported_age` is."
+    )
 
 
 class CaseEventSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     kind = VocabularyCode()
     occurred_on = PartialDateField()
-    sentence_months = serializers.IntegerField(allow_null=True)
+    sentence_months = serializers.IntegerField(
+        allow_null=True,
+        help_text="The length the decision ordered, in months: 4 for four months of pre-trial "
+        "detention, 90 for a sentence of 7 years 6 months.",
+    )
     description = serializers.CharField()
+    organization = OrganizationRefSerializer(
+        allow_null=True,
+        help_text="The court or other body that took the decision; null when none is recorded "
+        "or you may not see it.",
+    )
 
 
 class DetentionSerializer(serializers.Serializer):

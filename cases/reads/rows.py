@@ -90,7 +90,8 @@ def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[d
 
 PERSON_FIELDS = (
     "id", "uuid", "slug", "display_name", "gender", "birth_date", "birth_date_precision",
-    "citizenship", "summary", "updated_at",
+    "citizenship", "summary", "updated_at", "reported_age", "reported_age_on",
+    "reported_age_on_precision",
 )  # fmt: skip
 
 
@@ -167,6 +168,10 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
                 "updated_at": row["updated_at"],
                 "status": status.code or None,
                 "status_as_of": status.as_of,
+                "reported_age": row["reported_age"],
+                "reported_age_on": _partial(
+                    row["reported_age_on"], row["reported_age_on_precision"]
+                ),
             }
         )
     return result
@@ -195,13 +200,15 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
     """Detentions (DetentionSerializer) with charges, events and citations: 4
     queries (3 with `cite=False`, for a caller that adds citations itself)."""
     ids = [row["id"] for row in rows]
+    levels = visible_levels(reader)
     charges = _charges_of(ids, reader=reader)
     events = _grouped(
         visible(CaseEvent.objects.filter(detention_id__in=ids), reader)
         .order_by("detention_id", F("occurred_on").asc(nulls_last=True), "id")
         .values(
             "detention_id", "id", "uuid", "kind__code", "occurred_on", "occurred_on_precision",
-            "sentence_months", "description",
+            "sentence_months", "description", "organization__uuid", "organization__slug",
+            "organization__name", "organization__visibility", "organization__deleted_at",
         ),
         "detention_id",
     )  # fmt: skip
@@ -213,7 +220,7 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
                 "arrested_on": _partial(row["arrested_on"], row["arrested_on_precision"]),
                 "arrest_place": row["arrest_place"],
                 "arresting_authority": _ref(
-                    row, "arresting_authority", "slug", "name", levels=visible_levels(reader)
+                    row, "arresting_authority", "slug", "name", levels=levels
                 ),
                 "legal_stage": row["legal_stage__code"],
                 "facility": row["facility"],
@@ -222,7 +229,7 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
                 "release_reason": row["release_reason__code"],
                 "summary": row["summary"],
                 "charges": charges.get(row["id"], []),
-                "events": [_event(e) for e in events.get(row["id"], [])],
+                "events": [_event(e, levels) for e in events.get(row["id"], [])],
                 "updated_at": row["updated_at"],
                 "_id": row["id"],
             }
@@ -234,13 +241,15 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
     )
 
 
-def _event(row: dict) -> dict:
+def _event(row: dict, levels: tuple[str, ...]) -> dict:
+    """A case event; the court or body that decided it only when the reader may see it."""
     return {
         "uuid": row["uuid"],
         "kind": row["kind__code"],
         "occurred_on": _partial(row["occurred_on"], row["occurred_on_precision"]),
         "sentence_months": row["sentence_months"],
         "description": row["description"],
+        "organization": _ref(row, "organization", "slug", "name", levels=levels),
         "_id": row["id"],
     }
 
@@ -423,9 +432,14 @@ def organization_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
 
 
 def strip_private_keys(rows: list[dict]) -> list[dict]:
+    """Drop the keys only the builders use (`_id`), from the rows and the rows
+    nested in them (a detention's events), before a reader sees them."""
     for row in rows:
         for key in [k for k in row if k.startswith("_")]:
             del row[key]
+        for value in row.values():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                strip_private_keys(value)
     return rows
 
 
