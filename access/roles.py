@@ -3,6 +3,7 @@ hold exactly these permissions; run it after adding a model (migrate does not)."
 
 from __future__ import annotations
 
+import pghistory.models
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -47,7 +48,8 @@ def _case_models():
     for app_label in CASE_APPS:
         for model in apps.get_app_config(app_label).get_models():
             name = model._meta.model_name
-            is_history = hasattr(model, "pgh_obj") or name.endswith("event")
+            # history events are read only; a case event (cases.CaseEvent) is a record
+            is_history = issubclass(model, pghistory.models.Event)
             if name in _HIDDEN:
                 continue
             yield model, ("view" if is_history or name in _READ_ONLY else "edit")
