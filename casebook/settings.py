@@ -288,9 +288,11 @@ if not (_stale_months.isdigit() and 1 <= int(_stale_months) <= 1200):
     )
 STATUS_STALE_MONTHS = int(_stale_months)
 
-# Uploads: case sheets and photos. Larger request bodies are refused before a view runs.
+# Uploads: case sheets, photos and source files. Larger request bodies are refused before a view runs.
 CASE_SHEET_MAX_BYTES = int(os.environ.get("CASE_SHEET_MAX_MB", "20")) * 1024 * 1024
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_MB", "5")) * 1024 * 1024
+# a source file uploaded on the case-entry page: PDF, HTML or plain text (sources.extract)
+SOURCE_FILE_MAX_BYTES = int(os.environ.get("SOURCE_FILE_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

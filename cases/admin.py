@@ -24,6 +24,7 @@ from cases.admin_bases import (
     year_filter,
 )
 from cases.admin_case import CasePublishingMixin
+from cases.admin_entry import CaseEntryMixin
 from cases.admin_import import CaseSheetImportMixin
 from cases.admin_workflow import RecordInlineMixin
 from cases.models import (
@@ -149,7 +150,7 @@ class HasDetentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Person)
-class PersonAdmin(CasePublishingMixin, CaseSheetImportMixin, RecordAdmin):
+class PersonAdmin(CaseEntryMixin, CasePublishingMixin, CaseSheetImportMixin, RecordAdmin):
     list_display = ("display_name", "variant_names", "gender", "visibility", "updated_at")
     list_filter = (
         "visibility",

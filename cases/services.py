@@ -6,6 +6,7 @@ context given here)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import evidence
-from cases.choices import NameVariantKind, Visibility
+from cases.choices import Confidence, NameVariantKind, Visibility
 from cases.models import (
     Affiliation,
     Allegation,
+    CaseEvent,
+    Charge,
     Detention,
     Merge,
     NameVariant,
@@ -31,7 +34,7 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDateField, PrecisionField, precision_field_name
 from cases.reads.case_records import CASE_MODELS, case_record_ids
-from sources.models import Citation
+from sources.models import Citation, Source
 
 PUBLISH_PERMISSION = "cases.publish"
 RESTORE_PERMISSION = "cases.restore"
@@ -445,3 +448,132 @@ def merge_undo(*, merge: Merge, user=None) -> None:
         merge.undone_at = timezone.now()
         merge.undone_by = user
         merge.save(update_fields=["undone_at", "undone_by"])
+
+
+# --- entering a case from its source -------------------------------------------------
+
+
+@dataclass
+class Passage:
+    """A passage of the source that supports facts of the case: one citation per
+    fact, all with the same excerpt and locator, so the public page shows them as
+    one footnote (cases.pages.Footnotes)."""
+
+    excerpt: str
+    locator: str = ""
+    confidence: str = Confidence.MEDIUM
+    claim: str = ""  # what it supports about the person, when the person is one of its facts
+    facts: list[Record] = dataclasses.field(default_factory=list)
+
+
+@dataclass
+class CaseEntry:
+    """A case as the case-entry page gathered it: every record unsaved, except
+    the source and person when the researcher picked stored ones. Links between
+    them (the person of a detention, the detention of an event) are set when
+    the case is saved."""
+
+    source: Source
+    person: Person
+    occupations: list = dataclasses.field(default_factory=list)  # a new person's
+    variants: list[NameVariant] = dataclasses.field(default_factory=list)
+    affiliations: list[Affiliation] = dataclasses.field(default_factory=list)
+    detention: Detention | None = None
+    charges: list[Charge] = dataclasses.field(default_factory=list)
+    events: list[CaseEvent] = dataclasses.field(default_factory=list)
+    allegations: list[Allegation] = dataclasses.field(default_factory=list)
+    statements: list[Statement] = dataclasses.field(default_factory=list)
+    passages: list[Passage] = dataclasses.field(default_factory=list)
+
+
+def _stored_for_update(record: Record) -> Record:
+    """A stored record picked on the page, locked; refused when it went to the
+    trash (or was deleted) since the page was opened."""
+    model = type(record)
+    locked = model.objects.select_for_update().filter(pk=record.pk).first()
+    if locked is None or locked.deleted_at is not None:
+        raise ValidationError(
+            _(
+                "The %(model)s “%(record)s” was moved to the trash or deleted after you "
+                "opened this page; choose another or restore it from the trash."
+            )
+            % {"model": model._meta.verbose_name, "record": record},
+            code="gone",
+        )
+    return locked
+
+
+def _checked(record: Record, **links) -> Record:
+    for name, value in links.items():
+        setattr(record, name, value)
+    # fields the model fills itself on save (a person's slug and name key) are not checked
+    record.full_clean(exclude=[f.name for f in record._meta.fields if not f.editable])
+    record.save()
+    return record
+
+
+def case_enter(*, entry: CaseEntry, user=None) -> Person:
+    """Save a case entered from its source: the source (new or stored), the
+    person (new or stored), their name spellings, affiliations, a detention with
+    its charges and case events, allegations, statements naming the person, and
+    one citation per fact each passage supports. Everything new starts
+    internal (an editor publishes the case on its publishing page). All or
+    nothing: a record that fails its checks raises ValidationError and nothing
+    is written. Returns the person."""
+    if user is not None and not user.has_perm("cases.add_person"):
+        raise PermissionDenied(_("You do not have the right to do this (%s).") % "add_person")
+    with transaction.atomic(), _context(user, "case entry"):
+        if entry.source.pk:
+            source = _stored_for_update(entry.source)
+            if entry.source.archive_text.strip() and not source.archive_text.strip():
+                # the text pasted for a stored source that had none is kept with it
+                source.archive_text = entry.source.archive_text
+                source.save(update_fields=["archive_text", "updated_at"])
+        else:
+            source = _checked(entry.source)
+        if entry.person.pk:
+            person = _stored_for_update(entry.person)
+        else:
+            person = _checked(entry.person)
+            person.occupations.set(entry.occupations)
+        known = set(person.name_variants.values_list("name", flat=True))
+        for variant in entry.variants:
+            if variant.name not in known and variant.name != person.display_name:
+                _checked(variant, person=person)
+                known.add(variant.name)
+        for affiliation in entry.affiliations:
+            _checked(affiliation, person=person)
+        detention = entry.detention
+        if detention is not None:
+            _checked(detention, person=person)
+            for charge in entry.charges:
+                _checked(charge, detention=detention)
+            for event in entry.events:
+                _checked(event, detention=detention)
+        for allegation in entry.allegations:
+            _checked(allegation, person=person, detention=detention)
+        for statement in entry.statements:
+            _checked(statement)
+            statement.persons.add(person)
+        for passage in entry.passages:
+            for fact in passage.facts:
+                if fact.pk is None:
+                    raise ValidationError(
+                        _("A passage cites a record that was not saved: %(record)s.")
+                        % {"record": fact},
+                        code="unsaved_fact",
+                    )
+                target = (
+                    "person" if isinstance(fact, Person) else evidence.citation_field(type(fact))
+                )
+                _checked(
+                    Citation(
+                        source=source,
+                        locator=passage.locator,
+                        excerpt=passage.excerpt,
+                        confidence=passage.confidence,
+                        claim=passage.claim if target == "person" else "",
+                        **{target: fact},
+                    )
+                )
+        return person

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import connection
 
 from cases.models import NameVariant, Person
+from cases.reads.search import search_persons
+from cases.visibility import Reader, visible
 
 
 def possible_duplicates(
@@ -72,3 +74,25 @@ def possible_duplicates(
         cursor.execute(sql, params)
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# How alike a name typed for a new person must be to a recorded name or spelling
+# (trigram word similarity of the name keys, 0 to 1) to be shown as maybe the same.
+LIKELY_SAME_SCORE = 0.6
+
+
+def likely_same_persons(names: list[str], *, limit: int = 5) -> list[Person]:
+    """Persons (not in the trash) whose name or a spelling is like one of
+    `names`, best first: the case-entry page warns of them as a new person's
+    name is typed, and before a new person is saved. Raises SearchQueryError
+    for a text no search accepts."""
+    found: dict[int, Person] = {}
+    for name in names:
+        matches = (
+            search_persons(visible(Person.objects.all(), Reader.STAFF), name, reader=Reader.STAFF)
+            .filter(score__gte=LIKELY_SAME_SCORE)
+            .prefetch_related("name_variants")[:limit]
+        )
+        for person in matches:
+            found.setdefault(person.pk, person)
+    return sorted(found.values(), key=lambda person: -person.score)[:limit]
