@@ -18,6 +18,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import IntegrityError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -44,11 +45,7 @@ from cases.visibility import Reader, visible
 from sources.extract import SOURCE_FILE_ACCEPT, source_file_kind, source_text
 from sources.models import Citation, Source
 
-ENTRY_PERMISSIONS = (
-    "cases.add_person", "cases.add_namevariant", "cases.add_affiliation",
-    "cases.add_detention", "cases.add_charge", "cases.add_caseevent", "cases.add_allegation",
-    "cases.add_statement", "sources.add_source", "sources.add_citation",
-)  # fmt: skip
+ENTRY_PERMISSIONS = services.ENTRY_PERMISSIONS
 NEW, STORED = "new", "stored"
 MODE_CHOICES = ((NEW, gettext_lazy("a new one")), (STORED, gettext_lazy("one already recorded")))
 
@@ -100,10 +97,12 @@ class SourceForm(_Form):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user_pk=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["archive_file"].widget.attrs["accept"] = SOURCE_FILE_ACCEPT
         self.fields["kind"].required = False  # only a new source needs one
+        self.user_pk = user_pk
+        self.text_not_stored = False
 
     def clean_archive_file(self):
         file = self.cleaned_data.get("archive_file")
@@ -114,9 +113,28 @@ class SourceForm(_Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("mode") == STORED:
+            _forget_hidden_errors(self, keep={"mode", "stored", "archive_text"})
             if cleaned.get("stored") is None:
                 self.add_error("stored", _("Choose the source, or enter a new one."))
+            elif self.files.get(self.add_prefix("archive_file")):
+                self.add_error(
+                    "stored",
+                    _(
+                        "A file is stored with a new source; to add one to a source already "
+                        "recorded, open the source's page."
+                    ),
+                )
         elif cleaned.get("mode") == NEW:
+            token = cleaned.get("kept_file")
+            if token and not cleaned.get("archive_file") and not _kept_name(token, self.user_pk):
+                cleaned["kept_file"] = ""
+                self.add_error(
+                    "archive_file",
+                    _(
+                        "The file kept from the attempt that failed is no longer here (kept "
+                        "for a day); choose it again."
+                    ),
+                )
             if not cleaned.get("kind"):
                 self.add_error("kind", _("Say what kind of source this is."))
             if not (
@@ -139,10 +157,12 @@ class SourceForm(_Form):
             text = (self.cleaned_data.get("archive_text") or "").strip()
             if text and not source.archive_text.strip():
                 source.archive_text = text  # kept with the source: it had none
+            elif text and text != source.archive_text.strip():
+                self.text_not_stored = True  # said after saving: its page changes it
             return source
         source = self.instance
         if not source.archive_file and self.cleaned_data.get("kept_file"):
-            source.archive_file = _kept_file(self.cleaned_data["kept_file"])
+            source.archive_file = _kept_file(self.cleaned_data["kept_file"], self.user_pk)
         if source.archive_file and not source.archive_text.strip():
             try:
                 source.archive_text = source_text(source.archive_file)
@@ -185,6 +205,7 @@ class PersonForm(_Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("mode") == STORED:
+            _forget_hidden_errors(self, keep={"mode", "stored"})
             if cleaned.get("stored") is None:
                 self.add_error("stored", _("Choose the person, or enter a new one."))
         elif cleaned.get("mode") == NEW:
@@ -214,11 +235,24 @@ class PersonForm(_Form):
         return self.cleaned_data["stored"] if self.cleaned_data["mode"] == STORED else self.instance
 
 
+def _forget_hidden_errors(form, *, keep: set[str]) -> None:
+    """A stored record is chosen: what was typed for a new one is hidden on the
+    page and not saved, so its errors must not stop the save."""
+    for name in list(form._errors):
+        if name not in keep and name in form.fields:
+            del form._errors[name]
+            form.cleaned_data.pop(name, None)
+
+
 def _likely(name: str, variants: list[str]) -> list[Person]:
-    try:
-        return likely_same_persons([name, *variants])
-    except SearchQueryError:
-        return []
+    found: dict[int, Person] = {}
+    for typed in [name, *variants]:
+        try:  # one spelling no search accepts (a pasted paragraph) does not stop the check
+            for person in likely_same_persons([typed]):
+                found.setdefault(person.pk, person)
+        except SearchQueryError:
+            continue
+    return list(found.values())[:5]
 
 
 class VariantForm(_Form):
@@ -333,21 +367,25 @@ PENDING = "sources/pending/"
 PENDING_HOURS = 24
 
 
-def _kept_name(token: str) -> str | None:
-    """The stored name a signed token from the page names, if it is still kept."""
+def _kept_name(token: str, user_pk) -> str | None:
+    """The stored name a signed token from the page names, if it is still kept
+    and was kept for this staff member."""
     try:
-        name = signing.loads(token, salt="case-entry-file", max_age=PENDING_HOURS * 3600)
+        kept = signing.loads(token, salt="case-entry-file", max_age=PENDING_HOURS * 3600)
     except signing.BadSignature:
         return None
+    if not isinstance(kept, dict) or kept.get("user") != user_pk:
+        return None
+    name = kept.get("name")
     if not isinstance(name, str) or not name.startswith(PENDING) or ".." in name:
         return None
     return name if default_storage.exists(name) else None
 
 
-def _kept_file(token: str):
+def _kept_file(token: str, user_pk):
     """The file of a save that failed, kept in storage under a signed name so it
     need not be chosen again (see CaseEntryPage.keep_file)."""
-    name = _kept_name(token)
+    name = _kept_name(token, user_pk)
     if name is None:
         return None
     with default_storage.open(name) as stored:
@@ -405,7 +443,9 @@ class CaseEntryPage:
             if initial_source
             else {}
         )
-        self.source = SourceForm(data, files, prefix="source", initial=source_initial)
+        self.source = SourceForm(
+            data, files, prefix="source", initial=source_initial, user_pk=request.user.pk
+        )
         person_initial = {"mode": STORED, "stored": initial_person} if initial_person else {}
         self.person = PersonForm(data, prefix="person", initial=person_initial)
         self.detention = DetentionForm(data, prefix="detention", empty_permitted=True)
@@ -432,6 +472,7 @@ class CaseEntryPage:
         self.person.variant_names = [
             (form.data.get(form.add_prefix("name")) or "").strip()
             for form in self.rows["variants"].forms
+            if not form.fields["DELETE"].clean(form["DELETE"].value())
         ]
         valid = all(form.is_valid() for form in self.forms)
         has_detention = self.detention.is_valid() and self.detention.has_changed()
@@ -539,23 +580,18 @@ class CaseEntryPage:
         _forget_pending()
         name = default_storage.save(PENDING + file.name, file)
         data = self.source.data.copy()
-        data[self.source.add_prefix("kept_file")] = signing.dumps(name, salt="case-entry-file")
+        data[self.source.add_prefix("kept_file")] = signing.dumps(
+            {"name": name, "user": self.source.user_pk}, salt="case-entry-file"
+        )
         self.source.data = data
         self.source.kept_name = file.name
 
     def forget_kept_file(self) -> None:
         """The case is saved with the kept file (stored anew with the source)."""
         token = self.source.data.get(self.source.add_prefix("kept_file"), "")
-        name = _kept_name(token) if token else None
+        name = _kept_name(token, self.source.user_pk) if token else None
         if name:
             default_storage.delete(name)
-
-    def facts_json(self) -> list[dict]:
-        """What the page's script needs to rebuild each passage's ticks."""
-        return [
-            {"facts": passage.data.get(passage.add_prefix("facts"), "")}
-            for passage in self.passages.forms
-        ]
 
 
 class CaseEntryMixin:
@@ -603,10 +639,21 @@ class CaseEntryMixin:
                     person = services.case_enter(entry=page.entry(), user=request.user)
                 except ValidationError as error:
                     page.errors = error.messages
+                except IntegrityError as error:  # a constraint met by another save meanwhile
+                    page.errors = [_("The database refused the case: %(error)s") % {"error": error}]
                 except PermissionDenied as error:
                     page.errors = [str(error) or _("You do not have the right to do this.")]
                 else:
                     page.forget_kept_file()
+                    if page.source.text_not_stored:
+                        self.message_user(
+                            request,
+                            _(
+                                "The source already had a text; the text on the page was used "
+                                "to cite but not stored. Change the source's text on its page."
+                            ),
+                            messages.WARNING,
+                        )
                     self.message_user(
                         request,
                         _(
@@ -645,6 +692,10 @@ class CaseEntryMixin:
                 "paragraph": _("para."),
                 "reading": _("Reading the file…"),
                 "read": _("The text of the file is in the box below."),
+                "notReplaced": _(
+                    "The box holds text you typed or pasted, so the file's text was not put "
+                    "there: empty the box and choose the file again to read it."
+                ),
                 "useThis": _("Use this person"),
                 "removed": _("Removed."),
             },

@@ -520,24 +520,56 @@ def case_enter(*, entry: CaseEntry, user=None) -> Person:
     internal (an editor publishes the case on its publishing page). All or
     nothing: a record that fails its checks raises ValidationError and nothing
     is written. Returns the person."""
-    if user is not None and not user.has_perm("cases.add_person"):
-        raise PermissionDenied(_("You do not have the right to do this (%s).") % "add_person")
+    for permission in ENTRY_PERMISSIONS:
+        _require(user, permission)
+    stored_files: list = []
+    try:
+        return _case_enter(entry, user, stored_files)
+    except BaseException:
+        # the database forgets the case; the storage must forget the source's file too
+        for file in stored_files:
+            if file._committed and file.name:  # stored before the failure, not the upload
+                file.storage.delete(file.name)
+        raise
+
+
+ENTRY_PERMISSIONS = (
+    "cases.add_person", "cases.add_namevariant", "cases.add_affiliation",
+    "cases.add_detention", "cases.add_charge", "cases.add_caseevent", "cases.add_allegation",
+    "cases.add_statement", "sources.add_source", "sources.add_citation",
+)  # fmt: skip
+
+
+def _case_enter(entry: CaseEntry, user, stored_files: list) -> Person:
     with transaction.atomic(), _context(user, "case entry"):
         if entry.source.pk:
             source = _stored_for_update(entry.source)
             if entry.source.archive_text.strip() and not source.archive_text.strip():
                 # the text pasted for a stored source that had none is kept with it
+                _require(user, "sources.change_source")
                 source.archive_text = entry.source.archive_text
                 source.save(update_fields=["archive_text", "updated_at"])
         else:
+            if entry.source.archive_file:
+                stored_files.append(entry.source.archive_file)
             source = _checked(entry.source)
         if entry.person.pk:
             person = _stored_for_update(entry.person)
         else:
             person = _checked(entry.person)
             person.occupations.set(entry.occupations)
-        known = set(person.name_variants.values_list("name", flat=True))
+        known = set(person.name_variants.filter(deleted_at=None).values_list("name", flat=True))
+        trashed = set(person.name_variants.exclude(deleted_at=None).values_list("name", flat=True))
         for variant in entry.variants:
+            if variant.name in trashed:
+                raise ValidationError(
+                    _(
+                        "The spelling “%(name)s” of %(person)s is in the trash; restore it "
+                        "from the trash, or remove it from this page."
+                    )
+                    % {"name": variant.name, "person": person},
+                    code="spelling_in_trash",
+                )
             if variant.name not in known and variant.name != person.display_name:
                 _checked(variant, person=person)
                 known.add(variant.name)

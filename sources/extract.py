@@ -6,6 +6,7 @@ locators ("p. 2, para. 3") from them."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 PAGE_BREAK = "\f"
 SOURCE_FILE_ACCEPT = ".pdf,.html,.htm,.txt,application/pdf,text/html,text/plain"
@@ -68,13 +71,16 @@ def source_text(file: Any) -> str:
 
 
 def _decoded(data: bytes, *, partial: bool = False) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if partial:  # a multi-byte character may be cut at the end of the sample
-        return data.decode("utf-8-sig", errors="strict" if len(data) < 2048 else "ignore")
     try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # a sample may end inside a character; the whole file may not
+            return data.decode("utf-16", errors="ignore" if partial else "strict")
+        if partial:  # a multi-byte character may be cut at the end of the sample
+            return data.decode("utf-8-sig", errors="strict" if len(data) < 2048 else "ignore")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        if partial:
+            raise
         raise ValidationError(
             _(
                 "The text file is not in UTF-8 (byte %(position)s); save it as UTF-8 and "
@@ -87,7 +93,6 @@ def _decoded(data: bytes, *, partial: bool = False) -> str:
 
 def _pdf_text(data: bytes, name: str) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -99,7 +104,8 @@ def _pdf_text(data: bytes, name: str) -> str:
         pages = [_tidy(page.extract_text() or "") for page in reader.pages]
     except ValidationError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 (pypdf raises many kinds on a damaged file)
+        logger.info("unreadable PDF %s: %r", name, error)
         raise ValidationError(
             _("The PDF %(name)s cannot be read (%(error)s); paste its text instead.")
             % {"name": name, "error": error},
@@ -157,7 +163,8 @@ def _html_text(html: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """Line ends as \\n, no trailing spaces, paragraphs separated by one blank line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Line ends as \\n, no trailing spaces, paragraphs separated by one blank line;
+    no NUL characters (PostgreSQL refuses them in text)."""
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

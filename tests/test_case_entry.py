@@ -340,13 +340,17 @@ def test_charges_without_a_detention_are_refused(staff_client, court):
 
 
 @pytest.mark.django_db
-def test_the_case_entry_is_history_with_who_and_from_where(staff_client, court):
+def test_the_case_entry_is_history_with_who_and_from_where(staff_client, court, django_user_model):
     staff_client.post(URL, news_item(court))
     person = Person.objects.get(display_name="Aysel Testova")
     event = person.history.get()
     assert event.pgh_context.metadata["action"] == "case entry"
-    assert event.pgh_context.metadata["user"] == person.history.get().pgh_context.metadata["user"]
+    staff = django_user_model.objects.get(username="researcher")
+    assert event.pgh_context.metadata["user"] == staff.pk
     assert event.pgh_context.metadata["url"] == URL
+    # the citations, the detention and its events are in the same change
+    detention = person.detentions.get()
+    assert detention.history.get().pgh_context_id == event.pgh_context_id
 
 
 @pytest.mark.django_db
@@ -463,10 +467,13 @@ def test_an_uploaded_file_is_kept_after_a_failed_save_and_saved_with_the_source(
 
 
 @pytest.mark.django_db
-def test_a_forged_kept_file_token_is_ignored(staff_client, court):
+def test_a_forged_kept_file_token_is_refused_with_a_message(staff_client, court):
+    before = _counts()
     data = news_item(court, **{"source-kept_file": "sources/pending/../../etc/passwd"})
-    assert staff_client.post(URL, data).status_code == 302
-    assert not Source.objects.get(title="Journalist arrested in Baku").archive_file
+    page = staff_client.post(URL, data)
+    assert page.status_code == 200
+    assert "no longer here" in page.content.decode()
+    assert _counts() == before
 
 
 # --- with real transactions ----------------------------------------------------------------
@@ -561,3 +568,145 @@ def test_links_to_the_page_from_persons_and_sources(staff_client):
     assert f"{URL}?source={source.pk}" in source_page
     # an address naming nothing (or a record in the trash) just opens the empty page
     assert staff_client.get(URL, {"person": "x", "source": "99999"}).status_code == 200
+
+
+# --- what a review found --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_record_trashed_after_the_page_was_checked_is_refused_by_the_service(court):
+    """The page checked a stored person; before the save locks it, an editor
+    moves it to the trash. The service refuses and writes nothing."""
+    from django.core.exceptions import ValidationError
+
+    from cases.services import CaseEntry, case_enter
+
+    person = factories.person("Stored Person")
+    source = factories.source("Stored source")
+    Person.objects.filter(pk=person.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    before = _counts()
+    entry = CaseEntry(source=source, person=person, detention=Detention(arrest_place="Baku"))
+    with pytest.raises(ValidationError, match="moved to the trash or deleted"):
+        case_enter(entry=entry)
+    Source.objects.filter(pk=source.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    Person.objects.filter(pk=person.pk).update(deleted_at=None)
+    with pytest.raises(ValidationError, match="moved to the trash or deleted"):
+        case_enter(entry=entry)
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_without_the_right_to_add_nothing_is_entered(client, django_user_model, court):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("v", "v@example.org", "x", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    signed_in = factories.staff_sign_in(client, viewer)
+    before = _counts()
+    assert signed_in.post(URL, news_item(court)).status_code == 403
+    assert signed_in.get(URL + "matches/", {"name": "Aysel"}).status_code == 403
+    assert signed_in.get(URL + "source-text/", {"id": "1"}).status_code == 403
+    file = SimpleUploadedFile("a.txt", b"text")
+    assert signed_in.post(URL + "extract/", {"file": file}).status_code == 403
+    assert _counts() == before
+    from django.core.exceptions import PermissionDenied
+
+    from cases.services import CaseEntry, case_enter
+
+    with pytest.raises(PermissionDenied):
+        case_enter(entry=CaseEntry(source=Source(), person=Person()), user=viewer)
+
+
+@pytest.mark.django_db
+def test_kept_file_tokens_of_another_person_place_or_day_are_refused(
+    staff_client, django_user_model, court, media
+):
+    from django.core import signing
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from cases.admin_entry import _kept_name
+
+    staff = django_user_model.objects.get(username="researcher")
+    name = default_storage.save("sources/pending/report.pdf", ContentFile(b"%PDF-1.4"))
+    outside = default_storage.save("sources/elsewhere.pdf", ContentFile(b"%PDF-1.4"))
+
+    def token(**kept):
+        return signing.dumps(kept, salt="case-entry-file")
+
+    assert _kept_name(token(name=name, user=staff.pk), staff.pk) == name
+    assert _kept_name(token(name=name, user=staff.pk + 1), staff.pk) is None  # someone else's
+    assert _kept_name(token(name=outside, user=staff.pk), staff.pk) is None
+    assert _kept_name(token(name="sources/pending/../x.pdf", user=staff.pk), staff.pk) is None
+    assert _kept_name(name, staff.pk) is None  # not signed
+    # a token whose file is gone: the page says so instead of saving without the file
+    gone = token(name="sources/pending/gone.pdf", user=staff.pk)
+    page = staff_client.post(URL, news_item(court, **{"source-kept_file": gone}))
+    assert page.status_code == 200
+    assert "no longer here" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_save_leaves_no_source_file_behind(staff_client, court, media):
+    data = news_item(court, **{"charges-1-article": "206.3.2"})  # refused after the source
+    data["source-archive_file"] = SimpleUploadedFile("report.pdf", pdf_of_pages("Text"))
+    assert staff_client.post(URL, data).status_code == 200
+    stored = [p for p in (media / "sources").iterdir() if p.is_file()]
+    assert stored == []  # only the copy kept for the retry, under pending/
+    assert len(list((media / "sources" / "pending").iterdir())) == 1
+
+
+@pytest.mark.django_db
+def test_fields_of_a_new_record_do_not_block_a_stored_one(staff_client, court):
+    """Typed for a new source or person, then a stored one chosen: the hidden
+    fields are not saved, and their errors do not stop the save."""
+    person = factories.person("Stored Person")
+    source = factories.source("Stored source")
+    data = news_item(
+        court,
+        **{
+            "source-mode": "stored", "source-stored": source.pk,
+            "source-url": "javascript:alert(1)", "source-published_on": "the 45th of Smarch",
+            "person-mode": "stored", "person-stored": person.pk,
+            "person-birth_date": "not a date",
+        },
+    )  # fmt: skip
+    assert staff_client.post(URL, data).status_code == 302
+    assert person.detentions.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_file_for_a_stored_source_is_refused_not_dropped(staff_client, court):
+    source = factories.source("Stored source")
+    data = news_item(court, **{"source-mode": "stored", "source-stored": source.pk})
+    data["source-archive_file"] = SimpleUploadedFile("report.pdf", pdf_of_pages("Text"))
+    page = staff_client.post(URL, data)
+    assert page.status_code == 200
+    assert "A file is stored with a new source" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_spelling_in_the_trash_is_named_not_skipped(staff_client, court):
+    person = factories.person("Stored Person", variants=["Aysel Testová"])
+    person.name_variants.update(deleted_at="2026-01-01T00:00:00Z")
+    data = news_item(court, **{"person-mode": "stored", "person-stored": person.pk})
+    page = staff_client.post(URL, data)
+    assert page.status_code == 200
+    assert "is in the trash" in page.content.decode()
+    assert person.detentions.count() == 0
+
+
+def test_files_that_are_too_large_or_badly_encoded_get_a_message(settings):
+    from django.core.exceptions import ValidationError
+
+    settings.SOURCE_FILE_MAX_BYTES = 1000
+    with pytest.raises(ValidationError, match="may be at most"):
+        source_text(SimpleUploadedFile("big.txt", b"a" * 1001))
+    settings.SOURCE_FILE_MAX_BYTES = 10_000
+    # UTF-16 with its mark, cut in the middle of a character after the first 2 KB
+    odd = "\ufeffAysel ".encode("utf-16-le")[:0] + b"\xff\xfe" + "x".encode("utf-16-le") * 1500
+    with pytest.raises(ValidationError, match="not in UTF-8"):
+        source_text(SimpleUploadedFile("odd.txt", odd + b"\x41"))
+    assert source_text(SimpleUploadedFile("u16.txt", odd)) == "x" * 1500
+    # a NUL after the first 2 KB is dropped (PostgreSQL refuses it in text)
+    assert source_text(SimpleUploadedFile("nul.txt", b"a" * 3000 + b"\x00b")) == "a" * 3000 + "b"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Prefetch
 
 from cases.models import NameVariant, Person
 from cases.reads.search import search_persons
@@ -91,7 +92,9 @@ def likely_same_persons(names: list[str], *, limit: int = 5) -> list[Person]:
         matches = (
             search_persons(visible(Person.objects.all(), Reader.STAFF), name, reader=Reader.STAFF)
             .filter(score__gte=LIKELY_SAME_SCORE)
-            .prefetch_related("name_variants")[:limit]
+            .prefetch_related(
+                Prefetch("name_variants", NameVariant.objects.filter(deleted_at__isnull=True))
+            )[:limit]
         )
         for person in matches:
             found.setdefault(person.pk, person)

@@ -92,6 +92,14 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 
   // --- the text of a file, or of a stored source ---------------------------------
+  // Text typed or pasted by the researcher is never replaced; text put there from
+  // a file or a stored source is, when another is chosen.
+  var filled = text.value;
+  function fill(value) {
+    if (text.value.trim() && text.value !== filled) return false;
+    text.value = filled = value;
+    return true;
+  }
   var fileInput = document.getElementById("id_source-archive_file");
   var fileStatus = document.getElementById("entry-extract-status");
   if (fileInput) {
@@ -104,7 +112,7 @@ document.addEventListener("DOMContentLoaded", function () {
         method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": csrf() }
       }).then(function (response) { return response.json(); }).then(function (answer) {
         if (answer.error) { say(fileStatus, answer.error); return; }
-        text.value = answer.text;
+        if (!fill(answer.text)) { say(fileStatus, words.notReplaced); return; }
         say(fileStatus, words.read);
       }).catch(function () { say(fileStatus, ""); });
     });
@@ -114,7 +122,8 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!id) return;
     fetch(form.getAttribute("data-source-text-url") + "?id=" + encodeURIComponent(id), { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
-      .then(function (answer) { if (answer.text !== undefined && answer.text) text.value = answer.text; });
+      .then(function (answer) { if (answer.text) fill(answer.text); })
+      .catch(function () {});
   });
 
   // --- persons maybe already recorded --------------------------------------------
@@ -129,13 +138,16 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     return names;
   }
+  var asked = 0;
   var lookUp = debounce(function () {
     var names = typedNames();
     if (!names.length) { likely.hidden = true; return; }
     var query = names.map(function (name) { return "name=" + encodeURIComponent(name); }).join("&");
+    var question = ++asked;
     fetch(form.getAttribute("data-matches-url") + "?" + query, { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (answer) {
+        if (question !== asked) return; // an older answer arriving late
         likelyList.textContent = "";
         (answer.persons || []).forEach(function (person) {
           var item = document.createElement("li");
@@ -155,7 +167,8 @@ document.addEventListener("DOMContentLoaded", function () {
           likelyList.appendChild(item);
         });
         likely.hidden = !(answer.persons || []).length;
-      });
+      })
+      .catch(function () {});
   }, 350);
   form.addEventListener("input", function (event) {
     if (event.target === nameInput || /^variants-\d+-name$/.test(event.target.name || "")) lookUp();
