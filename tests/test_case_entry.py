@@ -559,6 +559,7 @@ def test_links_to_the_page_from_persons_and_sources(staff_client):
     person = factories.person("Stored Person")
     source = factories.source("Stored source")
     assert URL in staff_client.get("/admin/cases/person/").content.decode()
+    assert f'href="{URL}"' in staff_client.get("/admin/").content.decode()
     change = staff_client.get(f"/admin/cases/person/{person.pk}/change/").content.decode()
     assert f"{URL}?person={person.pk}" in change
     html = staff_client.get(URL, {"person": person.pk}).content.decode()
