@@ -711,3 +711,18 @@ def test_files_that_are_too_large_or_badly_encoded_get_a_message(settings):
     assert source_text(SimpleUploadedFile("u16.txt", odd)) == "x" * 1500
     # a NUL after the first 2 KB is dropped (PostgreSQL refuses it in text)
     assert source_text(SimpleUploadedFile("nul.txt", b"a" * 3000 + b"\x00b")) == "a" * 3000 + "b"
+
+
+@pytest.mark.django_db
+def test_query_counts_of_the_page_and_the_save_do_not_grow_with_the_database(
+    staff_client, court, django_assert_max_num_queries
+):
+    """The page's queries are its own (the session, the vocabularies of its
+    selects), and the save's are a few per record it writes: neither grows
+    with the persons already recorded."""
+    for number in range(30):
+        factories.person(f"Recorded Person {number}", variants=[f"Записанный {number}"])
+    with django_assert_max_num_queries(20):
+        assert staff_client.get(URL).status_code == 200
+    with django_assert_max_num_queries(185):  # 16 records, 7 of them citations
+        assert staff_client.post(URL, news_item(court)).status_code == 302
