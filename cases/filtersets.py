@@ -3,7 +3,11 @@
 Every filter sees only what the reader may see: a person is never found
 through an internal detention, allegation or name variant. Vocabulary filters
 take the code or the English label, case-insensitively; a repeated parameter
-means OR; an unknown value is a 400 that lists what is allowed."""
+means OR; an unknown value is a 400 that lists what is allowed.
+
+Messages are in the active language: a public list page's (its address), the
+API's English (its addresses have no language prefix, so LocaleMiddleware gives
+them the default language, whatever the Accept-Language header says)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from django import forms
 from django.db import DatabaseError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.choices import Gender, OrganizationKind, PersonStatus
 from cases.models import (
@@ -101,8 +107,9 @@ def identifier_q(model, identifier: str) -> Q:
 
 
 def invalid(message: str, code: str = "invalid") -> forms.ValidationError:
-    """An error quoting the reader's input. django-filter formats messages with
-    `%`, so a `%` typed by the reader is escaped (fuzzing found the 500)."""
+    """An error quoting the reader's input, `message` already translated and filled
+    in. django-filter formats messages with `%`, so a `%` typed by the reader is
+    escaped (fuzzing found the 500)."""
     return forms.ValidationError(message.replace("%", "%%"), code=code)
 
 
@@ -119,7 +126,7 @@ class MultipleValueField(forms.Field):
         if not values:
             return None
         if any("\x00" in v for v in values):
-            raise invalid("A value may not contain a NUL character.")
+            raise invalid(_("A value may not contain a NUL character."))
         return self.clean_values(values)
 
     def clean_values(self, values: list[str]):
@@ -142,7 +149,8 @@ class VocabularyField(MultipleValueField):
             if term is None:
                 allowed = ", ".join(self.vocabulary.objects.values_list("code", flat=True))
                 raise invalid(
-                    f"Unknown value {value!r}. Expected a code or English label of: {allowed}."
+                    _("Unknown value %(value)s. Expected a code or English label of: %(allowed)s.")
+                    % {"value": repr(value), "allowed": allowed}
                 )
             terms.append(term)
         return terms
@@ -171,7 +179,10 @@ class ChoicesField(MultipleValueField):
         for value in values:
             if value.lower() not in self.allowed:
                 codes = sorted({str(v) for v in self.allowed.values()})
-                raise invalid(f"Unknown value {value!r}. Expected one of: {', '.join(codes)}.")
+                raise invalid(
+                    _("Unknown value %(value)s. Expected one of: %(allowed)s.")
+                    % {"value": repr(value), "allowed": ", ".join(codes)}
+                )
             cleaned.append(self.allowed[value.lower()])
         return cleaned
 
@@ -186,7 +197,10 @@ class YearField(MultipleValueField):
         years = []
         for value in values:
             if not re.fullmatch(YEAR_PATTERN, value):
-                raise invalid(f"Expected a year from 0001 to 9999 such as 2023, got {value!r}.")
+                raise invalid(
+                    _("Expected a year from 0001 to 9999 such as 2023, got %(value)s.")
+                    % {"value": repr(value)}
+                )
             years.append(int(value))
         return years
 
@@ -200,7 +214,9 @@ class PartialDateQueryField(forms.CharField):
         if not value:
             return None
         if any(char.isdigit() and not char.isascii() for char in value):
-            raise invalid(f"Write the date with the digits 0-9, got {value!r}.")
+            raise invalid(
+                _("Write the date with the digits 0-9, got %(value)s.") % {"value": repr(value)}
+            )
         try:
             return PartialDate.parse(value)
         except PartialDateError as error:
@@ -219,10 +235,19 @@ class StrictBooleanField(forms.CharField):
             return True
         if value in {"false", "0", "no"}:
             return False
-        raise invalid(f"Expected true or false, got {value!r}.")
+        raise invalid(_("Expected true or false, got %(value)s.") % {"value": repr(value)})
 
     def openapi_schema(self) -> dict:
         return {"type": "boolean"}
+
+
+# One sentence per kind of record, so that each language can put its noun in the
+# case the sentence needs (Russian: "Нет лица", "Нет организации").
+UNKNOWN_RECORD_MESSAGES = {
+    Person: gettext_lazy("No person with slug or UUID %(value)s."),
+    Organization: gettext_lazy("No organization with slug or UUID %(value)s."),
+    None: gettext_lazy("No record (%(record)s) with slug or UUID %(value)s."),
+}
 
 
 class IdentifierField(MultipleValueField):
@@ -241,8 +266,9 @@ class IdentifierField(MultipleValueField):
         known = {str(o.uuid) for o in found} | {getattr(o, "slug", "") for o in found}
         missing = [v for v in values if (v.lower() if is_uuid(v) else v) not in known]
         if missing:
+            message = UNKNOWN_RECORD_MESSAGES.get(self.model, UNKNOWN_RECORD_MESSAGES[None])
             raise invalid(
-                f"No {self.model._meta.verbose_name} with slug or UUID {missing[0]!r}.",
+                message % {"record": self.model._meta.verbose_name, "value": repr(missing[0])},
                 code=UNKNOWN_RECORD,
             )
         return list(found)
@@ -345,7 +371,10 @@ class DateTimeField(forms.CharField):
         parsed = parse_datetime(value) if RFC3339.fullmatch(value) else None
         if parsed is None:
             raise invalid(
-                f"Expected a time such as 2024-01-31T00:00:00Z (with its UTC offset), got {value!r}."
+                _(
+                    "Expected a time such as 2024-01-31T00:00:00Z (with its UTC offset), got %(value)s."
+                )
+                % {"value": repr(value)}
             )
         # PostgreSQL takes offsets up to ±15:59 only: hand it UTC. 9999-12-31T23:00-05:00
         # is past the last time Python can write in UTC: nothing changed after it.

@@ -20,8 +20,9 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import TruncMonth, TruncYear
-from django.utils import formats
+from django.utils import dateformat, formats, translation
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,35 @@ class Precision(models.IntegerChoices):
 
 
 class PartialDateError(ValueError):
-    """A text that is not a partial date; the message says what was expected."""
+    """A text that is not a partial date; the message says what was expected, in
+    the active language (the admin's, a page's; the API's is English)."""
+
+
+# The format of each precision (casebook/formats/<language>/formats.py; YEAR_FORMAT
+# is ours, not one of Django's).
+_FORMAT_NAMES = {
+    Precision.YEAR: "YEAR_FORMAT",
+    Precision.MONTH: "YEAR_MONTH_FORMAT",
+    Precision.DAY: "DATE_FORMAT",
+}
+# Languages that write a month in lower case in running text ("fevral 2024",
+# "ноябрь 2023 г."), where Django's month names (`F`) are capitalised.
+_MONTHS_IN_LOWER_CASE = frozenset({"az", "ru"})
+
+
+def _date_text(day: datetime.date, format_name: str) -> str:
+    """`day` in the active language's format `format_name`, its month in lower
+    case where the language writes it so: the one place a date is lower-cased."""
+    format_string = formats.get_format(format_name)
+    if format_string == format_name:  # a language with no YEAR_FORMAT of ours
+        format_string = "Y"
+    text = dateformat.format(day, format_string)
+    language = (translation.get_language() or "").split("-")[0]
+    if language not in _MONTHS_IN_LOWER_CASE:
+        return text
+    if language == "az":  # dotted and dotless i: "İyun" is "iyun", not "i̇yun"
+        text = text.replace("İ", "i").replace("I", "ı")
+    return text.lower()
 
 
 # Month names as researchers write them in English, Azerbaijani and Russian
@@ -62,6 +91,12 @@ FORMATS_HELP = _(
     "A year, a month or a day: 2023, 2023-11, 2023-11-21, 21.11.2023, November 2023, "
     "Nov 2023 or 21 November 2023."
 )
+
+
+def _with_formats_help(problem: str) -> PartialDateError:
+    """An error saying what is wrong, then which formats are read."""
+    return PartialDateError(f"{problem} {FORMATS_HELP}")
+
 
 _YEAR = r"(?P<year>\d{4})"
 _PATTERNS = [
@@ -102,7 +137,7 @@ class PartialDate:
         """Read any format of the design; raise PartialDateError saying what was expected."""
         cleaned = " ".join(str(text).strip().split())
         if not cleaned:
-            raise PartialDateError("The date is empty. Expected " + str(FORMATS_HELP))
+            raise _with_formats_help(gettext("The date is empty."))
         for pattern, precision in _PATTERNS:
             match = pattern.match(cleaned)
             if not match:
@@ -110,30 +145,45 @@ class PartialDate:
             parts = match.groupdict()
             year = int(parts["year"])
             if "monthname" in parts:
-                month = _MONTH_NAMES.get(parts["monthname"].lower())
+                # "İyun".lower() is "i̇yun" (a combining dot): fold the dotted capital first
+                month = _MONTH_NAMES.get(parts["monthname"].replace("İ", "i").lower())
                 if month is None:
-                    raise PartialDateError(
-                        f"{cleaned!r}: {parts['monthname']!r} is not a month name. "
-                        "Expected " + str(FORMATS_HELP)
+                    raise _with_formats_help(
+                        gettext("%(text)s: %(word)s is not a month name.")
+                        % {"text": repr(cleaned), "word": repr(parts["monthname"])}
                     )
             else:
                 month = int(parts["month"]) if parts.get("month") else 1
             day = int(parts["day"]) if parts.get("day") else 1
             return cls._checked(cleaned, year, month, day, precision)
-        raise PartialDateError(f"{cleaned!r} is not a date. Expected " + str(FORMATS_HELP))
+        raise _with_formats_help(gettext("%(text)s is not a date.") % {"text": repr(cleaned)})
 
     @classmethod
     def _checked(cls, text: str, year: int, month: int, day: int, precision) -> PartialDate:
         if not 1 <= month <= 12:
-            raise PartialDateError(f"{text!r}: there is no month {month}; months go from 1 to 12.")
+            raise PartialDateError(
+                gettext("%(text)s: there is no month %(month)s; months go from 1 to 12.")
+                % {"text": repr(text), "month": month}
+            )
         last_day = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last_day:
             raise PartialDateError(
-                f"{text!r} is not a real date: {calendar.month_name[month]} {year} "
-                f"has {last_day} days."
+                ngettext(
+                    "%(text)s is not a real date: %(month)s has %(days)s day.",
+                    "%(text)s is not a real date: %(month)s has %(days)s days.",
+                    last_day,
+                )
+                % {
+                    "text": repr(text),
+                    "month": _date_text(datetime.date(year, month, 1), "YEAR_MONTH_FORMAT"),
+                    "days": last_day,
+                }
             )
         if year < 1800:
-            raise PartialDateError(f"{text!r}: the year {year} is before 1800; check the year.")
+            raise PartialDateError(
+                gettext("%(text)s: the year %(year)s is before 1800; check the year.")
+                % {"text": repr(text), "year": year}
+            )
         return cls(datetime.date(year, month, day), Precision(precision))
 
     @property
@@ -159,12 +209,10 @@ class PartialDate:
         return self.date.isoformat()
 
     def __str__(self) -> str:
-        """The date at its precision in the active language: "November 2023"."""
-        if self.precision == Precision.YEAR:
-            return str(self.date.year)
-        if self.precision == Precision.MONTH:
-            return formats.date_format(self.date, "YEAR_MONTH_FORMAT")
-        return formats.date_format(self.date, "DATE_FORMAT")
+        """The date at its precision in the active language, as running text writes
+        it: "2023", "November 2023", "21 November 2023"; "2023", "noyabr 2023",
+        "21 noyabr 2023"; "2023 г.", "ноябрь 2023 г.", "21 ноября 2023 г."."""
+        return _date_text(self.date, _FORMAT_NAMES[self.precision])
 
     def __lt__(self, other: PartialDate) -> bool:
         if not isinstance(other, PartialDate):

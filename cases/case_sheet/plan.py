@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases import evidence
 from cases.case_sheet.columns import COLUMN_INDEX
@@ -232,10 +233,14 @@ class SheetPlanner(TempTables):
             FROM {T}plan q JOIN {T}row r USING (row_no) WHERE q.ambiguous ORDER BY r.row_no""")  # fmt: skip
         for row, person, candidates in ambiguous:
             shown = ", ".join(candidates[:5]) + (" …" if len(candidates) > 5 else "")
-            self.error(row, "person", person, _(
+            self.error(row, "person", person, ngettext(
+                "the name matches %(n)s person in Casebook (%(persons)s) and the import cannot "
+                "tell which one is meant; expected a name that matches one person: add this "
+                "detention in the admin, or tell the namesakes apart there first",
                 "the name matches %(n)s persons in Casebook (%(persons)s) and the import cannot "
                 "tell which one is meant; expected a name that matches one person: add this "
-                "detention in the admin, or tell the namesakes apart there first"
+                "detention in the admin, or tell the namesakes apart there first",
+                len(candidates),
             ) % {"n": len(candidates), "persons": shown})  # fmt: skip
 
     def consolidate_persons(self) -> None:
@@ -505,9 +510,12 @@ class SheetPlanner(TempTables):
             FROM found f JOIN {T}row r USING (row_no) WHERE f.n > 1 ORDER BY f.row_no""")  # fmt: skip
         for row, count, arrested_on, precision, person in found:
             arrested = PartialDate(arrested_on, precision).isoformat() if arrested_on else ""
-            self.error(row, "arrested_on", arrested, _(
+            self.error(row, "arrested_on", arrested, ngettext(
+                "%(person)s has %(n)s detention in Casebook arrested %(when)s and the import "
+                "cannot tell which one this row is; expected one: edit this detention in the admin",
                 "%(person)s has %(n)s detentions in Casebook arrested %(when)s and the import "
-                "cannot tell which one this row is; expected one: edit this detention in the admin"
+                "cannot tell which one this row is; expected one: edit this detention in the admin",
+                count,
             ) % {"person": person, "n": count, "when": arrested or _("on an unknown date")})  # fmt: skip
         return [row for row, *_rest in found]
 

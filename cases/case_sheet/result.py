@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, ngettext_lazy
 
 from cases.partial_dates import PartialDate
 
@@ -48,6 +48,7 @@ class RowPlan:
     errors: list[RowError] = field(default_factory=list)
 
 
+# The summary's table heads each count with a label...
 COUNT_LABELS = {
     "new_persons": gettext_lazy("new persons"),
     "matched_persons": gettext_lazy("existing persons matched"),
@@ -62,6 +63,29 @@ COUNT_LABELS = {
     "new_allegations": gettext_lazy("new allegations"),
     "new_sources": gettext_lazy("new sources"),
     "new_citations": gettext_lazy("new citations"),
+}
+# ...and its sentence says each count with its noun, in the plural form the number
+# needs ("1 новое лицо", "2 новых лица", "5 новых лиц").
+COUNT_PHRASES = {
+    "new_persons": ngettext_lazy("%(n)s new person", "%(n)s new persons", "n"),
+    "matched_persons": ngettext_lazy(
+        "%(n)s existing person matched", "%(n)s existing persons matched", "n"
+    ),
+    "updated_persons": ngettext_lazy(
+        "%(n)s existing person updated", "%(n)s existing persons updated", "n"
+    ),
+    "new_detentions": ngettext_lazy("%(n)s new detention", "%(n)s new detentions", "n"),
+    "updated_detentions": ngettext_lazy("%(n)s detention updated", "%(n)s detentions updated", "n"),
+    "unchanged_detentions": ngettext_lazy(
+        "%(n)s detention unchanged", "%(n)s detentions unchanged", "n"
+    ),
+    "new_name_variants": ngettext_lazy("%(n)s new name variant", "%(n)s new name variants", "n"),
+    "new_organizations": ngettext_lazy("%(n)s new organization", "%(n)s new organizations", "n"),
+    "new_affiliations": ngettext_lazy("%(n)s new affiliation", "%(n)s new affiliations", "n"),
+    "new_charges": ngettext_lazy("%(n)s new charge", "%(n)s new charges", "n"),
+    "new_allegations": ngettext_lazy("%(n)s new allegation", "%(n)s new allegations", "n"),
+    "new_sources": ngettext_lazy("%(n)s new source", "%(n)s new sources", "n"),
+    "new_citations": ngettext_lazy("%(n)s new citation", "%(n)s new citations", "n"),
 }
 
 
@@ -92,7 +116,7 @@ class CaseSheetResult:
         )
 
     def summary(self) -> str:
-        counted = ", ".join(f"{n} {COUNT_LABELS[key]}" for key, n in self.counts.items() if n)
+        counted = ", ".join(COUNT_PHRASES[key] % {"n": n} for key, n in self.counts.items() if n)
         text = ngettext("%(n)s row", "%(n)s rows", self.rows) % {"n": self.rows}
         if counted:
             text += f": {counted}"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.case_sheet.cells import (
     Vocabulary,
@@ -41,7 +42,9 @@ ROW_COLUMNS = (
 
 
 def _too_long(limit: int) -> str:
-    return _("too long: at most %(n)s characters") % {"n": limit}
+    return ngettext(
+        "too long: at most %(n)s character", "too long: at most %(n)s characters", limit
+    ) % {"n": limit}
 
 
 class _RowCells:
