@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import admin_evidence, evidence, services
 from cases.admin_bases import (
@@ -134,7 +135,9 @@ class DetentionInline(RecordInlineMixin, admin.TabularInline):
 
 
 class HasDetentionFilter(admin.SimpleListFilter):
-    title = _("in detention now")
+    # a question about each person, answered yes or no (ru "лишён(а) свободы сейчас"),
+    # not the home page's count of persons
+    title = pgettext_lazy("admin filter: is the person deprived of liberty", "in detention now")
     parameter_name = "in_detention"
 
     def lookups(self, request, model_admin):

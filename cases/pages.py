@@ -1,5 +1,6 @@
 """What the public pages show, assembled from the reads' rows (cases.reads):
-vocabulary labels in the reader's language, one timeline per person, and
+vocabulary labels in the reader's language (what is said of one person, such as
+a stage or an occupation, in the form of their gender), one timeline per person, and
 numbered footnotes that tie every fact to its source, and the person's status
 with the date and footnote of the newest source that gives it. Visibility is
 already decided by the reads (cases.visibility); nothing here reads the
@@ -37,6 +38,7 @@ from cases.reads.status import (
     person_status,
 )
 from cases.visibility import Reader
+from cases.vocabularies import TermLabels
 
 VOCABULARY_MODELS = {
     "occupation": Occupation,
@@ -50,20 +52,21 @@ VOCABULARY_MODELS = {
 }
 
 
-def term_labels() -> dict[str, dict[str, str]]:
-    """Every vocabulary's labels by code, translated into the active language
-    (terms a researcher added show their English label until translated): one
-    query for all vocabularies, in their sort order."""
+def term_labels() -> TermLabels:
+    """Every vocabulary's labels by code, translated into the active language in
+    the vocabulary's context (terms a researcher added show their English label
+    until translated), and said of one person by `of_person`: one query for all
+    vocabularies, in their sort order."""
     queries = [
         model.objects.annotate(vocabulary=Value(name, output_field=CharField()))
         .order_by()
         .values_list("vocabulary", "code", "label", "sort_order")
         for name, model in VOCABULARY_MODELS.items()
     ]
-    labels: dict[str, dict[str, str]] = {name: {} for name in VOCABULARY_MODELS}
+    labels = TermLabels(VOCABULARY_MODELS)
     rows = queries[0].union(*queries[1:], all=True)
     for vocabulary, code, label, _order in sorted(rows, key=lambda r: (r[0], r[3], r[2])):
-        labels[vocabulary][code] = gettext(label)
+        labels.add(vocabulary, code, label)
     return labels
 
 
@@ -320,7 +323,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
         if birth_date is None and row["reported_age"] is not None and row["reported_age_on"]
         else ""
     )
-    occupations = [labels["occupation"].get(code, code) for code in row["occupations"]]
+    gender = row["gender"]
+    occupations = [labels.of_person("occupation", code, gender) for code in row["occupations"]]
 
     shown = {"name"} | {
         fact
@@ -345,7 +349,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     for d in history["detentions"]:
         d = {
             **d,
-            "stage_label": labels["legal_stage"].get(d["legal_stage"] or "", ""),
+            # the person's stage in this detention, in the form of their gender
+            "stage_label": labels.of_person("legal_stage", d["legal_stage"], gender),
             "release_reason_label": labels["release_reason"].get(d["release_reason"] or "", ""),
             "sentence": sentence_text(d["sentence_months"]),
         }
@@ -431,12 +436,15 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
 
 
 def labelled_persons(
-    rows: list[dict], labels: dict, today: datetime.date | None = None
+    rows: list[dict], labels: TermLabels, today: datetime.date | None = None
 ) -> list[dict]:
-    """Person list rows with their labels, status line and dates ready for a template."""
+    """Person list rows with their labels (in the form of each person's gender),
+    status line and dates ready for a template."""
     since = current_since(today)
     for row in rows:
-        row["occupation_labels"] = [labels["occupation"].get(c, c) for c in row["occupations"]]
+        row["occupation_labels"] = [
+            labels.of_person("occupation", c, row["gender"]) for c in row["occupations"]
+        ]
         row["status_line"] = person_status(row, labels, since)
         latest = row["detentions"][-1] if row["detentions"] else None
         row["arrested"] = latest["arrested_on"] if latest else None

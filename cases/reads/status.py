@@ -45,10 +45,11 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from cases.choices import PersonStatus
+from cases.choices import STATUS_CONTEXTS, PersonStatus
 from cases.models import Detention, Person, Statement
 from cases.partial_dates import PartialDate, Precision
 from cases.visibility import Reader, own_level_q, visibility_q, visible
+from cases.vocabularies import TermLabels, person_form
 from sources.models import Citation
 
 RELEASED_STAGES = ("released", "pardoned", "acquitted")
@@ -455,12 +456,16 @@ def status_counts(
 # --- the status line of the pages ---------------------------------------------------------
 
 
-def person_status(row: dict, labels: dict, since: PartialDate | None = None) -> dict:
+def person_status(row: dict, labels: TermLabels, since: PartialDate | None = None) -> dict:
     """The person's status line, from a person row's `status` and `status_as_of`
     (the rule above): the label, the stage where it says more, the date it was
-    last reported, and whether it is current (for a held status)."""
+    last reported, and whether it is current (for a held status). The label and
+    the stage are said of this one person, in the form of their gender (`gender`:
+    ru "Лишена свободы: осуждена" of a woman, "Лишён(а) свободы: осуждён(а)" when
+    none is recorded)."""
     since = since or current_since()
-    stage = labels["legal_stage"].get(row["current_legal_stage"] or "", "")
+    gender = row["gender"]
+    stage = labels.of_person("legal_stage", row["current_legal_stage"], gender)
     code, as_of = row["status"] or "", row["status_as_of"]
     line = {"code": code, "stage": "", "as_of": as_of, "current": True, "stale": False}
     if code == PersonStatus.HELD:
@@ -470,13 +475,13 @@ def person_status(row: dict, labels: dict, since: PartialDate | None = None) -> 
         held_there = latest and latest["released_on"] is None
         held_there = held_there and row["current_legal_stage"] not in RELEASED_STAGES
         return {
-            **line, "label": gettext("In detention"), "stage": stage if held_there else "",
-            "current": current, "stale": not current,
+            **line, "label": person_form("In detention", gender, STATUS_CONTEXTS),
+            "stage": stage if held_there else "", "current": current, "stale": not current,
         }  # fmt: skip
     if code == PersonStatus.RELEASED:
         # "Released: pardoned" says more than "Released"; "Released: released" does not
         shown = stage if row["current_legal_stage"] != "released" else ""
-        return {**line, "label": gettext("Released"), "stage": shown}
+        return {**line, "label": person_form("Released", gender, STATUS_CONTEXTS), "stage": shown}
     if code == PersonStatus.UNKNOWN:
         return {**line, "label": gettext("Current status not recorded")}
     return {**line, "label": stage}
