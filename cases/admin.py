@@ -20,6 +20,8 @@ from cases.admin_bases import (
     CitationInline,
     ReadOnlyRegisterAdmin,
     RecordAdmin,
+    language_column,
+    language_filter,
     partial_date_column,
     primary_key,
     year_filter,
@@ -360,8 +362,9 @@ class PersonAdmin(CaseEntryMixin, CasePublishingMixin, CaseSheetImportMixin, Rec
 
 @admin.register(NameVariant)
 class NameVariantAdmin(RecordAdmin):
-    list_display = ("name", "person", "language", "kind", "visibility")
-    list_filter = ("language", "kind", "visibility")
+    list_display = ("name", "person", "language_name", "kind", "visibility")
+    list_filter = (language_filter("language", _("language or script")), "kind", "visibility")
+    language_name = language_column("language", _("language or script"))
     search_fields = ("name", "name_key", "person__display_name")
     autocomplete_fields = ("person",)
 

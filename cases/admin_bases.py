@@ -13,6 +13,7 @@ from cases.admin_workflow import (
     WorkflowAdminMixin,
 )
 from sources.models import Citation
+from sources.templatetags.language_names import language_name
 
 
 def partial_date_column(field_name: str, label):
@@ -133,3 +134,39 @@ class CitationInline(RecordInlineMixin, admin.TabularInline):
     fields = ("source", "locator", "excerpt", "confidence", "visibility")
     verbose_name = _("citation")
     verbose_name_plural = _("citations (every public fact needs at least one)")
+
+
+def language_column(field_name: str, label):
+    """A list column showing a language code by its name in the reader's language."""
+
+    @admin.display(description=label, ordering=field_name)
+    def column(model_admin, obj):
+        code = getattr(obj, field_name)
+        return language_name(code) if code else "—"
+
+    column.__name__ = f"{field_name}_name"
+    return column
+
+
+def language_filter(field_name: str, label):
+    """A list filter by language, each choice named in the reader's language."""
+
+    class LanguageFilter(admin.SimpleListFilter):
+        title = label
+        parameter_name = field_name
+
+        def lookups(self, request, model_admin):
+            codes = (
+                model_admin.get_queryset(request)
+                .exclude(**{field_name: ""})
+                .values_list(field_name, flat=True)
+                .distinct()
+            )
+            return sorted(((code, language_name(code)) for code in codes), key=lambda c: c[1])
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{field_name: self.value()})
+            return queryset
+
+    return LanguageFilter

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.choices import (
     Gender,
@@ -291,8 +292,11 @@ def issue_person_slug(display_name: str) -> str:
 class NameVariant(Record):
     """Another spelling of a person's name: native script, transliteration, alias."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_variants")
-    name = models.CharField(_("name"), max_length=200)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="name_variants"
+    )
+    # a person's name: not the word for an organization's name ("название")
+    name = models.CharField(pgettext_lazy("a person's name", "name"), max_length=200)
     language = models.CharField(
         _("language or script"),
         max_length=20,
@@ -334,9 +338,14 @@ class NameVariant(Record):
 
 @pghistory.track()
 class Affiliation(Record):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="affiliations"
+    )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="affiliations"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="affiliations",
     )
     role = models.CharField(_("role"), max_length=200, blank=True)
     started_on = PartialDateField(_("started on"))
@@ -375,7 +384,9 @@ class Affiliation(Record):
 class Detention(Record):
     """One episode of deprivation of liberty of one person."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="detentions")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="detentions"
+    )
     arrested_on = PartialDateField(_("arrested on"))
     arrested_on_precision = PrecisionField()
     arrest_place = models.CharField(_("place of arrest"), max_length=200, blank=True)
@@ -430,7 +441,9 @@ class Detention(Record):
 
     def __str__(self) -> str:
         when = self.arrested_on_partial
-        return f"{self.person}, arrested {when}" if when else f"{self.person}, detention"
+        if when:
+            return _("%(person)s, arrested %(date)s") % {"person": self.person, "date": when}
+        return _("%(person)s, detention") % {"person": self.person}
 
     def clean(self):
         if period_ends_before(self.arrested_on_partial, self.released_on_partial):
@@ -446,7 +459,9 @@ class Detention(Record):
 class Charge(Record):
     """A criminal-code article a person is charged under in one detention."""
 
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="charges")
+    detention = models.ForeignKey(
+        Detention, verbose_name=_("detention"), on_delete=models.CASCADE, related_name="charges"
+    )
     article = models.CharField(_("article"), max_length=40, help_text=_("For example 206.3.2"))
     description = models.CharField(
         _("description"), max_length=300, blank=True, help_text=_("For example smuggling")
@@ -470,7 +485,9 @@ class Charge(Record):
 class CaseEvent(Record):
     """A dated event of a detention: ordered, extended, sentenced, released..."""
 
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="events")
+    detention = models.ForeignKey(
+        Detention, verbose_name=_("detention"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.ForeignKey(
         CaseEventKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="events"
     )
@@ -514,7 +531,10 @@ class PaceAssessment(Record):
     """A criterion of PACE Resolution 1900 (2012) that a detention meets, and why."""
 
     detention = models.ForeignKey(
-        Detention, on_delete=models.CASCADE, related_name="pace_assessments"
+        Detention,
+        verbose_name=_("detention"),
+        on_delete=models.CASCADE,
+        related_name="pace_assessments",
     )
     criterion = models.CharField(_("criterion"), max_length=1, choices=PaceCriterion.choices)
     justification = models.TextField(_("justification"))
@@ -570,7 +590,12 @@ class Allegation(Record):
         help_text=_("Who reported it, as the source says: for example her lawyer."),
     )
     detention = models.ForeignKey(
-        Detention, on_delete=models.SET_NULL, null=True, blank=True, related_name="allegations"
+        Detention,
+        verbose_name=_("detention"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allegations",
     )
     kind = models.ForeignKey(
         AllegationKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="allegations"
@@ -731,17 +756,22 @@ class Merge(models.Model):
     """Two records of one person made one: what moved from `merged` to `kept`
     (ids by table), so that the merge can be undone."""
 
-    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
-    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_away")
-    moved = models.JSONField(default=dict)
-    merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    kept = models.ForeignKey(
+        Person, verbose_name=_("kept"), on_delete=models.PROTECT, related_name="merges_kept"
     )
-    merged_at = models.DateTimeField(auto_now_add=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    merged = models.ForeignKey(
+        Person, verbose_name=_("merged away"), on_delete=models.PROTECT, related_name="merges_away"
+    )
+    moved = models.JSONField(_("what moved"), default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("merged by"), on_delete=models.SET_NULL,
+        null=True, related_name="+",
+    )  # fmt: skip
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("undone by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
 
     class Meta:

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from cases import pages
@@ -179,10 +180,11 @@ def _status_date_chips(filterset) -> list[dict]:
 
 # The status filter's values as the list shows them: "held" is held when last
 # reported, however long ago (the home page's "in detention now" adds a date).
+# lazy: the options are read in the reader's language, not the one at import time
 STATUS_FILTER_LABELS = {
-    PersonStatus.HELD: _("in detention when last reported"),
-    PersonStatus.RELEASED: _("released"),
-    PersonStatus.UNKNOWN: _("current status not recorded"),
+    PersonStatus.HELD: gettext_lazy("in detention when last reported"),
+    PersonStatus.RELEASED: pgettext_lazy("persons", "released"),
+    PersonStatus.UNKNOWN: gettext_lazy("current status not recorded"),
 }
 
 

@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin_bases import CitationInline, RecordAdmin, partial_date_column, year_filter
+from cases.admin_bases import (
+    CitationInline,
+    RecordAdmin,
+    language_filter,
+    partial_date_column,
+    year_filter,
+)
 from sources.models import Citation, ReportedCount, Source
 
 
@@ -15,7 +21,13 @@ class SourceAdmin(RecordAdmin):
         "is_confidential",
         "visibility",
     )
-    list_filter = ("kind", "is_confidential", "reliability", "visibility", "language")
+    list_filter = (
+        "kind",
+        "is_confidential",
+        "reliability",
+        "visibility",
+        language_filter("language", _("language")),
+    )
     published = partial_date_column("published_on", _("published on"))
     search_fields = ("title", "author", "url", "publisher__name")
     autocomplete_fields = ("publisher", "kind")

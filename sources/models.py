@@ -203,9 +203,16 @@ class Citation(Record):
     """Links one fact to a source. Exactly one of the target fields is set; a
     citation of a person names the biographical claim it supports."""
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="citations"
+    )
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     claim = models.CharField(
         _("claim"),
@@ -214,19 +221,44 @@ class Citation(Record):
         help_text=_("For a person: which biographical claim this supports (name, occupation...)."),
     )
     affiliation = models.ForeignKey(
-        Affiliation, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Affiliation,
+        verbose_name=_("affiliation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     detention = models.ForeignKey(
-        Detention, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Detention,
+        verbose_name=_("detention"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     case_event = models.ForeignKey(
-        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        CaseEvent,
+        verbose_name=_("case event"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     allegation = models.ForeignKey(
-        Allegation, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Allegation,
+        verbose_name=_("allegation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Statement,
+        verbose_name=_("statement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     reported_count = models.ForeignKey(
         ReportedCount,

@@ -531,3 +531,20 @@ def test_the_russian_import_summary_takes_the_plural_form_of_each_number(
     with translation.override("ru"):
         summary = _summary(new_persons=persons, new_detentions=3)
     assert f": {expected}, 3 новых случая лишения свободы" in summary
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_name_languages_not_codes(staff_client):
+    from tests import factories
+
+    factories.person("Aysel Testova", variants=["Айсель Тестова"])
+    from cases.models import NameVariant
+
+    NameVariant.objects.update(language="ru")
+    factories.source("A source in Azerbaijani", language="az")
+    variants = staff_client.get("/admin/cases/namevariant/", HTTP_ACCEPT_LANGUAGE="ru")
+    html = variants.content.decode()
+    assert "Русский" in html or "русский" in html.lower()
+    assert "<td class=\"field-language_name\">ru</td>" not in html
+    sources = staff_client.get("/admin/sources/source/").content.decode()
+    assert ">Azerbaijani</a>" in sources  # the language filter's choice, by name
