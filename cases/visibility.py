@@ -71,6 +71,17 @@ _PARENTS: dict[str, tuple[str, ...]] = {
     "citation": ("source",),
     # a count means nothing without who counted: hidden with its publisher
     "reportedcount": ("publisher",),
+    # the lists app (lists.models): a list, its editions (cited facts), their entries
+    "prisonerlist": ("publisher?",),
+    "edition": ("prisoner_list", "prisoner_list__publisher?"),
+    "listentry": (
+        "edition",
+        "edition__prisoner_list",
+        "edition__prisoner_list__publisher?",
+        "person",
+    ),
+    "casegroup": (),
+    "casegroupmember": ("group", "person"),
 }
 
 # The facts, by model name, each with the Citation field that points at one:

@@ -62,6 +62,8 @@ class CitationAdmin(RecordAdmin):
         "allegation",
         "statement",
         "reported_count",
+        "edition",
+        "case_group",
     )
     # everything target.__str__ reads, so a page of citations is one query
     list_select_related = (
@@ -75,6 +77,8 @@ class CitationAdmin(RecordAdmin):
         "allegation__person",
         "statement",
         "reported_count__publisher",
+        "edition__prisoner_list",
+        "case_group",
     )
     fieldsets = (
         (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),
@@ -88,6 +92,8 @@ class CitationAdmin(RecordAdmin):
                     "case_event",
                     "allegation",
                     "statement",
+                    "edition",
+                    "case_group",
                     "reported_count",
                 )
             },

@@ -194,7 +194,7 @@ class ReportedCount(Record):
 
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement",
-    "reported_count",
+    "reported_count", "edition", "case_group",
 )  # fmt: skip
 
 
@@ -268,6 +268,23 @@ class Citation(Record):
         blank=True,
         related_name="citations",
     )
+    # the lists app's facts, named by label: that app's models import this one
+    edition = models.ForeignKey(
+        "lists.Edition",
+        verbose_name=_("edition of a list"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    case_group = models.ForeignKey(
+        "lists.CaseGroup",
+        verbose_name=_("case group"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
     locator = models.CharField(
         _("locator"), max_length=200, blank=True, help_text=_("Page, paragraph or timestamp.")
     )
@@ -293,7 +310,8 @@ class Citation(Record):
                 name="citation_exactly_one_target",
                 violation_error_message=_(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
-                    "detention, case event, allegation, statement or reported count."
+                    "detention, case event, allegation, statement, reported count, edition of "
+                    "a list or case group."
                 ),
             ),
             models.CheckConstraint(
@@ -320,8 +338,8 @@ class Citation(Record):
             raise ValidationError(
                 _(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
-                    "detention, case event, allegation, statement or reported count "
-                    "(chosen: %(n)s)."
+                    "detention, case event, allegation, statement, reported count, edition of "
+                    "a list or case group (chosen: %(n)s)."
                 )
                 % {"n": len(chosen)}
             )
