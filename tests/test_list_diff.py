@@ -1,0 +1,388 @@
+"""What changed between two editions of a political-prisoner list (lists.reads,
+the API's /lists/ and /lists/{slug}/diff/): persons compared as records, so a
+name spelled otherwise in the later edition is unchanged; each removal with the
+reason on record; every count the reader's own, through the visibility policy."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from cases.choices import Visibility
+from cases.models import ReleaseReason
+from cases.partial_dates import PartialDate
+from cases.visibility import Reader
+from lists.models import Edition, ListEntry, PrisonerList
+from lists.reads import (
+    edition_diff,
+    find_edition,
+    list_editions,
+    removal_reasons,
+    visible_lists,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC, PARTNERS, INTERNAL = Visibility.PUBLIC, Visibility.PARTNERS, Visibility.INTERNAL
+
+
+# --- builders ---------------------------------------------------------------------
+
+
+def prisoner_list(title="Political prisoners in Azerbaijan", *, publisher=None, **fields):
+    fields.setdefault("visibility", PUBLIC)
+    if publisher is None:
+        publisher = factories.organization()
+    return PrisonerList.objects.create(title=title, publisher=publisher, **fields)
+
+
+def edition(plist, published_on: str, *, cited=True, title="", **fields) -> Edition:
+    fields.setdefault("visibility", PUBLIC)
+    obj = Edition(prisoner_list=plist, title=title, **fields)
+    obj.published_on = PartialDate.parse(published_on)
+    obj.save()
+    if cited:
+        factories.cite(obj)
+    return obj
+
+
+def entry(edition_obj, person, listed_name=None, group="", **fields) -> ListEntry:
+    fields.setdefault("visibility", PUBLIC)
+    return ListEntry.objects.create(
+        edition=edition_obj,
+        person=person,
+        listed_name=person.display_name if listed_name is None else listed_name,
+        group=group,
+        **fields,
+    )
+
+
+def names(changes) -> set[str]:
+    return {change.person.display_name for change in changes}
+
+
+# --- the issue's test: nine names spelled otherwise ----------------------------------
+
+# (the name as stored, as the first edition spells it, as the second spells it):
+# English, Azerbaijani and Russian spellings of the same nine persons
+RESPELLED = [
+    ("Rauf Mammadov", "Rauf Mammadov", "Rauf Məmmədov"),
+    ("Sevinj Huseynova", "Sevinj Huseynova", "Sevinc Hüseynova"),
+    ("Tural Gasimov", "Tural Gasimov", "Турал Гасымов"),
+    ("Ulviyya Aliyeva", "Ulviyya Aliyeva", "Ülviyyə Əliyeva"),
+    ("Elchin Jafarov", "Elçin Cəfərov", "Эльчин Джафаров"),
+    ("Nigar Gahramanova", "Нигяр Гахраманова", "Nigar Qəhrəmanova"),
+    ("Orkhan Bagirov", "Orkhan Bagirov", "Orxan Bağırov"),
+    ("Aygun Ismayilova", "Айгюн Исмаилова", "Aygün İsmayılova"),
+    ("Farid Shikhaliyev", "Farid Shikhaliyev", "Фарид Шихалиев"),
+]
+SAME_SPELLING = ["Bahruz Samadli", "Igbal Abilzade"]
+ONLY_FIRST = ["Vugar Hasanli", "Leyla Nabiyeva"]  # removed
+ONLY_SECOND = ["Kamran Rzayev", "Gunel Safarova", "Ilkin Abdullayev"]  # added
+
+
+def two_editions_nine_respelled():
+    plist = prisoner_list()
+    first, second = edition(plist, "2023-05"), edition(plist, "2024-03-01")
+    persons = {}
+    for stored, first_spelling, second_spelling in RESPELLED:
+        persons[stored] = person = factories.person(stored)
+        entry(first, person, first_spelling, "Journalists")
+        entry(second, person, second_spelling, "Journalists")
+    for name in SAME_SPELLING:
+        persons[name] = person = factories.person(name)
+        entry(first, person, group="Abzas Media case")
+        entry(second, person, group="Abzas Media case")
+    for name in ONLY_FIRST:
+        persons[name] = person = factories.person(name)
+        entry(first, person, group="Activists")
+    for name in ONLY_SECOND:
+        persons[name] = person = factories.person(name)
+        entry(second, person, group="Activists")
+    return plist, first, second, persons
+
+
+def test_nine_names_spelled_otherwise_are_unchanged_not_removed_and_added():
+    plist, first, second, _persons = two_editions_nine_respelled()
+    # as a reader counts by hand, person by person
+    counted_first = {stored for stored, *_ in RESPELLED} | set(SAME_SPELLING) | set(ONLY_FIRST)
+    counted_second = {stored for stored, *_ in RESPELLED} | set(SAME_SPELLING) | set(ONLY_SECOND)
+
+    diff = edition_diff(before=first, after=second, reader=Reader.PUBLIC)
+
+    assert names(diff.added) == counted_second - counted_first == set(ONLY_SECOND)
+    assert names(diff.removed) == counted_first - counted_second == set(ONLY_FIRST)
+    assert diff.unchanged == len(counted_first & counted_second) == 11
+    assert (diff.before, diff.after) == (first, second)
+    # each change as the edition that names the person lists it
+    added = {change.person.display_name: change for change in diff.added}
+    assert added["Kamran Rzayev"].group == "Activists"
+    assert added["Kamran Rzayev"].listed_name == "Kamran Rzayev"
+    assert all(change.reason == "" for change in diff.added)
+    assert all(change.reason for change in diff.removed)
+    sizes = {e.pk: e.size for e in list_editions(plist, reader=Reader.PUBLIC)}
+    assert sizes == {first.pk: 13, second.pk: 14}
+
+
+def test_the_diff_backwards_swaps_added_and_removed():
+    _plist, first, second, _persons = two_editions_nine_respelled()
+    diff = edition_diff(before=second, after=first, reader=Reader.PUBLIC)
+    assert names(diff.added) == set(ONLY_FIRST)
+    assert names(diff.removed) == set(ONLY_SECOND)
+    assert diff.unchanged == 11
+
+
+def test_an_edition_against_itself_changes_nothing():
+    _plist, first, _second, _persons = two_editions_nine_respelled()
+    diff = edition_diff(before=first, after=first, reader=Reader.PUBLIC)
+    assert (diff.added, diff.removed, diff.unchanged) == ([], [], 13)
+
+
+# --- finding editions --------------------------------------------------------------
+
+
+def test_an_edition_is_found_by_its_date_as_written_or_its_uuid():
+    plist = prisoner_list()
+    may, march, year = (
+        edition(plist, "2023-05"),
+        edition(plist, "2024-03-01"),
+        edition(plist, "2025"),
+    )
+    edition(plist, "2022-01-10", visibility=INTERNAL)
+
+    def found(key):
+        return find_edition(plist, key, reader=Reader.PUBLIC)
+
+    assert found("2023-05") == may
+    assert found(str(march.uuid)) == march
+    assert found(str(march.uuid).upper()) == march
+    assert found("2024-03-01") == march
+    assert found("2024-03") == march  # the one edition of March 2024
+    assert found("2024") == march
+    assert found("2025") == year
+    assert found("2023") == may
+    assert found("2023-05-01") is None  # a month is not a day of it
+    assert found("2022-01-10") is None  # internal
+    assert found("2021") is None
+    assert found("not a date") is None
+    assert found(str(factories.person().uuid)) is None
+    assert [e.pk for e in list_editions(plist, reader=Reader.PUBLIC)] == [
+        may.pk,
+        march.pk,
+        year.pk,
+    ]
+
+
+def test_a_period_holding_two_editions_names_neither():
+    plist = prisoner_list()
+    edition(plist, "2024-03-01")
+    edition(plist, "2024-09-15")
+    assert find_edition(plist, "2024", reader=Reader.PUBLIC) is None
+    assert find_edition(plist, "2024-09", reader=Reader.PUBLIC).published_on.month == 9
+
+
+# --- reasons -----------------------------------------------------------------------
+
+
+def reason_of(person, language="en") -> str:
+    with translation.override(language):
+        return removal_reasons([person.pk], reader=Reader.PUBLIC)[person.pk]
+
+
+def test_a_release_is_dated_at_its_precision_with_its_reason():
+    on_a_day = factories.person()
+    detention = factories.detention(on_a_day, arrested="2020-04", released="2024-03-12")
+    detention.release_reason = ReleaseReason.objects.get(code="sentence-served")
+    detention.save()
+    in_a_month = factories.person()
+    factories.detention(in_a_month, arrested="2021", released="2023-11", stage="released")
+    undated = factories.person()
+    factories.detention(undated, arrested="2019", stage="acquitted")
+
+    assert reason_of(on_a_day) == "released on 12 March 2024 (sentence served)"
+    assert reason_of(in_a_month) == "released in November 2023"
+    assert reason_of(undated) == "released (acquitted)"
+
+
+def test_a_pardon_a_house_arrest_and_a_death_are_named():
+    pardoned = factories.person()
+    detention = factories.detention(pardoned, arrested="2020", released="2024-05-28")
+    detention.release_reason = ReleaseReason.objects.get(code="pardon")
+    detention.save()
+    pardoned_by_stage = factories.person()
+    factories.detention(pardoned_by_stage, arrested="2020", stage="pardoned")
+    house = factories.person()
+    held = factories.detention(house, arrested="2023-11-20", stage="house-arrest")
+    factories.case_event(held, "house-arrest-ordered", "2024-04-02")
+    released_home = factories.person()
+    detention = factories.detention(released_home, arrested="2023", released="2024-06")
+    detention.release_reason = ReleaseReason.objects.get(code="released-to-house-arrest")
+    detention.save()
+    ordered_home = factories.person()  # only a case event says so
+    held = factories.detention(ordered_home, arrested="2023-02", stage="pre-trial-detention")
+    factories.case_event(held, "pre-trial-detention-ordered", "2023-02-10")
+    factories.case_event(held, "house-arrest-ordered", "2023-08")
+    died = factories.person()
+    factories.detention(died, arrested="2021", stage="deceased")
+
+    assert reason_of(pardoned) == "pardoned on 28 May 2024"
+    assert reason_of(pardoned_by_stage) == "pardoned"
+    assert reason_of(house) == "moved to house arrest on 2 April 2024"
+    assert reason_of(released_home) == "moved to house arrest in June 2024"
+    assert reason_of(ordered_home) == "moved to house arrest in August 2023"
+    assert reason_of(died) == "died"
+
+
+def test_no_reason_on_record_when_nothing_says_why():
+    no_detention = factories.person()
+    still_held = factories.person()
+    factories.detention(still_held, arrested="2023-11", stage="convicted")
+    # released once, arrested again since: the newest detention speaks
+    again = factories.person()
+    factories.detention(again, arrested="2015", released="2016-03-17")
+    factories.detention(again, arrested="2023-12", stage="pre-trial-detention")
+    # the release is on record only where this reader may not look
+    hidden = factories.person()
+    factories.detention(hidden, arrested="2020", released="2024", cited=False)
+    internal = factories.person()
+    factories.detention(internal, arrested="2020", released="2024", visibility=INTERNAL)
+
+    for person in (no_detention, still_held, again, hidden, internal):
+        assert reason_of(person) == "no reason on record", person
+    assert removal_reasons([hidden.pk], reader=Reader.STAFF)[hidden.pk] == "released in 2024"
+
+
+def test_the_newest_detention_gives_the_reason():
+    person = factories.person()
+    factories.detention(person, arrested="2014", stage="convicted")
+    factories.detention(person, arrested="2022-06", released="2024-01-05")
+    assert reason_of(person) == "released on 5 January 2024"
+
+
+def test_reasons_are_in_the_readers_language():
+    person = factories.person()
+    detention = factories.detention(person, arrested="2020", released="2024-03-12")
+    detention.release_reason = ReleaseReason.objects.get(code="sentence-served")
+    detention.save()
+    for language, day in (("ru", "12 марта 2024 г."), ("az", "12 mart 2024")):
+        with translation.override(language):
+            label = ReleaseReason.translate("sentence served")
+        assert label != "sentence served"
+        text = reason_of(person, language)
+        assert day in text and label in text, text
+
+
+def test_the_removals_of_a_diff_carry_their_reasons():
+    _plist, first, second, persons = two_editions_nine_respelled()
+    detention = factories.detention(persons["Vugar Hasanli"], arrested="2023", released="2024-02")
+    detention.release_reason = ReleaseReason.objects.get(code="amnesty")
+    detention.save()
+    with translation.override("en"):
+        diff = edition_diff(before=first, after=second, reader=Reader.PUBLIC)
+    reasons = {change.person.display_name: change.reason for change in diff.removed}
+    assert reasons == {
+        "Vugar Hasanli": "released in February 2024 (amnesty)",
+        "Leyla Nabiyeva": "no reason on record",
+    }
+
+
+# --- visibility ----------------------------------------------------------------------
+
+
+def test_entries_the_reader_may_not_see_are_not_counted():
+    plist = prisoner_list()
+    first, second = edition(plist, "2023"), edition(plist, "2024")
+    shown = factories.person("Shown Person")
+    internal_person = factories.person("Internal Person", visibility=INTERNAL)
+    partners_person = factories.person("Partners Person", visibility=PARTNERS)
+    trashed_person = factories.person("Trashed Person", deleted_at=timezone.now())
+    for person in (shown, internal_person, partners_person, trashed_person):
+        entry(first, person)
+    entry(second, shown)
+    removed_internal_entry = factories.person("Entry Internal")
+    entry(first, removed_internal_entry, visibility=INTERNAL)
+    added_internal_entry = factories.person("Added Internal Entry")
+    entry(second, added_internal_entry, visibility=INTERNAL)
+    trashed_entry = factories.person("Trashed Entry")
+    entry(second, trashed_entry, deleted_at=timezone.now())
+
+    public = edition_diff(before=first, after=second, reader=Reader.PUBLIC)
+    assert (names(public.added), names(public.removed), public.unchanged) == (set(), set(), 1)
+    partner = edition_diff(before=first, after=second, reader=Reader.PARTNER)
+    assert names(partner.removed) == {"Partners Person"}
+    staff = edition_diff(before=first, after=second, reader=Reader.STAFF)
+    assert names(staff.removed) == {"Internal Person", "Partners Person", "Entry Internal"}
+    assert names(staff.added) == {"Added Internal Entry"}
+    sizes = [e.size for e in list_editions(plist, reader=Reader.PUBLIC)]
+    assert sizes == [1, 1]
+    assert [e.size for e in list_editions(plist, reader=Reader.PARTNER)] == [2, 1]
+
+
+def test_internal_and_uncited_editions_and_lists_of_hidden_publishers_are_not_shown():
+    plist = prisoner_list("Shown list")
+    cited = edition(plist, "2023")
+    edition(plist, "2024", cited=False)
+    edition(plist, "2025", visibility=INTERNAL)
+    partners_only = edition(plist, "2022", cited=False)
+    factories.cite(partners_only, visibility=PARTNERS)
+    edition(plist, "2021", deleted_at=timezone.now())
+    hidden_publisher = factories.organization("Hidden Publisher", visibility=INTERNAL)
+    prisoner_list("Of a hidden publisher", publisher=hidden_publisher, slug="hidden-publisher")
+    prisoner_list("Internal list", visibility=INTERNAL, slug="internal-list")
+    unpublished = prisoner_list("No publisher", slug="no-publisher")
+    unpublished.publisher = None
+    unpublished.save()
+
+    public = visible_lists(reader=Reader.PUBLIC)
+    assert [p.title for p in public] == ["No publisher", "Shown list"]
+    assert [e.pk for e in public[1].visible_editions] == [cited.pk]
+    partner = visible_lists(reader=Reader.PARTNER)
+    assert [e.pk for e in partner[1].visible_editions] == [partners_only.pk, cited.pk]
+    assert len(visible_lists(reader=Reader.STAFF)) == 4
+    assert find_edition(plist, "2024", reader=Reader.PUBLIC) is None
+    assert find_edition(plist, "2024", reader=Reader.STAFF) is not None
+
+
+# --- query counts ------------------------------------------------------------------
+
+
+def fifty_and_fifty():
+    """Two editions of 50 persons each: 40 in both, 10 removed (each released
+    with a reason and a house-arrest event), 10 added."""
+    plist = prisoner_list()
+    first, second = edition(plist, "2023"), edition(plist, "2024")
+    amnesty = ReleaseReason.objects.get(code="amnesty")
+    for index in range(60):
+        person = factories.person(f"Person {index:02d}")
+        if index < 50:
+            entry(first, person, f"Listed {index:02d}")
+        if index >= 10:
+            entry(second, person, f"Listed again {index:02d}")
+        if index < 10:
+            detention = factories.detention(person, arrested="2020", released="2024-01-02")
+            detention.release_reason = amnesty
+            detention.save()
+            factories.case_event(detention, "house-arrest-ordered", "2023-06")
+    return plist, first, second
+
+
+def test_the_diff_of_two_editions_of_fifty_takes_four_queries():
+    _plist, first, second = fifty_and_fifty()
+    with CaptureQueriesContext(connection) as queries:
+        diff = edition_diff(before=first, after=second, reader=Reader.PUBLIC)
+        for change in (*diff.added, *diff.removed):
+            assert change.person.slug and change.reason is not None
+    assert (len(diff.added), len(diff.removed), diff.unchanged) == (10, 10, 40)
+    assert len(queries) == 4  # entries, persons, newest detentions, their events
+
+
+def test_lists_and_editions_take_a_fixed_number_of_queries():
+    fifty_and_fifty()
+    with CaptureQueriesContext(connection) as queries:
+        lists = visible_lists(reader=Reader.PUBLIC)
+        assert [e.size for e in lists[0].visible_editions] == [50, 50]
+        assert lists[0].publisher.name
+    assert len(queries) == 2
