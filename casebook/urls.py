@@ -33,5 +33,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("cases.urls")),
     path("", include("sources.urls")),
+    path("", include("lists.urls")),
     prefix_default_language=False,
 )
