@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from access.services import token_issue
 from cases.choices import Visibility
 from cases.models import ReleaseReason
 from cases.partial_dates import PartialDate
@@ -386,3 +387,214 @@ def test_lists_and_editions_take_a_fixed_number_of_queries():
         assert [e.size for e in lists[0].visible_editions] == [50, 50]
         assert lists[0].publisher.name
     assert len(queries) == 2
+
+
+# --- the API -----------------------------------------------------------------------
+
+LISTS = "/api/v1/lists/"
+
+
+def diff_url(plist, start: str, end: str) -> str:
+    return f"{LISTS}{plist.slug}/diff/?from={start}&to={end}"
+
+
+def test_the_lists_endpoint_gives_each_list_with_its_editions(client):
+    publisher = factories.organization("Union for Freedom of Political Prisoners")
+    plist = prisoner_list(
+        publisher=publisher,
+        criteria="PACE Resolution 1900 (2012)",
+        description="The union's list.",
+        internal_notes="STAFF-ONLY-LIST-NOTE",
+    )
+    first = edition(plist, "2023-05", title="May 2023", internal_notes="STAFF-ONLY-EDITION")
+    second = edition(plist, "2024-03-01", title="March 2024")
+    for index in range(3):
+        person = factories.person(f"Listed {index}")
+        entry(first, person, note="a note", status="under monitoring")
+        if index:
+            entry(second, person)
+
+    response = client.get(LISTS)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["next"] is None
+    (row,) = body["results"]
+    assert row == {
+        "uuid": str(plist.uuid),
+        "slug": plist.slug,
+        "title": "Political prisoners in Azerbaijan",
+        "publisher": {
+            "uuid": str(publisher.uuid),
+            "slug": publisher.slug,
+            "name": "Union for Freedom of Political Prisoners",
+        },
+        "criteria": "PACE Resolution 1900 (2012)",
+        "description": "The union's list.",
+        "editions": [
+            {
+                "uuid": str(first.uuid),
+                "published_on": "2023-05",
+                "title": "May 2023",
+                "size": 3,
+                "citations": row["editions"][0]["citations"],
+            },
+            {
+                "uuid": str(second.uuid),
+                "published_on": "2024-03-01",
+                "title": "March 2024",
+                "size": 2,
+                "citations": row["editions"][1]["citations"],
+            },
+        ],
+    }
+    (citation,) = row["editions"][0]["citations"]
+    assert set(citation) == {"source", "claim", "locator", "excerpt", "confidence"}
+    assert "STAFF-ONLY" not in response.content.decode()
+    assert "internal_notes" not in response.content.decode()
+
+
+def test_the_lists_endpoint_pages_and_refuses_unknown_parameters(client):
+    for index in range(3):
+        plist = prisoner_list(f"List {index}")
+        edition(plist, "2024")
+    first = client.get(LISTS, {"page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    response = client.get(LISTS, {"slug": "list-0"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert "slug" in response.json()["error"]["message"]
+
+
+def test_the_diff_endpoint_counts_the_nine_respelled_names_as_unchanged(client):
+    plist, first, second, persons = two_editions_nine_respelled()
+    detention = factories.detention(persons["Vugar Hasanli"], arrested="2023", released="2024-02")
+    detention.release_reason = ReleaseReason.objects.get(code="amnesty")
+    detention.save()
+
+    response = client.get(diff_url(plist, "2023-05", "2024-03-01"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ["from", "to", "added", "removed", "unchanged"]
+    assert body["from"]["uuid"] == str(first.uuid) and body["from"]["size"] == 13
+    assert body["to"]["published_on"] == "2024-03-01" and body["to"]["size"] == 14
+    assert body["unchanged"] == 11
+    assert {c["person"]["display_name"] for c in body["added"]} == set(ONLY_SECOND)
+    kamran = next(c for c in body["added"] if c["person"]["display_name"] == "Kamran Rzayev")
+    person = persons["Kamran Rzayev"]
+    assert kamran == {
+        "person": {"uuid": str(person.uuid), "slug": person.slug, "display_name": "Kamran Rzayev"},
+        "group": "Activists",
+        "listed_name": "Kamran Rzayev",
+    }
+    assert {c["person"]["display_name"]: c["reason"] for c in body["removed"]} == {
+        "Vugar Hasanli": "released in February 2024 (amnesty)",
+        "Leyla Nabiyeva": "no reason on record",
+    }
+    assert set(body["removed"][0]) == {"person", "group", "listed_name", "reason"}
+    # the same editions named by their UUIDs, or by a period holding only them
+    by_uuid = client.get(diff_url(plist, first.uuid, second.uuid)).json()
+    assert by_uuid == body
+    assert client.get(diff_url(plist, "2023", "2024")).json() == body
+    # the list by its UUID
+    assert client.get(f"{LISTS}{plist.uuid}/diff/?from=2023-05&to=2024").json() == body
+
+
+def test_the_diff_endpoint_answers_a_reversed_pair_as_asked(client):
+    plist, _first, _second, _persons = two_editions_nine_respelled()
+    body = client.get(diff_url(plist, "2024-03-01", "2023-05")).json()
+    assert body["from"]["published_on"] == "2024-03-01"
+    assert {c["person"]["display_name"] for c in body["added"]} == set(ONLY_FIRST)
+    assert {c["person"]["display_name"] for c in body["removed"]} == set(ONLY_SECOND)
+    assert body["unchanged"] == 11
+
+
+def test_the_diff_endpoint_in_csv_gives_one_row_per_change(client):
+    plist, _first, _second, _persons = two_editions_nine_respelled()
+    response = client.get(diff_url(plist, "2023-05", "2024-03-01") + "&format=csv")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0] == (
+        "change,person.uuid,person.slug,person.display_name,group,listed_name,reason"
+    )
+    changes = [line.split(",")[0] for line in lines[1:]]
+    assert sorted(changes) == ["added"] * 3 + ["removed"] * 2
+    assert any(line.endswith(",no reason on record") for line in lines)
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["status"] == status
+    return error
+
+
+def test_the_diff_endpoint_errors_say_what_was_expected(client):
+    plist = prisoner_list()
+    edition(plist, "2023-05")
+    edition(plist, "2024-03-01")
+    internal = edition(plist, "2025", visibility=INTERNAL)
+
+    error = error_of(client.get(f"{LISTS}no-such-list/diff/?from=2023-05&to=2024"), 404)
+    assert error["code"] == "not_found"
+    error = error_of(client.get(f"{LISTS}{plist.slug}/diff/?to=2024"), 400)
+    assert "from" in error["details"] and "Required" in error["message"]
+    error = error_of(client.get(diff_url(plist, "2023-05", "March")), 400)
+    assert list(error["details"]) == ["to"]
+    assert "'March'" in error["message"] and "2024-03-01" in error["message"]
+    error = error_of(client.get(diff_url(plist, "2022", "2024")), 400)
+    assert list(error["details"]) == ["from"] and "'2022'" in error["message"]
+    assert "published on 2023-05, 2024-03-01." in error["message"]
+    # an edition this reader may not see is named like one that does not exist
+    error = error_of(client.get(diff_url(plist, "2023-05", internal.uuid)), 400)
+    assert str(internal.uuid) in error["message"] and "2025" not in error["message"]
+    error = error_of(client.get(diff_url(plist, "2023-05", "2024") + "&from=2023"), 400)
+    assert "one edition" in error["message"]
+    error = error_of(client.get(diff_url(plist, "2023-05", "2024") + "&since=2020"), 400)
+    assert "since" in error["details"]
+
+
+def test_partners_see_partners_lists_and_entries_and_nobody_sees_internal_ones(client):
+    plist = prisoner_list(visibility=PARTNERS, slug="shared")
+    first, second = edition(plist, "2023"), edition(plist, "2024")
+    kept, partners_person = factories.person("Kept"), factories.person("P", visibility=PARTNERS)
+    entry(first, kept)
+    entry(second, kept)
+    entry(first, partners_person)
+    internal_list = prisoner_list("Internal", visibility=INTERNAL, slug="internal")
+    edition(internal_list, "2023")
+    _token, raw = token_issue(name="A partner")
+    partner = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    assert client.get(LISTS).json()["results"] == []
+    error_of(client.get(diff_url(plist, "2023", "2024")), 404)
+    assert [r["slug"] for r in client.get(LISTS, **partner).json()["results"]] == ["shared"]
+    body = client.get(diff_url(plist, "2023", "2024"), **partner).json()
+    assert [c["person"]["display_name"] for c in body["removed"]] == ["P"]
+    assert body["from"]["size"] == 2
+    error_of(client.get(diff_url(internal_list, "2023", "2023"), **partner), 404)
+
+
+def test_a_staff_session_does_not_widen_the_api(staff_client):
+    plist = prisoner_list()
+    edition(plist, "2023")
+    edition(plist, "2024", visibility=INTERNAL)
+    (row,) = staff_client.get(LISTS).json()["results"]
+    assert [e["published_on"] for e in row["editions"]] == ["2023"]
+    error_of(staff_client.get(diff_url(plist, "2023", "2024")), 400)
+
+
+def test_the_api_takes_a_fixed_number_of_queries(client, django_assert_num_queries):
+    plist, _first, _second = fifty_and_fifty()
+    for index in range(4):
+        edition(prisoner_list(f"Another list {index}"), "2024")
+    # the list, its editions, the diff (entries, persons, detentions, events), citations
+    with django_assert_num_queries(7):
+        body = client.get(diff_url(plist, "2023", "2024")).json()
+    assert (len(body["added"]), len(body["removed"]), body["unchanged"]) == (10, 10, 40)
+    # the lists, their editions, the editions' citations
+    with django_assert_num_queries(3):
+        assert len(client.get(LISTS).json()["results"]) == 5

@@ -20,6 +20,7 @@ urlpatterns = [
     path("statements/", views.StatementList.as_view(), name="statement-list"),
     path("statements/<str:identifier>/", views.StatementDetail.as_view(), name="statement-detail"),
     path("", include("sources.api.urls")),  # each app serves its own records
+    path("", include("lists.api.urls")),
     path("organizations/", views.OrganizationList.as_view(), name="organization-list"),
     path(
         "organizations/<str:identifier>/",
