@@ -70,6 +70,11 @@ def public_pages(case: TranslatedCase) -> dict[str, str]:
         "source page": f"/sources/{case.source_uuid}/",
         "feed of updates": "/feeds/updates/",
         "feed of statements": "/feeds/statements/",
+        "political-prisoner lists": "/lists/",
+        "a list's page": f"/lists/{case.list_slug}/",
+        "a list's changes": f"/lists/{case.list_slug}/changes/",
+        "case groups": "/groups/",
+        "a case group's page": f"/groups/{case.case_group_slug}/",
     }
 
 
@@ -149,6 +154,10 @@ def test_the_pages_show_the_case_they_are_checked_on(client, staff_client, case,
     assert "Sevinc Vaqifqızı azad edilməlidir" in public["woman's page"]
     assert "Tofig Yagublu" in public["person list"]
     assert "R. Babayev" in public["person list"]
+    assert "Azərbaycanda siyasi məhbusların siyahısı" in public["political-prisoner lists"]
+    assert "Tofig Yagublu" in public["a list's changes"]  # removed, with the reason
+    assert "R. Babayev" in public["a list's changes"]  # added
+    assert "Sevinj Vagifgizi" in public["a case group's page"]
     admin = render_admin(staff_client, case, language)
     assert "Sevinj Vagifgizi" in admin["admin woman"]
     assert "206.3.2" in admin["admin woman's detention"]

@@ -32,6 +32,7 @@ from cases.models import (
     ReleaseReason,
 )
 from cases.partial_dates import PartialDate
+from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import ReportedCount
 from tests import factories
 
@@ -394,14 +395,18 @@ class TranslatedCase:
     woman_detention_pk: int
     woman_event_pks: list[int]
     woman_allegation_pk: int
+    list_slug: str
+    case_group_slug: str
 
 
 def build_translated_case() -> TranslatedCase:
     """A woman convicted (detention, charges, arrest, pre-trial detention ordered,
     sentence, an allegation, a statement calling for her release), a man pardoned
     and released, a person of unknown gender in pre-trial detention, their
-    organization and the court, and a count another organization published: every
-    record public and cited. The vocabularies must be loaded."""
+    organization and the court, a count another organization published, a
+    political-prisoner list of two editions (the man removed, the person of
+    unknown gender added) and a case group: every record public and cited. The
+    vocabularies must be loaded."""
     outlet = factories.organization("Abzas Media", slug="abzas-media", kind="media")
     court = factories.organization(
         "Bakı Ağır Cinayətlər Məhkəməsi", slug="baki-agir-cinayetler", kind="court"
@@ -558,6 +563,36 @@ def build_translated_case() -> TranslatedCase:
     count.save()
     cited(count, "375", report)
 
+    prisoner_list = PrisonerList.objects.create(
+        title="Azərbaycanda siyasi məhbusların siyahısı",
+        slug="smi-siyahi",
+        publisher=monitor,
+        criteria="AŞPA-nın 1900 (2012) saylı qətnaməsi",
+        description="İttifaqın siyahısı bir neçə aydan bir yenilənir.",
+        visibility="public",
+    )
+    editions = []
+    for day, named in (("2024-12-01", [woman, man]), ("2025-05-01", [woman, unknown])):
+        edition = Edition(prisoner_list=prisoner_list, visibility="public")
+        edition.published_on = PartialDate.parse(day)
+        edition.save()
+        cited(edition, "siyahı", report)
+        for person in named:
+            ListEntry.objects.create(
+                edition=edition, person=person, group="Jurnalistlər", visibility="public"
+            )
+        editions.append(edition)
+    group = CaseGroup.objects.create(
+        name="Abzas Media işi",
+        slug="abzas-media-isi",
+        description="Abzas Media-nın əməkdaşları 2023-cü ilin noyabrından həbs edilib.",
+        visibility="public",
+    )
+    cited(group, "Abzas Media işi")
+    CaseGroupMember.objects.create(
+        group=group, person=woman, role="baş redaktor", visibility="public"
+    )
+
     return TranslatedCase(
         woman=woman,
         man=man,
@@ -569,4 +604,6 @@ def build_translated_case() -> TranslatedCase:
         woman_detention_pk=detention.pk,
         woman_event_pks=[e.pk for e in events],
         woman_allegation_pk=allegation.pk,
+        list_slug=prisoner_list.slug,
+        case_group_slug=group.slug,
     )
