@@ -2,7 +2,8 @@
 vocabulary labels in the reader's language (what is said of one person, such as
 a stage or an occupation, in the form of their gender), one timeline per person, and
 numbered footnotes that tie every fact to its source, and the person's status
-with the date and footnote of the newest source that gives it. Visibility is
+with the date and footnote of the newest source that gives it, and the lists
+and case groups that name the person (the lists app's reads). Visibility is
 already decided by the reads (cases.visibility); nothing here reads the
 database on its own except `term_labels` and `stages_that_hold`."""
 
@@ -39,6 +40,7 @@ from cases.reads.status import (
 )
 from cases.visibility import Reader
 from cases.vocabularies import TermLabels
+from lists.reads_person import PersonLists, person_lists
 
 VOCABULARY_MODELS = {
     "occupation": Occupation,
@@ -305,15 +307,46 @@ def release_citations(detention: dict, release_events: list[dict], sources: dict
     ]
 
 
+def list_sections(on_lists: PersonLists, notes: Footnotes) -> tuple[list[dict], list[dict]]:
+    """The lists naming the person and their case groups, for the page, footnoted
+    in reading order: on each list, the edition since which it names them, the
+    list's latest edition, and the last edition naming them when it is neither."""
+    lists = []
+    for standing in on_lists.lists:
+        first, latest, last = standing.first, standing.latest, standing.last
+        last_shown = not standing.in_latest and last.uuid != first.uuid
+        lists.append({
+            "title": standing.title,
+            "slug": standing.slug,
+            "first": first,
+            "first_notes": notes.cite(first.citations),
+            "first_is_latest": first.uuid == latest.uuid,
+            "in_latest": standing.in_latest,
+            "latest": latest,
+            "latest_notes": [] if first.uuid == latest.uuid else notes.cite(latest.citations),
+            "last": last if last_shown else None,
+            "last_notes": notes.cite(last.citations) if last_shown else [],
+            "group": standing.group,
+        })  # fmt: skip
+    groups = [
+        {"name": g.name, "slug": g.slug, "role": g.role, "notes": notes.cite(g.citations)}
+        for g in on_lists.groups
+    ]
+    return lists, groups
+
+
 def person_page(person, *, reader: Reader, today: datetime.date | None = None) -> dict:
     """Everything the public person page shows, footnoted: the person's history
-    (a fixed number of queries) plus the vocabulary labels and the holding stages
+    (a fixed number of queries), the lists and case groups naming them (a fixed
+    number, lists.reads_person) plus the vocabulary labels and the holding stages
     (one each). Footnotes are numbered in reading order: the person's facts and
-    status, affiliations, the timeline."""
+    status, affiliations, lists and case groups, the timeline."""
     history = person_history(person, reader=reader)
+    on_lists = person_lists(person, reader=reader)
     labels = term_labels()
     sources = {source["uuid"]: source for source in history["sources"]}
-    notes = Footnotes(sources)
+    list_sources = [s for s in on_lists.sources if s["uuid"] not in sources]
+    notes = Footnotes({**sources, **{s["uuid"]: s for s in list_sources}})
     status, status_citations = status_basis(history, stages_that_hold())
     row = history["person"]
     birth_date = row["birth_date"]
@@ -337,6 +370,7 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     }  # fmt: skip
     fact_marks, claims = person_claims(history["citations"], shown, notes, status_citations)
     affiliations = [{**a, "notes": notes.cite(a["citations"])} for a in history["affiliations"]]
+    lists, case_groups = list_sections(on_lists, notes)
 
     entries: list[tuple[TimelineEntry, list[dict]]] = []
 
@@ -414,6 +448,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
         for item in history[group]
         if item.get("updated_at")
     ]
+    if on_lists.updated_at:
+        moments.append(on_lists.updated_at)
     return {
         "person": row,
         "claims": claims,
@@ -427,10 +463,12 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
             current_since(today),
         ),
         "affiliations": affiliations,
+        "lists": lists,
+        "case_groups": case_groups,
         "detentions": detentions,
         "timeline": [entry for entry, _citations in entries],
         "footnotes": notes.notes,
-        "sources": history["sources"],
+        "sources": history["sources"] + list_sources,
         "last_updated": max(moments),
     }
 
