@@ -51,6 +51,7 @@ from cases.search import (
     check_search_query,
 )
 from cases.visibility import Reader, visible
+from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 
 # --- what a parameter may be, as the OpenAPI schema states it ------------------------
 #
@@ -246,6 +247,9 @@ class StrictBooleanField(forms.CharField):
 UNKNOWN_RECORD_MESSAGES = {
     Person: gettext_lazy("No person with slug or UUID %(value)s."),
     Organization: gettext_lazy("No organization with slug or UUID %(value)s."),
+    PrisonerList: gettext_lazy("No list with slug or UUID %(value)s."),
+    Edition: gettext_lazy("No edition of a list with UUID %(value)s."),
+    CaseGroup: gettext_lazy("No case group with slug or UUID %(value)s."),
     None: gettext_lazy("No record (%(record)s) with slug or UUID %(value)s."),
 }
 
@@ -475,6 +479,9 @@ class PersonFilterSet(ReaderFilterSet):
     )
     in_detention_on = partial_date("Held on this day (arrested on or before it, not yet released).")
     gender = repeatable("Gender: female, male or other.", ChoicesField, choices=Gender.choices)
+    list = identifiers(PrisonerList, "Named in any edition of this list (slug or UUID).")
+    list_edition = identifiers(Edition, "Named in this edition of a list (UUID).")
+    group = identifiers(CaseGroup, "A member of this case group (slug or UUID).")
     updated_since = DateTimeFilter(
         method="apply_updated_since",
         help_text="Changed at or after this time (ISO 8601), the person or anything in their history.",
@@ -579,6 +586,26 @@ class PersonFilterSet(ReaderFilterSet):
 
     def apply_gender(self, qs, genders):
         return qs.filter(gender__in=genders)
+
+    # An entry or a membership counts only where the reader may see it, its
+    # edition (cited), list and group too: a hidden one finds no one.
+    def apply_list(self, qs, prisoner_lists):
+        entries = self.visible(ListEntry.objects).filter(
+            person=OuterRef("pk"), edition__prisoner_list__in=prisoner_lists
+        )
+        return qs.filter(Exists(entries))
+
+    def apply_list_edition(self, qs, editions):
+        entries = self.visible(ListEntry.objects).filter(
+            person=OuterRef("pk"), edition__in=editions
+        )
+        return qs.filter(Exists(entries))
+
+    def apply_group(self, qs, groups):
+        members = self.visible(CaseGroupMember.objects).filter(
+            person=OuterRef("pk"), group__in=groups
+        )
+        return qs.filter(Exists(members))
 
     def apply_updated_since(self, qs, name, since):
         changed = Q(updated_at__gte=since)
