@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import tablib
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.results import Result, RowResult
@@ -32,6 +33,7 @@ from cases.case_sheet import (
 )
 from cases.models import Affiliation, Allegation, Charge, Detention, NameVariant, Person
 from cases.visibility import Reader, visible
+from lists.models import CaseGroupMember
 from sources.models import Citation
 
 STAFF = Reader.STAFF  # the exports are the admin's: staff see every level, nothing in the trash
@@ -151,9 +153,9 @@ def case_sheet_rows(persons: QuerySet[Person]) -> Iterator[dict[str, str]]:
     a row of person columns alone for a person without one. Read as staff (nothing
     from the trash) in a fixed number of queries. The person's columns are on
     each row, their internal notes on the first only. Values the sheet cannot
-    hold (a spelling, organization name or URL containing |, a charge whose
-    article or description has parentheses, a source without a web address)
-    are left out; the persons' own export has them."""
+    hold (a spelling, organization or case group name or URL containing |, a
+    charge whose article or description has parentheses, a source without a web
+    address) are left out; the persons' own export has them."""
     detentions = visible(
         Detention.objects.select_related("legal_stage", "release_reason"), STAFF
     ).order_by(F("arrested_on").asc(nulls_last=True), "arrested_on_precision", "pk")
@@ -168,8 +170,16 @@ def case_sheet_rows(persons: QuerySet[Person]) -> Iterator[dict[str, str]]:
             queryset=visible(Citation.objects.select_related("source"), STAFF).order_by("pk"),
         ),
     )
-    persons = _with_person_details(persons).prefetch_related(
-        Prefetch("detentions", queryset=detentions)
+    # the case groups' names in the persons' own query (no query of their own)
+    case_groups = (
+        visible(CaseGroupMember.objects.filter(person=OuterRef("pk")), STAFF)
+        .order_by("group__name")
+        .values("group__name")
+    )
+    persons = (
+        _with_person_details(persons)
+        .prefetch_related(Prefetch("detentions", queryset=detentions))
+        .annotate(case_group_names=ArraySubquery(case_groups))
     )
     for person in persons.iterator(chunk_size=2000):
         birth = person.birth_date_partial
@@ -183,6 +193,7 @@ def case_sheet_rows(persons: QuerySet[Person]) -> Iterator[dict[str, str]]:
             "birth_year": str(birth.date.year) if birth else "",
             "occupations": _joined(o.code for o in person.occupations.all()),
             "affiliations": _joined(n for n in _affiliation_names(person) if _representable(n)),
+            "case_group": _joined(n for n in person.case_group_names if _representable(n)),
         }  # fmt: skip
         notes = person.internal_notes.strip()
         rows = [_detention_row(person, detention) for detention in person.detentions.all()]
@@ -236,6 +247,7 @@ class CaseSheetResource(resources.Resource):
     allegations = fields.Field(column_name="allegations")
     sources = fields.Field(column_name="sources")
     notes = fields.Field(column_name="notes")
+    case_group = fields.Field(column_name="case_group")
 
     class Meta:
         name = _("Case sheet (one row per detention)")

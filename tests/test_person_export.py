@@ -151,6 +151,7 @@ def test_the_case_sheet_export_is_filled_one_row_per_detention(staff_client, cas
         "allegations": "denial-of-medical-care",
         "sources": "https://example.org/leyla",
         "notes": "'- call her lawyer first\n+994 12 000 00 00",
+        "case_group": "",
     }
     assert second["charges"] == "308.1" and second["notes"] == ""  # notes once per person
     assert second["gender"] == "female"  # the person's columns on each of their rows

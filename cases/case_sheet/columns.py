@@ -22,6 +22,8 @@ COLUMNS = (
     "allegations",
     "sources",
     "notes",
+    # added last, so the earlier columns keep their places in an exported sheet
+    "case_group",
 )
 # What each column holds, for the import page and the command's help.
 COLUMN_HELP = {
@@ -47,6 +49,10 @@ COLUMN_HELP = {
     "allegations": gettext_lazy("Allegation terms, separated by |."),
     "sources": gettext_lazy("URLs, separated by |."),
     "notes": gettext_lazy("Staff-only notes, added to the person's internal notes."),
+    "case_group": gettext_lazy(
+        "The case group the person belongs to (Abzas Media case); several separated by |. "
+        "An unknown one is created, internal."
+    ),
 }
 # A row with any of these filled describes a detention; without, only a person.
 DETENTION_COLUMNS = (

@@ -25,6 +25,7 @@ from cases.case_sheet.rows import ROW_COLUMNS, ROW_TYPES, RowChecker
 from cases.case_sheet.tables import T, TempTables
 from cases.models import Detention
 from cases.partial_dates import PartialDate
+from lists.models import CaseGroup, CaseGroupMember
 from sources.models import Citation
 
 CHUNK_ROWS = 2000
@@ -57,6 +58,9 @@ class SheetPlanner(TempTables):
         self.progress = progress or (lambda stage, done, total, unit: None)
         self.errors: list[RowError] = []
         self.unstaged: dict[int, str] = {}  # rows shown in the plan that had no person
+        # whether any row names a case group: a sheet without one plans and writes
+        # none (no queries for the column it does not use)
+        self.names_case_groups = False
         super().__init__()
 
     def error(self, row: int, column: str, value: str, message: str) -> None:
@@ -104,13 +108,14 @@ class SheetPlanner(TempTables):
                 sentence_months integer, facility text NOT NULL, released_on date,
                 released_precision smallint, release_reason_id bigint,
                 allegation_kind_ids bigint[] NOT NULL, source_urls text[] NOT NULL,
-                notes text NOT NULL
+                notes text NOT NULL, case_groups text[] NOT NULL
             )""")  # fmt: skip
 
     def stage(self) -> None:
         """Check every row and COPY the checked rows into the row table, a chunk at a time."""
         checker = RowChecker()
         reader = self.reader
+        case_group = COLUMN_INDEX["case_group"]
         raw = self.cursor.cursor  # psycopg's cursor, for COPY, in the same transaction
         chunk: list[tuple] = []
 
@@ -125,6 +130,7 @@ class SheetPlanner(TempTables):
 
         for row, cells in reader:
             self.result.rows += 1
+            self.names_case_groups = self.names_case_groups or bool(cells[case_group])
             staged, errors = checker.check(row, cells)
             self.errors.extend(errors)
             if staged is None:
@@ -258,7 +264,8 @@ class SheetPlanner(TempTables):
                    (array_agg(r.birth_year ORDER BY r.row_no)
                     FILTER (WHERE r.birth_year IS NOT NULL))[1] AS birth_year,
                    false AS gender_changed, false AS birth_changed, ''::text AS notes,
-                   0 AS n_variants, 0 AS n_occupations, 0 AS n_affiliations
+                   0 AS n_variants, 0 AS n_occupations, 0 AS n_affiliations,
+                   0 AS n_case_groups
             FROM {T}row r JOIN {T}plan q USING (row_no) GROUP BY q.cluster""", key="cluster")  # fmt: skip
         for column, label in (("gender", _("gender")), ("birth_year", _("birth year"))):
             blank = "''" if column == "gender" else "NULL"
@@ -282,11 +289,15 @@ class SheetPlanner(TempTables):
         self.plan_person_fields()
         self.plan_variants_and_occupations()
         self.plan_affiliations()
-        for table, column in (
+        counted = [
             ("variant", "n_variants"),
             ("occupation", "n_occupations"),
             ("affiliation", "n_affiliations"),
-        ):
+        ]
+        if self.names_case_groups:
+            self.plan_case_groups()
+            counted.append(("member", "n_case_groups"))
+        for table, column in counted:
             self.sql(f"""
                 UPDATE {T}person sp SET {column} = c.n
                 FROM (SELECT cluster, count(*) AS n FROM {T}{table} GROUP BY cluster) c
@@ -379,6 +390,51 @@ class SheetPlanner(TempTables):
                               WHERE x.person_id = sp.person_id
                                 AND x.organization_id = o.organization_id
                                 AND x.deleted_at IS NULL)""",
+        )
+
+    def plan_case_groups(self) -> None:
+        """The case groups the sheet names (stored or new, internal) and the
+        memberships each person does not have yet. A group or a membership in the
+        trash is an error: restoring it is an editor's choice, and the trashed
+        membership still holds its place (one per group and person)."""
+        groups, members = CaseGroup._meta.db_table, CaseGroupMember._meta.db_table
+        self.table("case_group", f"""
+            SELECT g.key, (array_agg(g.name ORDER BY g.row_no))[1] AS name,
+                   min(g.row_no) AS first_row, NULL::bigint AS group_id,
+                   false AS trashed, NULL::text AS slug
+            FROM (SELECT r.row_no, n.name, lower(n.name) AS key FROM {T}row r
+                  CROSS JOIN LATERAL unnest(r.case_groups) AS n(name)) g
+            GROUP BY g.key""", key="key")  # fmt: skip
+        self.sql(f"""
+            UPDATE {T}case_group g SET group_id = x.id, trashed = x.deleted_at IS NOT NULL
+            FROM (SELECT DISTINCT ON (lower(name)) lower(name) AS key, id, deleted_at
+                  FROM {groups} WHERE lower(name) IN (SELECT key FROM {T}case_group)
+                  ORDER BY lower(name), deleted_at NULLS FIRST, id) x
+            WHERE x.key = g.key""")  # fmt: skip
+        named = f"""
+            {T}row r JOIN {T}plan q USING (row_no)
+            CROSS JOIN LATERAL unnest(r.case_groups) AS n(name)
+            JOIN {T}person sp ON sp.cluster = q.cluster
+            JOIN {T}case_group g ON g.key = lower(n.name)"""
+        for row, name, group_trashed in self.rows(f"""
+                SELECT r.row_no, n.name, g.trashed FROM {named}
+                WHERE g.trashed OR EXISTS (
+                    SELECT 1 FROM {members} x WHERE x.person_id = sp.person_id
+                      AND x.group_id = g.group_id AND x.deleted_at IS NOT NULL)
+                ORDER BY r.row_no"""):  # fmt: skip
+            self.error(row, "case_group", name, _(
+                "this case group is in the trash in Casebook; expected a case group in use: "
+                "restore it in the admin, or remove it from the row"
+            ) if group_trashed else _(
+                "this person's membership of the case group is in the trash in Casebook; "
+                "expected: restore it in the admin, or remove the group from the row"
+            ))  # fmt: skip
+        self.table(
+            "member",
+            f"""
+            SELECT DISTINCT q.cluster, g.key FROM {named}
+            WHERE NOT EXISTS (SELECT 1 FROM {members} x
+                              WHERE x.person_id = sp.person_id AND x.group_id = g.group_id)""",
         )
 
     # -- detentions ------------------------------------------------------------------
@@ -605,7 +661,7 @@ class SheetPlanner(TempTables):
                    count(*) FILTER (WHERE person_id IS NOT NULL),
                    count(*) FILTER (WHERE person_id IS NOT NULL AND (gender_changed
                        OR birth_changed OR notes <> '' OR n_variants + n_occupations
-                       + n_affiliations > 0))
+                       + n_affiliations + n_case_groups > 0))
             FROM {T}person""")[0]  # fmt: skip
         (
             counts["new_detentions"], counts["updated_detentions"], counts["unchanged_detentions"],
@@ -632,6 +688,10 @@ class SheetPlanner(TempTables):
             f"SELECT count(*) FROM {T}source WHERE source_id IS NULL"
         )
         counts["new_citations"] = self.value(f"SELECT count(*) FROM {T}citation")
+        if self.names_case_groups:
+            counts["new_case_groups"], counts["new_case_group_members"] = self.rows(f"""
+                SELECT (SELECT count(*) FROM {T}case_group WHERE group_id IS NULL),
+                       (SELECT count(*) FROM {T}member)""")[0]  # fmt: skip
 
     def row_plans(self) -> list[RowPlan]:
         """What happens to each of the first `row_limit` rows, with its errors."""
@@ -649,7 +709,7 @@ class SheetPlanner(TempTables):
                          q.d_reason],
                    q.n_charges, q.n_charge_descriptions, q.n_allegations, q.n_citations,
                    sp.gender_changed, sp.birth_changed, sp.notes <> '', sp.n_variants,
-                   sp.n_occupations, sp.n_affiliations
+                   sp.n_occupations, sp.n_affiliations, sp.n_case_groups
             FROM {T}row r JOIN {T}plan q USING (row_no) JOIN {T}person sp USING (cluster)
             LEFT JOIN cases_person x ON x.id = sp.person_id
             ORDER BY r.row_no LIMIT %s""", [limit])  # fmt: skip
@@ -666,7 +726,7 @@ def _row_plan(record: tuple, errors: list[RowError]) -> RowPlan:
         row, person, first_row, person_id, stored_name, via, ambiguous, has_detention,
         detention_ok, detention_id, arrested_on, precision, flags, new_charges,
         changed_charges, allegations, citations, gender_changed, birth_changed, notes,
-        variants, occupations, affiliations,
+        variants, occupations, affiliations, case_groups,
     ) = record  # fmt: skip
     plan = RowPlan(row=row, person=person, errors=errors)
     if not ambiguous:
@@ -678,8 +738,9 @@ def _row_plan(record: tuple, errors: list[RowError]) -> RowPlan:
             plan.same_as_row = first_row
         if first_row == row:
             plan.person_changes = person_changes(
-                variants, occupations, affiliations, gender_changed, birth_changed, notes
-            )
+                variants, occupations, affiliations, gender_changed, birth_changed, notes,
+                case_groups,
+            )  # fmt: skip
     if arrested_on is not None:
         plan.arrested_on = PartialDate(arrested_on, precision)
     if has_detention and detention_ok:

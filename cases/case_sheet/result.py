@@ -59,6 +59,8 @@ COUNT_LABELS = {
     "new_name_variants": gettext_lazy("new name variants"),
     "new_organizations": gettext_lazy("new organizations"),
     "new_affiliations": gettext_lazy("new affiliations"),
+    "new_case_groups": gettext_lazy("new case groups"),
+    "new_case_group_members": gettext_lazy("new members of case groups"),
     "new_charges": gettext_lazy("new charges"),
     "new_allegations": gettext_lazy("new allegations"),
     "new_sources": gettext_lazy("new sources"),
@@ -82,6 +84,10 @@ COUNT_PHRASES = {
     "new_name_variants": ngettext_lazy("%(n)s new name variant", "%(n)s new name variants", "n"),
     "new_organizations": ngettext_lazy("%(n)s new organization", "%(n)s new organizations", "n"),
     "new_affiliations": ngettext_lazy("%(n)s new affiliation", "%(n)s new affiliations", "n"),
+    "new_case_groups": ngettext_lazy("%(n)s new case group", "%(n)s new case groups", "n"),
+    "new_case_group_members": ngettext_lazy(
+        "%(n)s new member of a case group", "%(n)s new members of case groups", "n"
+    ),
     "new_charges": ngettext_lazy("%(n)s new charge", "%(n)s new charges", "n"),
     "new_allegations": ngettext_lazy("%(n)s new allegation", "%(n)s new allegations", "n"),
     "new_sources": ngettext_lazy("%(n)s new source", "%(n)s new sources", "n"),
@@ -142,7 +148,9 @@ DETENTION_FIELD_LABELS = (
 )  # fmt: skip
 
 
-def person_changes(variants, occupations, affiliations, gender, birth, notes) -> list[str]:
+def person_changes(
+    variants, occupations, affiliations, gender, birth, notes, case_groups=0
+) -> list[str]:
     """What a person gains, in words: "+2 name variants", "gender"..."""
     changes = []
     if variants:
@@ -154,6 +162,9 @@ def person_changes(variants, occupations, affiliations, gender, birth, notes) ->
     if affiliations:
         changes.append(ngettext("+%(n)s affiliation", "+%(n)s affiliations", affiliations)
                        % {"n": affiliations})  # fmt: skip
+    if case_groups:
+        changes.append(ngettext("+%(n)s case group", "+%(n)s case groups", case_groups)
+                       % {"n": case_groups})  # fmt: skip
     if gender:
         changes.append(_("gender"))
     if birth:

@@ -30,14 +30,14 @@ from cases.partial_dates import PartialDate, PartialDateError, period_ends_befor
 ROW_TYPES = [
     "int4", "text", "text", "text", "text", "text[]", "text[]", "text[]", "text", "int4",
     "int8[]", "text[]", "bool", "bool", "date", "int2", "text", "text[]", "text[]", "int8",
-    "int4", "text", "date", "int2", "int8", "int8[]", "text[]", "text",
+    "int4", "text", "date", "int2", "int8", "int8[]", "text[]", "text", "text[]",
 ]  # fmt: skip
 ROW_COLUMNS = (
     "row_no, person, person_key, person_language, slug_base, variants, variant_keys, "
     "variant_languages, gender, birth_year, occupation_ids, affiliations, has_detention, "
     "identity_ok, arrested_on, arrested_precision, arrest_place, charge_articles, "
     "charge_descriptions, legal_stage_id, sentence_months, facility, released_on, "
-    "released_precision, release_reason_id, allegation_kind_ids, source_urls, notes"
+    "released_precision, release_reason_id, allegation_kind_ids, source_urls, notes, case_groups"
 )
 
 
@@ -288,6 +288,17 @@ class RowChecker:
         """Staff-only free text, taken as it is."""
         return row.raw("notes").strip()
 
+    def check_case_group(self, row: _RowCells) -> list[str]:
+        """Case group names separated by |, each at most 200 characters, each once
+        (any case)."""
+        names: list[str] = []
+        for name in split(row.raw("case_group")):
+            if len(name) > 200:
+                row.error("case_group", name, _too_long(200))
+            elif name.lower() not in (n.lower() for n in names):
+                names.append(name)
+        return names
+
     # column -> its checker, in COLUMNS order (tests/test_case_sheet_package.py holds them equal)
     CHECKERS: dict[str, Callable[[RowChecker, _RowCells], Any]] = {
         "person": check_person,
@@ -307,6 +318,7 @@ class RowChecker:
         "allegations": check_allegations,
         "sources": check_sources,
         "notes": check_notes,
+        "case_group": check_case_group,
     }
 
 
@@ -327,5 +339,5 @@ def _staged(row: _RowCells, values: dict[str, Any]) -> tuple:
         articles, descriptions, values["legal_stage"], values["sentence"], values["facility"],
         released.date if released else None,
         int(released.precision) if released else None, values["release_reason"],
-        values["allegations"], values["sources"], values["notes"],
+        values["allegations"], values["sources"], values["notes"], values["case_group"],
     )  # fmt: skip

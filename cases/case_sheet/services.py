@@ -76,7 +76,11 @@ def case_sheet_import(
             "username": getattr(user, "get_username", lambda: None)(),
         }
         with pghistory.context(**metadata):
-            PlanWriter(planner.cursor, progress=planner.progress).write()
+            PlanWriter(
+                planner.cursor,
+                progress=planner.progress,
+                case_groups=planner.names_case_groups,
+            ).write()
         planner.drop_tables()
         result.written = True
         result.seconds["write"] = time.perf_counter() - started

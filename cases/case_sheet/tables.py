@@ -9,7 +9,7 @@ T = "case_sheet_"  # prefix of the temporary tables
 TABLES = (
     "row", "plan", "name", "edge", "candidate", "match", "person", "variant", "occupation",
     "organization", "affiliation", "charge", "allegation", "source", "citation", "slug",
-    "new_person", "person_id", "detention_id", "source_id",
+    "new_person", "person_id", "detention_id", "source_id", "case_group", "member",
 )  # fmt: skip
 
 

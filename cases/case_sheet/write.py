@@ -21,6 +21,7 @@ from cases.models import (
 )
 from cases.partial_dates import Precision
 from cases.search import readable_ascii
+from lists.models import CaseGroup, CaseGroupMember
 from sources.models import Citation, Source
 
 SOURCE_KIND = "other"  # a URL alone does not say what kind of source it is
@@ -31,9 +32,10 @@ class PlanWriter(TempTables):
     temporary tables, on its cursor. Every write is an INSERT ... SELECT or an
     UPDATE over the whole file; history triggers record each change."""
 
-    def __init__(self, cursor, *, progress: Progress):
+    def __init__(self, cursor, *, progress: Progress, case_groups: bool = False):
         super().__init__(cursor)
         self.progress = progress
+        self.case_groups = case_groups  # the plan has case groups (SheetPlanner.names_case_groups)
 
     def write(self) -> None:
         """Carry out the plan: a fixed number of statements whatever the size."""
@@ -52,6 +54,8 @@ class PlanWriter(TempTables):
             self.write_detentions,
             self.write_detention_details,
         ]
+        if self.case_groups:
+            steps.insert(3, self.write_case_groups)
         for number, step in enumerate(steps, start=1):
             step()
             self.progress("write", number, len(steps), "steps")
@@ -82,6 +86,36 @@ class PlanWriter(TempTables):
             Organization,
             {"id": "o.organization_id", "name": "o.name", "slug": "o.slug"},
             f"{T}organization o WHERE o.slug IS NOT NULL",
+        )
+
+    def write_case_groups(self) -> None:
+        """The case groups the sheet names that Casebook lacks (internal, each with a
+        free slug), and the memberships planned (internal)."""
+        new = self.rows(
+            f"SELECT key, name FROM {T}case_group WHERE group_id IS NULL ORDER BY first_row"
+        )
+        taken: set[str] = set()
+        for key, name in new:
+            base = slugify(readable_ascii(name))[:110] or "group"
+            slug, number = base, 1
+            while slug in taken or CaseGroup.objects.filter(slug=slug).exists():
+                number += 1
+                slug = f"{base}-{number}"
+            taken.add(slug)
+            self.sql(f"UPDATE {T}case_group SET slug = %s WHERE key = %s", [slug, key])
+        if new:
+            self.sql(f"UPDATE {T}case_group SET group_id = nextval(%s::regclass) "
+                     "WHERE group_id IS NULL", [self.sequence(CaseGroup)])  # fmt: skip
+            self.insert(
+                CaseGroup,
+                {"id": "g.group_id", "name": "g.name", "slug": "g.slug"},
+                f"{T}case_group g WHERE g.slug IS NOT NULL",
+            )
+        self.insert(
+            CaseGroupMember,
+            {"group_id": "g.group_id", "person_id": "p.id"},
+            f"{T}member m JOIN {T}person_id p USING (cluster) JOIN {T}case_group g USING (key)",
+            conflict="ON CONFLICT (group_id, person_id) DO NOTHING",
         )
 
     # -- persons ---------------------------------------------------------------------
