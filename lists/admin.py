@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.admin_bases import CitationInline, RecordAdmin, partial_date_column
 from cases.admin_workflow import RecordInlineMixin
+from lists.admin_import import EditionImportMixin
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 
 
@@ -18,7 +19,7 @@ class EditionInline(RecordInlineMixin, admin.TabularInline):
 
 
 @admin.register(PrisonerList)
-class PrisonerListAdmin(RecordAdmin):
+class PrisonerListAdmin(EditionImportMixin, RecordAdmin):
     list_display = ("title", "publisher", "criteria", "visibility")
     list_filter = ("visibility",)
     search_fields = ("title", "publisher__name", "criteria")
