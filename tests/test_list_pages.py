@@ -20,6 +20,7 @@ from cases.visibility import Reader
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from lists.reads import edition_diff
 from tests import factories
+from tests import test_public_browser as public_browser
 from tests.translated_case import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +68,7 @@ def case_group(name_: str, *, cited: bool = True, visibility=PUBLIC, **fields) -
     return group
 
 
-@pytest.fixture
-def world():
+def build_world() -> dict:
     """A public list of three editions (2023-06, 2023-12-01 and 2024-03-01) and an
     uncited one between them; persons named in some, one of them internal; a
     released person removed; an internal list; a case group with an internal
@@ -132,6 +132,11 @@ def world():
         "secret": secret,
         "abzas": abzas,
     }
+
+
+@pytest.fixture
+def world():
+    return build_world()
 
 
 def page_urls() -> list[str]:
@@ -487,3 +492,62 @@ def test_the_changes_page_query_count_does_not_grow_with_the_changes(
     with django_assert_num_queries(CHANGES_PAGE_QUERIES):
         body = html(client.get(url))
     assert re.search(r"[1-9]\d* persons? removed", body)  # the reasons were read
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/lists/", 2),  # the lists with their publishers, their editions with their sizes
+        ("/groups/", 1),  # the groups with their members counted
+        ("/groups/abzas-media-case/", 4),  # the group, its citations, sources, members
+    ],
+)
+def test_the_index_and_group_pages_query_counts_do_not_grow(
+    client, world, django_assert_num_queries, url, expected
+):
+    with django_assert_num_queries(expected):
+        html(client.get(url))
+    first, second = later_editions(world)
+    add_names(first, second, 12)
+    more = prisoner_list("Another list", slug="another")
+    add_names(edition(more, "2024"), edition(more, "2025"), 5)
+    for number in range(5):
+        group = case_group(f"Group case {number}")
+        factories.cite(group, source_obj=factories.source(f"Group source {number}"))
+        CaseGroupMember.objects.create(
+            group=world["abzas"], person=factories.person(), visibility=PUBLIC
+        )
+        CaseGroupMember.objects.create(group=group, person=factories.person(), visibility=PUBLIC)
+    factories.cite(world["abzas"], source_obj=factories.source("Another group source"))
+    with django_assert_num_queries(expected):
+        html(client.get(url))
+
+
+# --- in a browser ----------------------------------------------------------------------
+
+
+csp_violations = public_browser.csp_violations  # the fixture: what the policy blocked
+
+
+@pytest.fixture
+def browser_world(vocabularies):
+    return build_world()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
+)
+def test_the_pages_draw_the_chart_and_are_accessible_in_a_browser(
+    browser_world, browser_page, live_server, csp_violations, viewport
+):
+    page = browser_page
+    page.set_viewport_size(viewport)
+    for path in page_urls():
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        if path == "/lists/azerbaijan/":
+            assert page.evaluate("!!Chart.getChart('chart-months')"), "chart not drawn"
+        assert csp_violations == [], path
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+        assert public_browser.accessibility_violations(page) == [], path
