@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
@@ -110,7 +111,8 @@ def _chosen_editions(request: HttpRequest, editions: list[Edition]):
                         "editions, by its date as the list shows it (2024-03-01, 2024-03 or "
                         "2024) or by its identifier."
                     )
-                    % {"value": value},
+                    # a long value is the reader's own, cut so the message stays readable
+                    % {"value": Truncator(value).chars(60)},
                 )
             )
         else:
