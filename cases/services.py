@@ -34,6 +34,7 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDateField, PrecisionField, precision_field_name
 from cases.reads.case_records import CASE_MODELS, case_record_ids
+from lists.models import CaseGroupMember, ListEntry
 from sources.models import Citation, Source
 
 PUBLISH_PERMISSION = "cases.publish"
@@ -199,6 +200,13 @@ MERGED_LINKS: tuple[tuple[type[models.Model], str], ...] = (
     (Allegation, "reported_by"),
     (Statement, "issuer_person"),
     (Citation, "person"),
+)
+# Links unique per parent (a person once per edition of a list, once per case
+# group): (model, field, parent). Rows of the merged person move unless the kept
+# person already has one under the same parent.
+MERGED_UNIQUE_LINKS: tuple[tuple[type[models.Model], str, str], ...] = (
+    (ListEntry, "person", "edition_id"),
+    (CaseGroupMember, "person", "group_id"),
 )
 # The person's own fields a merge never copies: who the kept record is, its level
 # and its bookkeeping. Every other field the kept record leaves empty is filled
@@ -366,6 +374,12 @@ def persons_merge(*, keep: Person, other: Person, user=None) -> Merge:
             rows = model.objects.filter(**{field: other})
             moved[_label(model, field)] = list(rows.values_list("pk", flat=True))
             rows.update(**{field: keep})
+        for model, field, parent in MERGED_UNIQUE_LINKS:
+            # where both were named (one edition, one group), the kept one's row stays
+            taken = model.objects.filter(**{field: keep}).values(parent)
+            rows = model.objects.filter(**{field: other}).exclude(**{f"{parent}__in": taken})
+            moved[_label(model, field)] = list(rows.values_list("pk", flat=True))
+            model.objects.filter(pk__in=moved[_label(model, field)]).update(**{field: keep})
         statements = Statement.persons.through.objects.filter(person=other)
         already = set(
             Statement.persons.through.objects.filter(person=keep).values_list(
@@ -422,7 +436,7 @@ def merge_undo(*, merge: Merge, user=None) -> None:
         raise ValidationError(_("This merge was already undone."))
     keep, other = merge.kept, merge.merged
     with _context(user, "undo merge", merge=merge.pk):
-        for model, field in MERGED_LINKS:
+        for model, field in [*MERGED_LINKS, *((m, f) for m, f, _p in MERGED_UNIQUE_LINKS)]:
             model.objects.filter(pk__in=merge.moved.get(_label(model, field), [])).update(
                 **{field: other}
             )

@@ -454,3 +454,41 @@ def test_a_sheet_without_the_column_reads_no_case_group_table():
         result = case_sheet_import(file=sheet({"person": "No Group"}, columns=columns))
     assert result.written
     assert not [q for q in captured.captured_queries if "casegroup" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_merge_moves_list_entries_and_group_memberships_and_its_undo_moves_them_back():
+    """Two records of one person, each named in an edition (one in both): after
+    the merge the kept person is named once in each edition and is a member of
+    each group; the undo puts everything back."""
+    from cases.services import merge_undo, persons_merge
+
+    keep = factories.person("Kept Person")
+    other = factories.person("Other Record")
+    prisoner_list = PrisonerList.objects.create(title="Test list")
+    first, second = (Edition(prisoner_list=prisoner_list) for _year in range(2))
+    for edition, year in ((first, "2023"), (second, "2024")):
+        edition.published_on = PartialDate.parse(year)  # with its precision
+        edition.save()
+    ListEntry.objects.create(edition=first, person=other)
+    both = ListEntry.objects.create(edition=second, person=other)
+    ListEntry.objects.create(edition=second, person=keep)
+    group = CaseGroup.objects.create(name="A case")
+    CaseGroupMember.objects.create(group=group, person=other)
+
+    merge = persons_merge(keep=keep, other=other)
+    assert set(ListEntry.objects.filter(person=keep).values_list("edition", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    assert ListEntry.objects.get(pk=both.pk).person == other  # the kept one's entry stays
+    assert keep.case_groups.get().group == group
+    merge_undo(merge=merge)
+    assert set(ListEntry.objects.filter(person=other).values_list("edition", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    assert list(ListEntry.objects.filter(person=keep).values_list("edition", flat=True)) == [
+        second.pk
+    ]
+    assert other.case_groups.get().group == group
