@@ -8,13 +8,18 @@ each record at a random level, some in the trash. Every text field holds a
 unique marker. The test renders every public page (in English and another
 language), the sitemap and the feeds as an anonymous reader, and every API
 operation of the OpenAPI schema in JSON and CSV as an anonymous reader and as a
-partner; then it checks each marker it finds against who may see it.
+partner; then it checks each marker it finds against who may see it. The graphs
+also hold political-prisoner lists (of a publisher or none) with their editions
+and entries, and case groups with their members: editions and case groups are
+cited facts; an entry is seen with its edition, list and person; the lists'
+pages and the diff of every pair of a list's editions are read like the rest.
 
 Who may see what is computed here from the generated graph by a rule of its
 own, not by cases.visibility (a copy of the policy could not catch a bug in
 it): a record is visible to a reader when its own level and the level of each
 record above it allow, and neither it nor any of those is in the trash; a fact
-(affiliation, detention, case event, allegation, statement, reported count) also needs a
+(affiliation, detention, case event, allegation, statement, reported count, edition
+of a list, case group) also needs a
 citation the reader may see: one at a level the reader sees, not in the trash,
 of a source the reader sees (a confidential one counts). Each fact gets none,
 one or two citations, each at a random level, of a source at a random level, so
@@ -63,6 +68,7 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate
 from cases.visibility import STAFF_ONLY_FIELDS
+from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import Citation, ReportedCount, Source
 from tests import factories
 
@@ -159,7 +165,35 @@ class SourceSpec:
 
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement", "reported_count",
+    "edition", "case_group",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """A person named in an edition, or a member of a case group."""
+
+    person: int
+    at: Level
+
+
+@dataclass(frozen=True)
+class EditionSpec:
+    at: Level
+    entries: tuple[EntrySpec, ...]
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    publisher: int | None  # organization
+    at: Level
+    editions: tuple[EditionSpec, ...]
+
+
+@dataclass(frozen=True)
+class CaseGroupSpec:
+    at: Level
+    members: tuple[EntrySpec, ...]
 
 
 @dataclass(frozen=True)
@@ -187,6 +221,8 @@ class Graph:
     citations: tuple[CitationSpec, ...]
     language: str  # the second interface language rendered
     reported_counts: tuple[ReportedCountSpec, ...] = ()
+    prisoner_lists: tuple[ListSpec, ...] = ()
+    case_groups: tuple[CaseGroupSpec, ...] = ()
 
 
 def optional_index(n: int):
@@ -298,7 +334,19 @@ def graphs(draw) -> Graph:
         draw(st.lists(st.builds(ReportedCountSpec, st.integers(0, n_orgs - 1), level_of),
                       max_size=2))
     )  # fmt: skip
+    # each person at most once in an edition or a group (a constraint)
+    entries = st.lists(
+        st.builds(EntrySpec, person_index, level_of), max_size=3, unique_by=lambda e: e.person
+    ).map(tuple)
+    editions = st.lists(st.builds(EditionSpec, level_of, entries), min_size=1, max_size=3)
+    prisoner_lists = tuple(
+        draw(st.lists(st.builds(ListSpec, optional_index(n_orgs), level_of,
+                                editions.map(tuple)), max_size=2))
+    )  # fmt: skip
+    case_groups = tuple(draw(st.lists(st.builds(CaseGroupSpec, level_of, entries), max_size=2)))
     counts = {
+        "edition": sum(len(spec.editions) for spec in prisoner_lists),
+        "case_group": len(case_groups),
         "reported_count": len(reported_counts),
         "person": n_persons,
         "affiliation": sum(len(p.affiliations) for p in persons),
@@ -316,14 +364,18 @@ def graphs(draw) -> Graph:
                 citations.append(CitationSpec(source, target, index, at))
     return Graph(
         organizations, persons, detentions, allegations, tuple(statements), sources,
-        tuple(citations), draw(st.sampled_from(["az", "ru"])), reported_counts,
+        tuple(citations), draw(st.sampled_from(["az", "ru"])), reported_counts, prisoner_lists,
+        case_groups,
     )  # fmt: skip
 
 
 # --- who may see what, by the test's own rule ------------------------------------------
 
 # the kinds of record that reach a partner or the public only with a citation they may see
-FACTS = {"affiliation", "detention", "case event", "allegation", "statement", "reported count"}
+FACTS = {
+    "affiliation", "detention", "case event", "allegation", "statement", "reported count",
+    "edition", "case group",
+}  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -616,10 +668,13 @@ def build(graph: Graph) -> World:
         node.obj = count
         reported_counts.append(node)
 
+    editions = build_lists(world, graph, orgs, persons)
+    case_groups = build_case_groups(world, graph, persons)
+
     targets = {
         "person": persons, "affiliation": affiliations, "detention": detentions,
         "case_event": events, "allegation": allegations, "statement": statements,
-        "reported_count": reported_counts,
+        "reported_count": reported_counts, "edition": editions, "case_group": case_groups,
     }  # fmt: skip
     for spec in graph.citations:
         source, target = sources[spec.source], targets[spec.target][spec.index]
@@ -636,6 +691,83 @@ def build(graph: Graph) -> World:
             source=source.obj, **{spec.target: target.obj}, **f, **record_fields(spec.at)
         )
     return world
+
+
+# an edition's date by its place in its list: each precision, so that every form
+# of the diff's `to` (2021, 2022-02, 2023-03-15) is read
+EDITION_DATES = ("2021", "2022-02", "2023-03-15")
+
+
+def build_lists(world: World, graph: Graph, orgs: list[Node], persons: list[Node]) -> list[Node]:
+    """The lists, their editions and entries; the editions, in order."""
+    editions = []
+    for spec in graph.prisoner_lists:
+        publisher = orgs[spec.publisher] if spec.publisher is not None else None
+        node = world.node("list", spec.at, publisher)
+        node.obj = PrisonerList.objects.create(
+            publisher=publisher.obj if publisher else None,
+            **world.fields(node, "criteria", "description", headline="title",
+                           internal_notes=STAFF_ONLY),
+            **record_fields(spec.at),
+        )  # fmt: skip
+        for number, edition_spec in enumerate(spec.editions):
+            edition = world.node("edition", edition_spec.at, node)
+            obj = Edition(
+                prisoner_list=node.obj,
+                **world.fields(edition, headline="title", internal_notes=STAFF_ONLY),
+                **record_fields(edition_spec.at),
+            )
+            obj.published_on = PartialDate.parse(EDITION_DATES[number])
+            obj.save()
+            edition.obj = obj
+            for entry_spec in edition_spec.entries:
+                person = persons[entry_spec.person]
+                entry = world.node("list entry", entry_spec.at, edition, person)
+                entry.obj = ListEntry.objects.create(
+                    edition=obj, person=person.obj,
+                    **world.fields(entry, "listed_name", "group", "status", "note"),
+                    **record_fields(entry_spec.at),
+                )  # fmt: skip
+            editions.append(edition)
+    return editions
+
+
+def build_case_groups(world: World, graph: Graph, persons: list[Node]) -> list[Node]:
+    groups = []
+    for spec in graph.case_groups:
+        node = world.node("case group", spec.at)
+        node.obj = CaseGroup.objects.create(
+            **world.fields(node, "description", headline="name", internal_notes=STAFF_ONLY),
+            **record_fields(spec.at),
+        )
+        for member_spec in spec.members:
+            person = persons[member_spec.person]
+            member = world.node("case group member", member_spec.at, node, person)
+            member.obj = CaseGroupMember.objects.create(
+                group=node.obj, person=person.obj, **world.fields(member, "role"),
+                **record_fields(member_spec.at),
+            )  # fmt: skip
+        groups.append(node)
+    return groups
+
+
+def editions_of(world: World, prisoner_list: Node) -> list[Node]:
+    return [edition for edition in world.all("edition") if edition.parents[0] is prisoner_list]
+
+
+def edition_key(edition: Node) -> str:
+    return edition.obj.published_on_partial.isoformat()
+
+
+def expect_comparison(output, reader: str, prisoner_list: Node, *editions: Node) -> None:
+    """A comparison of editions answers 404 for a list the reader may not see,
+    400 for an edition they may not see (named like one that does not exist)."""
+    if not prisoner_list.visible_to(reader):
+        output.expected_status, output.why = 404, prisoner_list.describe()
+        return
+    hidden = [edition for edition in editions if not edition.visible_to(reader)]
+    output.expected_status = 400 if hidden else 200
+    output.why = hidden[0].describe() if hidden else "editions the reader may see"
 
 
 # --- every output, per reader -------------------------------------------------------
@@ -677,6 +809,9 @@ def api_operations() -> list[tuple[str, str | None]]:
     for path, methods in schema["paths"].items():
         assert set(methods) <= {"get"}, f"{path}: the leak test knows read-only operations only"
         kind = None
+        if path == LIST_DIFF:
+            operations.append((path, "list diff"))  # its editions are chosen per graph
+            continue
         if "{identifier}" in path:
             kind = API_KINDS.get(path.split("/")[3])
             assert kind, f"{path}: teach this test which generated records it lists"
@@ -697,6 +832,7 @@ API_KINDS = {
     "reported-counts": "reported count",
 }  # fmt: skip
 REQUIRED_QUERY = {"since": "2000-01-01T00:00:00Z"}
+LIST_DIFF = "/api/v1/lists/{slug}/diff/"
 
 
 def api_outputs(client: Client, world: World, reader: str, headers: dict) -> list[Output]:
@@ -705,6 +841,9 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
     for path, kind in api_operations():
         if path == "/api/v1/changes/":
             outputs.extend(feed_outputs(client, reader, headers))
+            continue
+        if kind == "list diff":
+            outputs.extend(list_diff_outputs(client, world, reader, headers))
             continue
         if kind is None:
             urls = [path]
@@ -721,6 +860,27 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
             url = path.replace("{identifier}", str(node.obj.uuid))
             outputs.append(get(client, reader, url, headers, node))
             outputs.append(get(client, reader, url, {**headers, "HTTP_ACCEPT": "text/csv"}, node))
+    return outputs
+
+
+def list_diff_outputs(client: Client, world: World, reader: str, headers: dict) -> list[Output]:
+    """The diff of every ordered pair of each list's editions (an edition with
+    itself when it has one), `from` by UUID and `to` by date; the first in CSV too."""
+    outputs = []
+    for prisoner_list in world.all("list"):
+        editions = editions_of(world, prisoner_list)
+        pairs = [(a, b) for a in editions for b in editions if a is not b] or [
+            (editions[0], editions[0])
+        ]
+        for index, (before, after) in enumerate(pairs):
+            url = (
+                f"/api/v1/lists/{prisoner_list.obj.slug}/diff/"
+                f"?from={before.obj.uuid}&to={edition_key(after)}"
+            )
+            for variant in (url, f"{url}&format=csv") if index == 0 else (url,):
+                output = get(client, reader, variant, headers)
+                expect_comparison(output, reader, prisoner_list, before, after)
+                outputs.append(output)
     return outputs
 
 
@@ -750,7 +910,8 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
     persons, orgs = world.all("person"), world.all("organization")
     for prefix in ("", f"/{language}"):
         for url in ("/", "/persons/", "/statements/", "/sources/", "/organizations/",
-                    "/statistics/", "/feeds/updates/", "/feeds/statements/"):  # fmt: skip
+                    "/statistics/", "/feeds/updates/", "/feeds/statements/", "/lists/",
+                    "/groups/"):  # fmt: skip
             page(prefix + url)
         # a search and filters (each computes its own filter counts): answered
         # with the list, or a 400 naming a value it does not know
@@ -771,6 +932,24 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
             page(f"{prefix}/organizations/{org.obj.slug}/", org)
         for source in world.all("source"):
             page(f"{prefix}/sources/{source.obj.uuid}/", source)
+        for prisoner_list in world.all("list"):
+            page(f"{prefix}/lists/{prisoner_list.obj.slug}/", prisoner_list)
+            page(f"{prefix}/lists/{prisoner_list.obj.slug}/changes/", prisoner_list)
+        for group in world.all("case group"):
+            page(f"{prefix}/groups/{group.obj.slug}/", group)
+    # the changes between each edition and the next, as the page names them by date
+    for prisoner_list in world.all("list"):
+        editions = editions_of(world, prisoner_list)
+        for before, after in zip(editions, editions[1:], strict=False):
+            url = (
+                f"/lists/{prisoner_list.obj.slug}/changes/"
+                f"?from={edition_key(before)}&to={edition_key(after)}"
+            )
+            output = get(client, reader, url, {})
+            expect_comparison(output, reader, prisoner_list, before, after)
+            if sum(edition.visible_to(reader) for edition in editions) < 2:
+                output.expected_status = None  # the page says there is nothing to compare
+            outputs.append(output)
     for name in [n.headline for n in persons + world.all("name variant")]:
         page(f"/persons/suggest/?q={name}")
     for url in ("/robots.txt", "/sitemap.xml", "/sitemap-pages.xml", "/sitemap-persons.xml",
@@ -786,7 +965,7 @@ SHOWN_TO = {
     "anonymous": None,  # every kind
     "partner": {"person", "name variant", "organization", "affiliation", "detention", "charge",
                 "case event", "PACE criterion", "allegation", "statement", "source",
-                "reported count"},
+                "reported count", "list", "edition"},
 }  # fmt: skip
 
 
@@ -960,6 +1139,50 @@ UNCITED_FACTS = Graph(
 )
 
 
+# Lists and case groups whose records are hidden every way the policy hides them:
+# a list of an internal publisher (its cited edition hidden with it), editions
+# uncited or cited only for partners, an internal entry and an entry of an internal
+# person, a case group uncited and members internal or of an internal person;
+# beside them a public list with two public editions whose diff names a person
+# released (a reason on record). Run in every suite.
+HIDDEN_LISTS = Graph(
+    organizations=(PUBLIC, INTERNAL),
+    persons=(
+        PersonSpec(PUBLIC, (), (), (), None),
+        PersonSpec(INTERNAL, (), (), (), None),
+        PersonSpec(PUBLIC, (), (), (), None),
+    ),
+    detentions=(DetentionSpec(0, PUBLIC, None, "released", 2020, True, (), (), ()),),
+    allegations=(),
+    statements=(StatementSpec(0, None, (0,), "report", PUBLIC),),
+    sources=(SourceSpec(None, False, False, PUBLIC), SourceSpec(None, False, False, PARTNERS)),
+    citations=(
+        CitationSpec(0, "detention", 0, PUBLIC),
+        CitationSpec(0, "statement", 0, PUBLIC),
+        CitationSpec(0, "edition", 0, PUBLIC),
+        CitationSpec(0, "edition", 1, PUBLIC),
+        CitationSpec(1, "edition", 2, PUBLIC),  # a source for partners only
+        CitationSpec(0, "edition", 4, PUBLIC),  # of the internal publisher's list
+        CitationSpec(0, "case_group", 0, PUBLIC),
+    ),  # none for edition 3 (of the list without a publisher) nor for case group 1
+    language="ru",
+    prisoner_lists=(
+        ListSpec(0, PUBLIC, (
+            EditionSpec(PUBLIC, (EntrySpec(0, PUBLIC), EntrySpec(1, PUBLIC),
+                                 EntrySpec(2, INTERNAL))),
+            EditionSpec(PUBLIC, (EntrySpec(2, PUBLIC), EntrySpec(1, PUBLIC))),
+            EditionSpec(PUBLIC, (EntrySpec(0, PUBLIC),)),
+        )),
+        ListSpec(None, PUBLIC, (EditionSpec(PUBLIC, (EntrySpec(0, PUBLIC),)),)),
+        ListSpec(1, PUBLIC, (EditionSpec(PUBLIC, (EntrySpec(0, PUBLIC),)),)),
+    ),
+    case_groups=(
+        CaseGroupSpec(PUBLIC, (EntrySpec(0, PUBLIC), EntrySpec(1, PUBLIC), EntrySpec(2, INTERNAL))),
+        CaseGroupSpec(PUBLIC, (EntrySpec(0, PUBLIC),)),
+    ),
+)  # fmt: skip
+
+
 @pytest.fixture
 def private_media(tmp_path):
     """Photos and archived files the examples upload go to a folder of their own."""
@@ -984,6 +1207,7 @@ def private_media(tmp_path):
 @given(graph=graphs())
 @example(graph=TRASHED_ORGANIZATION_NAMED)
 @example(graph=UNCITED_FACTS)
+@example(graph=HIDDEN_LISTS)
 def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, private_media):
     cache.clear()
     with transaction.atomic():  # each example's records are rolled back at the end
