@@ -5,6 +5,8 @@ reason on record; every count the reader's own, through the visibility policy.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -598,3 +600,28 @@ def test_the_api_takes_a_fixed_number_of_queries(client, django_assert_num_queri
     # the lists, their editions, the editions' citations
     with django_assert_num_queries(3):
         assert len(client.get(LISTS).json()["results"]) == 5
+
+
+def test_the_diff_endpoint_counts_what_the_changes_page_shows(client):
+    plist, first, second, persons = two_editions_nine_respelled()
+    entry(first, factories.person("Not Public", visibility=INTERNAL))
+    entry(second, factories.person("Partners Only", visibility=PARTNERS))
+    detention = factories.detention(persons["Leyla Nabiyeva"], arrested="2022", released="2024")
+    detention.release_reason = ReleaseReason.objects.get(code="pardon")
+    detention.save()
+    query = "?from=2023-05&to=2024-03-01"
+
+    body = client.get(f"{LISTS}{plist.slug}/diff/{query}").json()
+    page = client.get(f"/lists/{plist.slug}/changes/{query}").content.decode()
+
+    def section(name: str) -> str:
+        return page.split(f'class="plain-list changes-{name}"')[1].split("</ul>")[0]
+
+    for name in ("added", "removed"):
+        shown = set(re.findall(r'href="/persons/([^/"]+)/"', section(name)))
+        assert shown == {change["person"]["slug"] for change in body[name]}, name
+    for change in body["removed"]:
+        assert f"{change['person']['display_name']}</a>" in section("removed")
+        assert change["reason"] in section("removed")
+    assert f"{body['unchanged']} persons named in both" in page
+    assert (len(body["added"]), len(body["removed"]), body["unchanged"]) == (3, 2, 11)
