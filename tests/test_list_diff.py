@@ -276,6 +276,8 @@ def test_reasons_are_in_the_readers_language():
         assert label != "sentence served"
         text = reason_of(person, language)
         assert day in text and label in text, text
+        assert "released" not in text, text  # the wording is the catalog's, not English
+        assert reason_of(factories.person(), language) != "no reason on record"
 
 
 def test_the_removals_of_a_diff_carry_their_reasons():
