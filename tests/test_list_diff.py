@@ -5,6 +5,7 @@ reason on record; every count the reader's own, through the visibility policy.""
 
 from __future__ import annotations
 
+import csv
 import re
 
 import pytest
@@ -25,6 +26,7 @@ from lists.reads import (
     removal_reasons,
     visible_lists,
 )
+from lists.services import edition_import
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +144,62 @@ def test_an_edition_against_itself_changes_nothing():
     _plist, first, _second, _persons = two_editions_nine_respelled()
     diff = edition_diff(before=first, after=first, reader=Reader.PUBLIC)
     assert (diff.added, diff.removed, diff.unchanged) == ([], [], 13)
+
+
+# The same two editions as files, through the import (lists.services): the later
+# one spells nine names in Azerbaijani or Russian, which the import matches to the
+# persons the earlier one created by their name keys.
+LATER_SPELLINGS = {
+    "Rauf Mammadov": "Rauf Məmmədov",
+    "Sevinj Huseynova": "Sevinc Hüseynova",
+    "Tural Gasimov": "Турал Гасымов",
+    "Ulviyya Aliyeva": "Ülviyyə Əliyeva",
+    "Elchin Jafarov": "Эльчин Джафаров",
+    "Nigar Gahramanova": "Nigar Qəhrəmanova",
+    "Orkhan Bagirov": "Orxan Bağırov",
+    "Aygun Ismayilova": "Aygün İsmayılova",
+    "Farid Shikhaliyev": "Фарид Шихалиев",
+}
+
+
+def edition_file(tmp_path, name: str, rows: list[tuple[str, str]]):
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "group"])
+        writer.writerows(rows)
+    return path
+
+
+def test_two_edition_files_nine_names_respelled_give_the_hand_count(tmp_path):
+    earlier = [(name, "Journalists") for name in LATER_SPELLINGS]
+    earlier += [(name, "Abzas Media case") for name in SAME_SPELLING]
+    earlier += [(name, "Activists") for name in ONLY_FIRST]
+    later = [(spelling, "Journalists") for spelling in LATER_SPELLINGS.values()]
+    later += [(name, "Abzas Media case") for name in SAME_SPELLING]
+    later += [(name, "Activists") for name in ONLY_SECOND]
+    for published_on, name, rows in (
+        ("2023-05", "2023-05.csv", earlier),
+        ("2024-03-01", "2024-03.csv", later),
+    ):
+        result = edition_import(
+            file=edition_file(tmp_path, name, rows),
+            prisoner_list_slug="political-prisoners",
+            published_on=published_on,
+        )
+        assert result.ok, (result.problems, result.errors)
+    plist = PrisonerList.objects.get(slug="political-prisoners")
+    first, second = list_editions(plist, reader=Reader.STAFF)  # imported records are internal
+
+    diff = edition_diff(before=first, after=second, reader=Reader.STAFF)
+
+    # counted by hand: the persons the two files name, a person under any spelling
+    assert names(diff.added) == set(ONLY_SECOND)
+    assert names(diff.removed) == set(ONLY_FIRST)
+    assert diff.unchanged == len(LATER_SPELLINGS) + len(SAME_SPELLING) == 11
+    assert (first.size, second.size) == (13, 14)
+    respelled = ListEntry.objects.filter(edition=second, group="Journalists")
+    assert {e.person.display_name: e.listed_name for e in respelled} == LATER_SPELLINGS
 
 
 # --- finding editions --------------------------------------------------------------
