@@ -605,7 +605,7 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
                        "", allegation_kinds[gen.weighted(ALLEGATION_WEIGHTS)],
                        choice(statuses) if rand() < 0.8 else None,
                        detention[0] if detention else None,
-                       choice(enforcers) if rand() < 0.3 else None, pid, None)  # fmt: skip
+                       choice(enforcers) if rand() < 0.3 else None, pid, None, "")  # fmt: skip
             if rand() < 0.01:  # unnamed fellow detainees this person reported
                 aid += 1
                 allegations.append(aid)
@@ -613,12 +613,14 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
                 yield (aid, gen.uuid(), gen.vis(), created, updated,
                        "fellow detainees at the facility (unnamed)", None, None, None, None,
                        randrange(2, 60), choice(PERPETRATORS), "Synthetic allegation.", "",
-                       allegation_kinds["torture"], None, None, None, None, pid)  # fmt: skip
+                       allegation_kinds["torture"], None, None, None, None, pid,
+                       "")  # fmt: skip
 
     out.copy("cases_allegation", ("id", *RECORD, "victim_description", "started_on",
              "started_on_precision", "ended_on", "ended_on_precision", "count", "perpetrator",
              "description", "internal_notes", "kind_id", "status_id", "detention_id",
-             "perpetrator_organization_id", "person_id", "reported_by_id"),
+             "perpetrator_organization_id", "person_id", "reported_by_id",
+             "reported_by_description"),
              allegation_rows())  # fmt: skip
 
     # statements calling for the release of a few persons each

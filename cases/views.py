@@ -163,8 +163,10 @@ def _sort_choices(searching: bool) -> list[tuple[str, str]]:
 
 
 def _status_date_chips(filterset) -> list[dict]:
-    """The status-date filters in use (the home page's links set them), each with
-    its wording and the value its chip removes."""
+    """The filters given in the address only, not as boxes to tick (the home
+    page's status dates; a list, an edition or a case group, linked from their
+    pages), each with its wording and the value its chip removes. The form
+    carries them as hidden fields, so ticking a box keeps them."""
     wording = {
         "status_as_of_after": _("status reported since %(date)s"),
         "status_as_of_before": _("status last reported by %(date)s"),
@@ -175,6 +177,16 @@ def _status_date_chips(filterset) -> list[dict]:
         if value:
             raw = filterset.data.get(name)
             chips.append({"name": name, "value": raw, "label": text % {"date": value}})
+    named = {
+        "list": _("on the list %(value)s"),
+        "list_edition": _("in the edition %(value)s"),
+        "group": _("in the case group %(value)s"),
+    }
+    for name, text in named.items():
+        given = filterset.data.get(name)
+        for raw in given if isinstance(given, list | tuple) else [given]:
+            if raw:
+                chips.append({"name": name, "value": raw, "label": text % {"value": raw}})
     return chips
 
 

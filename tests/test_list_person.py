@@ -492,3 +492,40 @@ def test_a_merge_moves_list_entries_and_group_memberships_and_its_undo_moves_the
         second.pk
     ]
     assert other.case_groups.get().group == group
+
+
+@pytest.mark.django_db
+def test_the_filter_counts_cache_follows_changes_to_lists_and_groups():
+    """The case list's filter counts are cached until the data changes; an entry
+    added to an edition or a member to a group changes what the list, edition
+    and group filters count, so it is a change."""
+    from cases.reads.facets import data_version
+
+    person = factories.person("Listed Person")
+    before = data_version()
+    prisoner_list = PrisonerList.objects.create(title="Counted list")
+    edition = Edition(prisoner_list=prisoner_list)
+    edition.published_on = PartialDate.parse("2024")
+    edition.save()
+    ListEntry.objects.create(edition=edition, person=person)
+    after_entry = data_version()
+    assert after_entry != before
+    CaseGroupMember.objects.create(group=CaseGroup.objects.create(name="Counted"), person=person)
+    assert data_version() != after_entry
+
+
+@pytest.mark.django_db
+def test_the_case_list_keeps_a_list_filter_when_a_box_is_ticked(client):
+    """A list's page links to the case list filtered by the list; the filter
+    shows as a chip and travels with the form, so ticking a box keeps it."""
+    person = factories.person("Listed Person")
+    prisoner_list = PrisonerList.objects.create(title="Kept list", visibility=Visibility.PUBLIC)
+    edition = Edition(prisoner_list=prisoner_list, visibility=Visibility.PUBLIC)
+    edition.published_on = PartialDate.parse("2024")
+    edition.save()
+    factories.cite(edition)
+    ListEntry.objects.create(edition=edition, person=person, visibility=Visibility.PUBLIC)
+    html = client.get("/persons/", {"list": prisoner_list.slug}).content.decode()
+    assert f'<input type="hidden" name="list" value="{prisoner_list.slug}">' in html
+    assert f"On the list {prisoner_list.slug}" in html  # its chip, to remove it
+    assert "Listed Person" in html

@@ -25,6 +25,7 @@ from cases.models import (
 from cases.reads.search import search_persons
 from cases.reads.status import status_counts, with_status
 from cases.visibility import visible
+from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import Citation, Source
 
 FACETS_CACHE_SECONDS = 120
@@ -37,7 +38,9 @@ def data_version() -> str:
     tables = [
         model._meta.db_table
         for model in (Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
-                      Allegation, Statement, Citation, Source)
+                      Allegation, Statement, Citation, Source,
+                      # the persons filters list, list_edition and group read these
+                      PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember)
     ]  # fmt: skip
     parts = [f"(SELECT max(updated_at) FROM {table})" for table in tables]
     parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
