@@ -8,6 +8,7 @@ COPY pyproject.toml README.md ./
 COPY access ./access
 COPY casebook ./casebook
 COPY cases ./cases
+COPY lists ./lists
 COPY sources ./sources
 COPY sync ./sync
 RUN pip install .

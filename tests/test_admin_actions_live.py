@@ -45,6 +45,7 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate
+from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import Citation, ReportedCount, Source
 from tests import factories
 
@@ -133,6 +134,21 @@ def _merge():
     return [services.persons_merge(keep=keep, other=other)]
 
 
+def _edition() -> Edition:
+    """A cited edition of a new list (a fact: publishing it needs the citation)."""
+    edition = Edition(prisoner_list=PrisonerList.objects.create(title=f"List {next(_numbers)}"))
+    edition.published_on = PartialDate.parse("2024-03")
+    edition.save()
+    factories.cite(edition)
+    return edition
+
+
+def _case_group() -> CaseGroup:
+    group = CaseGroup.objects.create(name=f"Case group {next(_numbers)}")
+    factories.cite(group)
+    return group
+
+
 def _other_user():
     return get_user_model().objects.create_user(f"colleague{next(_numbers)}", password="x-1")
 
@@ -185,6 +201,13 @@ ROWS: dict[type, Callable[[], list]] = {
     AccessAttempt: _access(AccessAttempt, get_data="", post_data="", failures_since_start=1),
     AccessLog: _access(AccessLog),
     AccessFailureLog: _access(AccessFailureLog, locked_out=False),
+    PrisonerList: lambda: [PrisonerList.objects.create(title=f"List {next(_numbers)}")],
+    Edition: lambda: [_edition()],
+    ListEntry: lambda: [ListEntry.objects.create(edition=_edition(), person=_person())],
+    CaseGroup: lambda: [_case_group()],
+    CaseGroupMember: lambda: [
+        CaseGroupMember.objects.create(group=_case_group(), person=_person())
+    ],
 }
 
 

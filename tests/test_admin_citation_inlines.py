@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from cases.models import AllegationKind, CaseEventKind, Person, StatementKind
+from lists.models import PrisonerList
 from sources.models import CITATION_TARGETS, Citation
 from tests import factories
 
@@ -61,6 +62,11 @@ def parent_fields(model) -> dict:
             "kind": StatementKind.objects.get(code="report").pk,
             "issuer_organization": organization.pk,
         },  # fmt: skip
+        "edition": {
+            "prisoner_list": PrisonerList.objects.create(title="Cited list").pk,
+            "published_on": "March 2024",
+        },
+        "casegroup": {"name": "Cited case", "slug": "cited-case"},
         "reportedcount": {
             "publisher": organization.pk,
             "as_of": "1 December 2023",
@@ -109,7 +115,7 @@ def test_every_admin_page_with_a_citation_inline_is_covered():
     names = {model._meta.model_name for model in models_with_a_citation_inline()}
     assert names == {
         "person", "affiliation", "detention", "caseevent", "allegation", "statement",
-        "reportedcount",
+        "reportedcount", "edition", "casegroup",
     }  # fmt: skip
     # every fact a citation can support is added on a page with a citation inline
     assert names == {target.replace("_", "") for target in CITATION_TARGETS}
