@@ -334,6 +334,9 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.DeleteEvent(),
 )
 PGHISTORY_APPEND_ONLY = True
+# Casebook installs its own _pgh_attach_context() (and _pgtrigger_should_ignore)
+# after every migrate, without a subtransaction per row: casebook/history_sql.py.
+PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="history", db_index=True)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
