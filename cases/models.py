@@ -288,6 +288,33 @@ def issue_person_slug(display_name: str) -> str:
     return candidate
 
 
+def issue_person_slugs(display_names: list[str]) -> list[str]:
+    """issue_person_slug for many names at once (bulk imports): one query for the
+    slugs already issued under these names, one insert for the new ones. Names that
+    give the same slug get -2, -3... in the order given."""
+    bases = [(slugify(readable_ascii(name)) or "person")[:110] for name in display_names]
+    unique = sorted(set(bases))
+    numbered_base = models.Func(
+        models.F("slug"), models.Value(r"^(.*)-[0-9]{1,9}$"), function="substring",
+        output_field=models.CharField(),
+    )  # fmt: skip
+    taken = set(
+        IssuedSlug.objects.annotate(base=numbered_base)
+        .filter(models.Q(slug__in=unique) | models.Q(base__in=unique))
+        .values_list("slug", flat=True)
+    )
+    slugs = []
+    for base in bases:
+        candidate, number = base, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        taken.add(candidate)
+        slugs.append(candidate)
+    IssuedSlug.objects.bulk_create([IssuedSlug(slug=slug) for slug in slugs])
+    return slugs
+
+
 @pghistory.track()
 class NameVariant(Record):
     """Another spelling of a person's name: native script, transliteration, alias."""

@@ -28,7 +28,7 @@ from cases.case_sheet import CaseSheetFormatError, RowError
 from cases.case_sheet.files import CaseSheetReader, _cell_text, _header_name
 from cases.case_sheet.services import IMPORT_LOCK
 from cases.choices import NameVariantKind, Visibility
-from cases.models import NameVariant, Organization, Person, SourceKind
+from cases.models import NameVariant, Organization, Person, SourceKind, issue_person_slugs
 from cases.partial_dates import PartialDate, PartialDateError
 from cases.search import name_key
 from cases.web_addresses import is_web_address
@@ -775,11 +775,19 @@ class _EditionPlanner:
             )
         variants: list[NameVariant] = []
         persons: dict[int, int] = dict(self.person_of_row)
+        new_rows = [row for row in self.rows if row.number not in persons]
+        slugs = issue_person_slugs([row.name for row in new_rows])
+        created = Person.objects.bulk_create(
+            Person(display_name=row.name, slug=slug, name_key=name_key(row.name),
+                   visibility=Visibility.INTERNAL)
+            for row, slug in zip(new_rows, slugs, strict=True)
+        )  # fmt: skip
+        persons.update(
+            (row.number, person.pk) for row, person in zip(new_rows, created, strict=True)
+        )
+        new_numbers = {row.number for row in new_rows}
         for row in self.rows:
-            if row.number not in persons:
-                person = Person(display_name=row.name, visibility=Visibility.INTERNAL)
-                person.save()  # issues the slug and the name key
-                persons[row.number] = person.pk
+            if row.number in new_numbers:
                 spellings = row.variants
             else:
                 spellings = self.spellings_of_row[row.number]

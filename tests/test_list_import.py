@@ -16,12 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pghistory.models import Context, Event
 
 from access.roles import EDITOR, RESEARCHER, role_permissions, roles_apply
 from cases.choices import Visibility
-from cases.models import NameVariant, Organization, Person
+from cases.models import IssuedSlug, NameVariant, Organization, Person, issue_person_slugs
 from cases.partial_dates import PartialDate, Precision
+from cases.search import name_key
 from lists.models import Edition, ListEntry, PrisonerList
 from lists.services import COLUMNS, edition_import
 from sources.models import Citation, Source
@@ -121,6 +123,31 @@ def test_a_spelling_in_the_trash_or_a_person_in_the_trash_matches_no_one():
 
     assert result.written and result.new_persons == 1 and result.matched == 0
     assert Person.objects.filter(deleted_at=None).get().display_name == "Tofig Yagublu"
+
+
+def test_new_persons_get_slugs_never_issued_before():
+    # a person in the trash is not matched, and keeps the slug it was issued
+    factories.person("Tofig Yagublu", deleted_at=timezone.now())
+    IssuedSlug.objects.create(slug="tofig-yagublu-2")  # issued to someone since deleted for good
+
+    result = import_rows({"name": "Tofig Yagublu"}, {"name": "Leyla Yunus"})
+
+    assert result.written and result.new_persons == 2
+    new = Person.objects.filter(deleted_at=None).order_by("display_name")
+    assert list(new.values_list("slug", "name_key")) == [
+        ("leyla-yunus", name_key("Leyla Yunus")), ("tofig-yagublu-3", name_key("Tofig Yagublu")),
+    ]  # fmt: skip
+    assert IssuedSlug.objects.filter(slug__in=["leyla-yunus", "tofig-yagublu-3"]).count() == 2
+
+
+def test_slugs_issued_together_are_numbered_in_order_after_those_issued_before():
+    factories.person("Ali Aliyev")
+    IssuedSlug.objects.create(slug="ali-aliyev-2")
+    assert issue_person_slugs(["Ali Aliyev", "Əli Əliyev", "Leyla Yunus", ""]) == [
+        "ali-aliyev-3", "ali-aliyev-4", "leyla-yunus", "person",
+    ]  # fmt: skip
+    assert issue_person_slugs(["Ali Aliyev"]) == ["ali-aliyev-5"]
+    assert IssuedSlug.objects.filter(slug__startswith="ali-aliyev").count() == 5
 
 
 def test_an_unmatched_name_creates_an_internal_person_with_its_spellings():
