@@ -10,6 +10,7 @@ import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from casebook import scaling
 from casebook.db import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first, so that it sees every response last: Cache-Control and validators
+    # for anonymous public pages, never for staff or partners (casebook/http_cache.py)
+    "casebook.http_cache.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "casebook.middleware.AdminReferrerPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -131,7 +135,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_settings()}
+DATABASES = {"default": database_settings(), **scaling.replica_databases(os.environ)}
+# anonymous and partner reads from DATABASE_REPLICA_URLS' replicas (casebook/scaling.py)
+DATABASE_ROUTERS = ["casebook.scaling.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Reverse proxies in front of the app (e.g. 1 for nginx); the client address is
@@ -339,7 +345,7 @@ PGHISTORY_APPEND_ONLY = True
 PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="history", db_index=True)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = scaling.caches(os.environ)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Casebook partner API",
