@@ -28,6 +28,6 @@ def test_the_sample_sheet_is_previewed_in_a_fixed_number_of_queries(django_asser
 
 
 def test_the_sample_sheet_is_imported_in_a_fixed_number_of_queries(django_assert_num_queries):
-    with django_assert_num_queries(122):
+    with django_assert_num_queries(121):
         result = case_sheet_import(file=SAMPLE)
     assert result.written
