@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint migrate seed clean-db shell help bench fuzz messages
+.PHONY: run test test-fast lint migrate seed clean-db shell help bench load fuzz messages
 
 help:
 	@echo "make run        create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test       install what the tests need and run the whole suite"
 	@echo "make test-fast  the same without the browser and slow tests (-m 'not browser and not slow'), about two minutes"
 	@echo "make bench      API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
+	@echo "make load       gunicorn on the benchmark database driven by locust for 3 minutes: req/s, p50/p95/p99 per kind, errors (docs/load.md)"
 	@echo "make fuzz       schemathesis against the API (100 cases per operation), the leak property over 200 random case graphs, the change feed's model-based test over 200 sequences"
 
 $(STAMP): pyproject.toml
@@ -64,6 +65,14 @@ bench: $(STAMP)
 	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.run
 	# the 100,000-row sheet is about 28 MB, over the 20 MB a researcher may upload
 	DEBUG=1 CASEBOOK_DB_NAME=casebook_bench CASE_SHEET_MAX_MB=$${CASE_SHEET_MAX_MB:-64} BENCH_PERSONS=$(or $(BENCH_PERSONS),100000) $(BIN)/python -m bench.import_run
+
+# The load test (docs/load.md): the site under gunicorn with production settings on
+# the benchmark database (seeded as make bench seeds it when missing), driven by
+# locust, headless, for LOAD_SECONDS (default 180) in steps of more readers, one
+# researcher saving in the admin. make load LOAD_SECONDS=60 LOAD_USERS=4,16,32;
+# LOAD_DB=other_bench for another database. See load/run.py for every setting.
+load: $(STAMP)
+	CASEBOOK_DB_NAME=$(or $(LOAD_DB),casebook_bench) $(BIN)/python -m load.run
 
 # The API contract under schemathesis with every check it has (positive data
 # accepted, negative data refused, no 5xx, responses as the schema says), 100
