@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
@@ -18,35 +20,139 @@ from cases.models import (
     Charge,
     Detention,
     NameVariant,
+    Organization,
     Person,
     Statement,
     Withdrawal,
 )
 from cases.reads.search import search_persons
-from cases.reads.status import status_counts, with_status
+from cases.reads.status import status_sql, with_status
 from cases.visibility import visible
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import Citation, Source
 
 FACETS_CACHE_SECONDS = 120
 
+FACETS = ("status", "legal_stage", "occupation", "allegation", "organization", "arrest_year")
+
+
+# What each count reads, table by table, so that an edit drops only the counts it
+# can change. Every count reads the persons (their level and trash). A fact is
+# visible only when cited (cases.visibility, rule 3), so a count of facts reads
+# their citations, told apart by the kind of fact they cite (`cited`), and the
+# sources.
+def cited(*facts: str) -> tuple[str, ...]:
+    """The citations of these kinds of fact (Citation fields), and the sources."""
+    return (*(f"{Citation._meta.db_table}:{fact}" for fact in facts), Source._meta.db_table)
+
+
+def _tables(*models) -> tuple[str, ...]:
+    return tuple(model._meta.db_table for model in models)
+
+
+_STATUS_TABLES = (*_tables(Detention, CaseEvent, Statement),
+                  *cited("detention", "case_event", "statement"))  # fmt: skip
+_DETENTION_TABLES = (*_tables(Detention, Charge), *cited("detention"))
+FACET_TABLES: dict[str, tuple[str, ...]] = {
+    "status": _STATUS_TABLES,
+    "legal_stage": (*_tables(Detention), *cited("detention")),
+    "arrest_year": (*_tables(Detention), *cited("detention")),
+    "occupation": (),  # an occupation is a field of the person
+    "allegation": (*_tables(Allegation, Detention), *cited("allegation", "detention")),
+    "organization": (*_tables(Affiliation, Organization), *cited("affiliation")),
+}
+# ... and what each filter given reads (the counts are taken under the others).
+_LIST_TABLES = (*_tables(PrisonerList, Edition, ListEntry), *cited("edition"))
+FILTER_TABLES: dict[str, tuple[str, ...]] = {
+    "q": _tables(NameVariant),
+    **dict.fromkeys(
+        ("legal_stage", "charge", "arrested_after", "arrested_before", "arrest_year"),
+        _DETENTION_TABLES,
+    ),
+    "occupation": (),
+    "gender": (),
+    "organization": FACET_TABLES["organization"],
+    "allegation": FACET_TABLES["allegation"],
+    "released": FACET_TABLES["legal_stage"],
+    "in_detention_on": FACET_TABLES["legal_stage"],
+    **dict.fromkeys(("status", "status_as_of_after", "status_as_of_before"), _STATUS_TABLES),
+    "list": _LIST_TABLES,
+    "list_edition": _LIST_TABLES,
+    "group": _tables(CaseGroup, CaseGroupMember),
+}
+_VERSIONED = (Person, NameVariant, Affiliation, Organization, Detention, Charge, CaseEvent,
+              Allegation, Statement, Citation, Source,
+              PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember)  # fmt: skip
+_CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "statement", "edition")
+# A kind of citation's change time is read among the newest citations only; when
+# none of the kind is among them, the newest citation's time stands for it (a
+# change of any citation then changes it too: never missed, at worst counted again).
+_CITATIONS_READ = 1000
+_WITHDRAWALS = "withdrawals"
+_ALL_TABLES = (*_tables(*_VERSIONED), *(f"{Citation._meta.db_table}:{f}" for f in _CITED_FACTS))
+
+
+def table_versions() -> dict[str, str]:
+    """The newest change time of each table the counts read (each read from its
+    updated_at index), of each kind of citation, and of the withdrawals the
+    triggers write when a record is deleted, put in the trash or restricted:
+    one query."""
+    citations = Citation._meta.db_table
+    names, parts = [], []
+    for model in _VERSIONED:
+        names.append(model._meta.db_table)
+        parts.append(f"(SELECT max(updated_at) FROM {model._meta.db_table})")
+    for fact in _CITED_FACTS:
+        column = Citation._meta.get_field(fact).column
+        names.append(f"{citations}:{fact}")
+        parts.append(
+            f"COALESCE((SELECT max(updated_at) FROM (SELECT updated_at, {column} FROM {citations}"
+            f" ORDER BY updated_at DESC LIMIT {_CITATIONS_READ}) newest"
+            f" WHERE {column} IS NOT NULL), (SELECT max(updated_at) FROM {citations}))"
+        )
+    names.append(_WITHDRAWALS)
+    parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"{part}::text" for part in parts))
+        row = cursor.fetchone()
+    return {name: value or "" for name, value in zip(names, row, strict=True)}
+
 
 def data_version() -> str:
     """Changes whenever a case record is saved, deleted or withdrawn: the newest
-    change time of the case tables (each read from its updated_at index) and of
-    the withdrawals the triggers write. One query."""
-    tables = [
-        model._meta.db_table
-        for model in (Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
-                      Allegation, Statement, Citation, Source,
-                      # the persons filters list, list_edition and group read these
-                      PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember)
-    ]  # fmt: skip
-    parts = [f"(SELECT max(updated_at) FROM {table})" for table in tables]
-    parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT greatest({', '.join(parts)})::text")
-        return cursor.fetchone()[0] or ""
+    of `table_versions`. One query."""
+    return max(table_versions().values())
+
+
+def facet_tables(name: str, data: dict[str, list[str]]) -> list[str]:
+    """The tables whose changes can change the counts `name` under the filters
+    `data`: the persons, the counts' own, each filter's, and the withdrawals (a
+    deletion or restriction anywhere, rarer than an edit, drops every count). A
+    filter not in FILTER_TABLES reads every table (`updated_since` does)."""
+    tables = {Person._meta.db_table, *FACET_TABLES[name]}
+    for filter_name in data:
+        tables.update(FILTER_TABLES.get(filter_name, _ALL_TABLES))
+    return [*sorted(tables), _WITHDRAWALS]
+
+
+def facet_keys(filterset, versions: dict[str, str]) -> dict[str, str]:
+    """The cache key of each filter's counts: the reader, the filters given and the
+    change times (`versions`, from `table_versions`) of the tables they read."""
+    data = {name: sorted(values) for name, values in filterset.data.lists()}
+    return {
+        name: "person-facets:"
+        + hashlib.sha256(
+            json.dumps(
+                [
+                    filterset.reader.value,
+                    name,
+                    data,
+                    [versions[table] for table in facet_tables(name, data)],
+                ]  # fmt: skip
+            ).encode()
+        ).hexdigest()
+        for name in FACETS
+    }
 
 
 def person_facets(filterset) -> dict[str, dict]:
@@ -55,24 +161,40 @@ def person_facets(filterset) -> dict[str, dict]:
     depend on the other values chosen for the same filter). `filterset` is a bound,
     valid PersonFilterSet.
 
-    Counting over 100,000 persons takes about a second, so the counts are cached
-    for the same filters until the data changes (`data_version`), at most
-    FACETS_CACHE_SECONDS."""
-    data = {name: sorted(values) for name, values in filterset.data.lists()}
-    key = (
-        "person-facets:"
-        + hashlib.sha256(
-            json.dumps([filterset.reader.value, data, data_version()]).encode()
-        ).hexdigest()
-    )
-    facets = cache.get(key)
-    if facets is None:
-        facets = _person_facets(filterset)
-        cache.set(key, facets, FACETS_CACHE_SECONDS)
+    Each filter's counts are cached apart, keyed by the filters and by the change
+    times of the tables they read (`facet_tables`), at most FACETS_CACHE_SECONDS:
+    saving an affiliation drops the organization counts and no other. The counts
+    not cached are counted together in one statement. 2 queries when something
+    is to count, else 1 (the change times)."""
+    keys = facet_keys(filterset, table_versions())
+    cached = cache.get_many(list(keys.values()))
+    facets = {name: cached[key] for name, key in keys.items() if key in cached}
+    missing = [name for name in FACETS if name not in facets]
+    if missing:
+        counted = count_facets(filterset, missing)
+        cache.set_many({keys[name]: counted[name] for name in missing}, FACETS_CACHE_SECONDS)
+        facets.update(counted)
     return facets
 
 
-def _person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dict]:
+def _without(filterset, names: tuple[str, ...]):
+    """The filterset with the filters `names` left out, its other values as
+    already cleaned (a new filterset would look each vocabulary value up again,
+    a query per filter and count)."""
+    form = copy.copy(filterset.form)
+    form.cleaned_data = {
+        key: None if key in names else value for key, value in filterset.form.cleaned_data.items()
+    }
+    others = copy.copy(filterset)
+    others._form = form  # django-filter's FilterSet.form reads it from here
+    return others
+
+
+def count_facets(filterset, names=FACETS, *, limit_organizations: int = 30) -> dict[str, dict]:
+    """The counts of the filters `names` (of FACETS), uncached, in one statement:
+    each filter's grouped count over the persons the other filters give, put
+    together with UNION ALL (a search or a status filter given is read once
+    before, in a query of its own, and reused by every count)."""
     reader = filterset.reader
     persons = visible(Person.objects.all(), reader)
     query = filterset.form.cleaned_data.get("q")
@@ -97,62 +219,96 @@ def _person_facets(filterset, *, limit_organizations: int = 30) -> dict[str, dic
         )
 
     def persons_without(name: str) -> QuerySet:
-        data = filterset.data.copy()
         left_out = (name, "q") if name == "status" else (name, "q", *status_filters)
-        for key in left_out:
-            data.pop(key, None)
         base = persons if name == "status" else with_statuses
-        others = type(filterset)(data, base, reader=reader)
-        return others.qs.order_by().values("pk")
+        return _without(filterset, left_out).filter_queryset(base).order_by().values("pk")
 
     def detentions_without(name: str) -> QuerySet:
         return visible(Detention.objects.all(), reader).filter(
             filterset.detention_condition(leave_out=name), person__in=persons_without(name)
         )
 
-    stage = dict(
-        detentions_without("legal_stage")
-        .filter(legal_stage__isnull=False)
-        .values("legal_stage__code")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("legal_stage__code", "n")
-    )
-    year = dict(
-        detentions_without("arrest_year")
-        .filter(arrested_on__isnull=False)
-        .annotate(year=ExtractYear("arrested_on"))
-        .values("year")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("year", "n")
-    )
-    occupation = dict(
-        Person.occupations.through.objects.filter(person__in=persons_without("occupation"))
-        .values("occupation__code")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("occupation__code", "n")
-    )
-    allegation = dict(
-        visible(Allegation.objects.all(), reader)
-        .filter(person__in=persons_without("allegation"))
-        .values("kind__code")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("kind__code", "n")
-    )
-    organizations = (
-        visible(Affiliation.objects.all(), reader)
-        .filter(person__in=persons_without("organization"))
-        .values("organization__slug", "organization__name")
-        .annotate(n=Count("person", distinct=True))
-        .order_by("-n", "organization__name")[:limit_organizations]
-    )
-    status = status_counts(reader=reader, persons=persons_without("status"))
-    return {
-        "status": {code: status[code] for code in PersonStatus.values},
-        "legal_stage": stage,
-        "occupation": occupation,
-        "organization": {
-            o["organization__slug"]: (o["organization__name"], o["n"]) for o in organizations
-        },
-        "allegation": allegation,
-        "arrest_year": {str(y): n for y, n in sorted(year.items(), reverse=True)},
-    }
+    def grouped(queryset: QuerySet, values: int = 1) -> tuple[str, list]:
+        """A `.values(...).annotate(n=...)` queryset's SQL (`values` columns and
+        the count), or no rows when a filter names nothing the reader may see."""
+        try:
+            return queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return f"SELECT {'NULL::text, ' * values}0::bigint WHERE FALSE", []
+
+    parts: dict[str, tuple[str, list]] = {}
+    if "legal_stage" in names:
+        parts["legal_stage"] = grouped(
+            detentions_without("legal_stage")
+            .filter(legal_stage__isnull=False)
+            .values("legal_stage__code")
+            .annotate(n=Count("person", distinct=True))
+        )
+    if "arrest_year" in names:
+        parts["arrest_year"] = grouped(
+            detentions_without("arrest_year")
+            .filter(arrested_on__isnull=False)
+            .annotate(year=ExtractYear("arrested_on"))
+            .values("year")
+            .annotate(n=Count("person", distinct=True))
+        )
+    if "occupation" in names:
+        parts["occupation"] = grouped(
+            Person.occupations.through.objects.filter(person__in=persons_without("occupation"))
+            .values("occupation__code")
+            .annotate(n=Count("person", distinct=True))
+        )
+    if "allegation" in names:
+        parts["allegation"] = grouped(
+            visible(Allegation.objects.all(), reader)
+            .filter(person__in=persons_without("allegation"))
+            .values("kind__code")
+            .annotate(n=Count("person", distinct=True))
+        )
+    statements, params = [], []
+    for name, (sql, part_params) in parts.items():
+        statements.append(
+            f"SELECT %s::text, t.value::text, NULL::text, t.n, 0::bigint FROM ({sql}) t(value, n)"
+        )
+        params += [name, *part_params]
+    if "organization" in names:
+        sql, part_params = grouped(
+            visible(Affiliation.objects.all(), reader)
+            .filter(person__in=persons_without("organization"))
+            .values("organization__slug", "organization__name")
+            .annotate(n=Count("person", distinct=True))
+            .order_by("-n", "organization__name")[:limit_organizations],
+            values=2,
+        )
+        # the most frequent first: the rank keeps the order through the UNION
+        statements.append(
+            "SELECT %s::text, t.slug, t.name, t.n, row_number() OVER (ORDER BY t.n DESC, t.name)"
+            f" FROM ({sql}) t(slug, name, n)"
+        )
+        params += ["organization", *part_params]
+    if "status" in names:
+        sql, part_params = status_sql(reader=reader, persons=persons_without("status"))
+        statements.append(
+            f"SELECT %s::text, s.status, NULL::text, count(*), 0::bigint FROM ({sql}) s"
+            " GROUP BY s.status"
+        )
+        params += ["status", *part_params]
+
+    counts: dict[str, dict] = {name: {} for name in names}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"({s})" for s in statements), params)
+        rows = cursor.fetchall()
+    organizations = []
+    for facet, value, label, n, rank in rows:
+        if facet == "organization":
+            organizations.append((rank, value, label, n))
+        else:
+            counts[facet][value] = n
+    if "status" in names:
+        counts["status"] = {code: counts["status"].get(code, 0) for code in PersonStatus.values}
+    if "organization" in names:
+        counts["organization"] = {slug: (name, n) for _rank, slug, name, n in sorted(organizations)}
+    if "arrest_year" in names:
+        years = counts["arrest_year"]
+        counts["arrest_year"] = {y: years[y] for y in sorted(years, key=int, reverse=True)}
+    return counts
