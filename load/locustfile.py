@@ -26,6 +26,8 @@ from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant, eve
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
 STEPS: list[int] = PLAN["steps"]  # readers in each step
 STEP_SECONDS: float = PLAN["step_seconds"]
+# first the first step's readers for this long, not counted: every worker's caches filled
+WARMUP_SECONDS: float = PLAN["warmup_seconds"]
 
 # The readers' mix: each kind of request and how many of every 21 requests it is.
 MIX = {
@@ -51,10 +53,15 @@ _failures: dict[str, dict[str, int]] = {}  # step -> kind -> count
 _errors: dict[str, int] = {}  # "kind: what went wrong" -> count
 
 
+def step_at(run_time: float) -> int:
+    """The step at `run_time` seconds into the test; -1 while warming up."""
+    if run_time < WARMUP_SECONDS:
+        return -1
+    return min(int((run_time - WARMUP_SECONDS) // STEP_SECONDS), len(STEPS))
+
+
 def current_step() -> int:
-    if not _started:
-        return 0
-    return min(int((time.monotonic() - _started[0]) // STEP_SECONDS), len(STEPS) - 1)
+    return step_at(time.monotonic() - _started[0]) if _started else -1
 
 
 @events.test_start.add_listener
@@ -75,6 +82,7 @@ def _on_request(name, response_time, exception, **kwargs):
 
 def _write_results(**kwargs):
     results = {
+        "kinds": KINDS,
         "steps": STEPS,
         "step_seconds": STEP_SECONDS,
         "samples": _samples,
@@ -92,26 +100,29 @@ events.quitting.add_listener(_write_results)
 
 
 class Steps(LoadTestShape):
-    """STEPS[i] readers (and the one researcher) for STEP_SECONDS each, then stop."""
+    """After the warm-up, STEPS[i] readers (and the one researcher) for STEP_SECONDS
+    each, then stop."""
 
     def tick(self):
-        step = int(self.get_run_time() // STEP_SECONDS)
+        step = step_at(self.get_run_time())
         if step >= len(STEPS):
             return None
-        return STEPS[step] + 1, 100
+        return STEPS[max(step, 0)] + 1, 100
 
 
 # --- the readers ---------------------------------------------------------------------
 
 
-def _check(response, *, expect: str) -> None:
-    """A reader's request fails unless it answered 200 with what it should hold."""
+def _check(response, *, expect: str) -> bool:
+    """A request fails unless it answered 200 with what it should hold."""
     if response.status_code != 200:
         response.failure(f"HTTP {response.status_code}")
-    elif expect not in (response.text or ""):
+        return False
+    if expect not in (response.text or ""):
         response.failure(f"answered 200 without {expect!r}")
-    else:
-        response.success()
+        return False
+    response.success()
+    return True
 
 
 class Reader(FastHttpUser):
@@ -264,8 +275,7 @@ class Researcher(HttpUser):
     def edit(self):
         url = f"/admin/cases/person/{next(self.persons)}/change/"
         with self.client.get(url, name=RESEARCHER_KINDS[0], catch_response=True) as response:
-            _check(response, expect='id="person_form"')
-            if not response.ok:
+            if not _check(response, expect='id="person_form"'):
                 return
             form = AdminForm("person_form")
             form.feed(response.text)

@@ -15,7 +15,8 @@ Environment (all optional):
                      "bench" (bench.seed empties the case tables of a database it seeds)
   LOAD_PERSONS       persons in the data set, default 100000: seeded as `make bench`
                      seeds it (bench.seed.ensure_dataset) unless the database holds it
-  LOAD_SECONDS       length of the run, default 180, split evenly between the steps
+  LOAD_SECONDS       length of the measured run, default 180, split evenly between the steps
+  LOAD_WARMUP        seconds before it at the first step's readers, not counted, default 10
   LOAD_USERS         readers in each step, default 4,8,16,24,32,48
   LOAD_WAIT          seconds a reader waits between requests, default 0.5-1.5
   LOAD_EDIT_SECONDS  seconds between the researcher's edits, default 5
@@ -90,6 +91,7 @@ def settings_from_environment() -> dict:
         "seconds": seconds,
         "steps": steps,
         "step_seconds": seconds / len(steps),
+        "warmup_seconds": _env_float("LOAD_WARMUP", 10),
         "wait_min": float(wait[0]),
         "wait_max": float(wait[-1]),
         "edit_seconds": _env_float("LOAD_EDIT_SECONDS", 5),
@@ -212,6 +214,7 @@ def plan_build(config: dict) -> dict:
     return {
         "steps": config["steps"],
         "step_seconds": config["step_seconds"],
+        "warmup_seconds": config["warmup_seconds"],
         "wait_min": config["wait_min"],
         "wait_max": config["wait_max"],
         "edit_seconds": config["edit_seconds"],
@@ -361,6 +364,8 @@ def locust_run(config: dict, host: str, plan_path: Path, results_path: Path) -> 
         f"--host={host}",
         f"--csv={config['out'] / 'locust'}",
         "--only-summary",
+        # at the end, requests under way finish (and count) rather than being cut off
+        "--stop-timeout=30",
         "--loglevel=WARNING",
     ]  # fmt: skip
     log = open(config["out"] / "locust.log", "wb")
@@ -393,10 +398,16 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def summarise(results: dict, *, p95_ms: float) -> dict:
     """Per kind over the whole run, per step over all kinds, and the highest step
-    whose p95 stays under p95_ms."""
+    whose p95 stays under p95_ms. The warm-up's requests are left out of the
+    figures; its failures count with the errors."""
     steps, step_seconds = results["steps"], results["step_seconds"]
-    by_kind: dict[str, list[float]] = {}
+    by_kind: dict[str, list[float]] = {kind: [] for kind in results["kinds"]}
     failures_by_kind: dict[str, int] = {}
+    counted = {str(index) for index in range(len(steps))}
+    for step, failures in results["failures"].items():  # the warm-up's, the last moment's
+        if step not in counted:
+            for kind, count in failures.items():
+                failures_by_kind[kind] = failures_by_kind.get(kind, 0) + count
     step_rows = []
     for index, readers in enumerate(steps):
         samples = results["samples"].get(str(index), {})
@@ -422,12 +433,12 @@ def summarise(results: dict, *, p95_ms: float) -> dict:
         kind: {
             "requests": len(values),
             "rps": len(values) / seconds,
-            "p50": percentile(values, 0.50),
-            "p95": percentile(values, 0.95),
-            "p99": percentile(values, 0.99),
+            "p50": percentile(values, 0.50) if values else None,
+            "p95": percentile(values, 0.95) if values else None,
+            "p99": percentile(values, 0.99) if values else None,
             "failures": failures_by_kind.get(kind, 0),
         }
-        for kind, values in sorted(by_kind.items())
+        for kind, values in by_kind.items()
     }
     everything = [ms for values in by_kind.values() for ms in values]
     under = [
@@ -538,7 +549,7 @@ def main() -> int:
         print(f"locust: {config['seconds']:.0f} s, readers per step {steps} "
               f"({config['step_seconds']:.0f} s each), one researcher ...")  # fmt: skip
         crowd = locust_run(config, host, plan_path, results_path)
-        deadline = time.monotonic() + config["seconds"] + 120
+        deadline = time.monotonic() + config["warmup_seconds"] + config["seconds"] + 120
         while crowd.poll() is None:
             if server.poll() is not None:
                 raise LoadError(f"gunicorn stopped during the run (exit {server.returncode})")

@@ -68,6 +68,7 @@ def _environment(db_name: str, out: Path, port: int, seconds: int) -> dict:
         CASEBOOK_DB_NAME=db_name,
         LOAD_PERSONS="300",
         LOAD_SECONDS=str(seconds),
+        LOAD_WARMUP="2",
         LOAD_USERS="2,3",
         LOAD_WAIT="0.05-0.2",
         LOAD_EDIT_SECONDS="1",
