@@ -17,7 +17,7 @@ Environment (all optional):
                      seeds it (bench.seed.ensure_dataset) unless the database holds it
   LOAD_SECONDS       length of the measured run, default 180, split evenly between the steps
   LOAD_WARMUP        seconds before it at the first step's readers, not counted, default 10
-  LOAD_USERS         readers in each step, default 4,8,16,24,32,48
+  LOAD_USERS         readers in each step, default 2,4,8,16,32,48
   LOAD_WAIT          seconds a reader waits between requests, default 0.5-1.5
   LOAD_EDIT_SECONDS  seconds between the researcher's edits, default 5
   LOAD_WORKERS, LOAD_THREADS  gunicorn's workers and threads per worker, default
@@ -80,7 +80,7 @@ def _env_float(name: str, default: float) -> float:
 
 
 def settings_from_environment() -> dict:
-    users = os.environ.get("LOAD_USERS", "").strip() or "4,8,16,24,32,48"
+    users = os.environ.get("LOAD_USERS", "").strip() or "2,4,8,16,32,48"
     steps = [int(part) for part in users.split(",") if part.strip()]
     wait = (os.environ.get("LOAD_WAIT", "").strip() or "0.5-1.5").split("-")
     seconds = _env_float("LOAD_SECONDS", 180)
@@ -514,6 +514,7 @@ def report(summary: dict, config: dict) -> str:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also in a pipe
     try:
         config = settings_from_environment()
         prepare_environment()
@@ -546,8 +547,9 @@ def main() -> int:
         server = gunicorn_start(config, port, out / "gunicorn.log")
         wait_until_serving(server, host + "/robots.txt")
         steps = ", ".join(str(users) for users in config["steps"])
-        print(f"locust: {config['seconds']:.0f} s, readers per step {steps} "
-              f"({config['step_seconds']:.0f} s each), one researcher ...")  # fmt: skip
+        print(f"locust: {config['warmup_seconds']:.0f} s warm-up, then {config['seconds']:.0f} s: "
+              f"readers per step {steps} ({config['step_seconds']:.0f} s each), "
+              "one researcher ...")  # fmt: skip
         crowd = locust_run(config, host, plan_path, results_path)
         deadline = time.monotonic() + config["warmup_seconds"] + config["seconds"] + 120
         while crowd.poll() is None:
@@ -557,7 +559,9 @@ def main() -> int:
                 raise LoadError("locust ran past its time")
             time.sleep(0.5)
         if not results_path.exists():
-            raise LoadError(f"locust wrote no results (exit {crowd.returncode})")
+            raise LoadError(
+                f"locust wrote no results (exit {crowd.returncode}; see {out / 'locust.log'})"
+            )
     except KeyboardInterrupt:
         print("\nload: interrupted; stopping locust and gunicorn.", file=sys.stderr)
         return 130
