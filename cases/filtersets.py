@@ -530,11 +530,15 @@ class PersonFilterSet(ReaderFilterSet):
     STATUS_FILTERS = ("status", "status_as_of_after", "status_as_of_before")
 
     def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        if data.get("q"):
+            # the name search first: it runs once and leaves a list of persons,
+            # which the filters after it narrow (cases.reads.search)
+            queryset = self.filters["q"].filter(queryset, data["q"])
         detention = self.detention_condition()
         if detention:
             matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
             queryset = queryset.filter(Exists(matching))
-        data = self.form.cleaned_data
         if any(data.get(name) for name in self.STATUS_FILTERS):
             queryset = with_status(
                 queryset,
@@ -545,7 +549,7 @@ class PersonFilterSet(ReaderFilterSet):
             )
         for name in self.filters:
             value = data.get(name)
-            skip = (*self.DETENTION_FILTERS, *self.STATUS_FILTERS)
+            skip = ("q", *self.DETENTION_FILTERS, *self.STATUS_FILTERS)
             if name not in skip and value not in (None, [], ""):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset

@@ -1,0 +1,231 @@
+"""Name search at speed (issue 20, item 1): one search per request, through the
+word-prefix index, with the ranking of cases.reads.search kept in every script.
+Times are measured by bench/search_speed.py, never asserted here."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases.models import NameVariant, Person
+from cases.reads.search import person_matches, search_persons
+from cases.search import name_key
+from cases.visibility import Reader, visible
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_MARKS = ("casebook_name_prefixes", "<% name_key")
+
+
+def _searches(captured) -> int:
+    """How many of the captured queries compare names (the search itself)."""
+    return sum(any(mark in q["sql"] for mark in SEARCH_MARKS) for q in captured.captured_queries)
+
+
+def _get(client, url: str):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return response, captured
+
+
+def _names(found) -> list[str]:
+    return [person.display_name for person in found]
+
+
+@pytest.fixture
+def namesakes():
+    """Persons named in the three scripts, with common and partial names."""
+    persons = {
+        "hajiyev": factories.person("Bəxtiyar Hacıyev", variants=["Бахтияр Гаджиев"]),
+        "ivanov": factories.person("Сергей Иванов", variants=["Sergey Ivanov"]),
+        "mammadova": factories.person("Leyla Mammadova", variants=["Лейла Мамедова"]),
+        "ismayilova": factories.person("Xədicə İsmayılova", variants=["Khadija Ismayilova"]),
+        "ismayil": factories.person("İsmayıl Hüseynov"),
+        "gadir": factories.person("Qədir Quliyev"),
+    }
+    for first in ("Rashad", "Elvin", "Orkhan", "Tural"):
+        persons[first] = factories.person(f"{first} Hasanov")
+    persons["hasanova"] = factories.person("Aytən Həsənova")
+    persons["hasanli"] = factories.person("Ulvi Hasanli")
+    return persons
+
+
+# --- ranking in every script ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("Bəxtiyar Hacıyev", "Bəxtiyar Hacıyev"),  # Azerbaijani
+        ("Bakhtiyar Hajiyev", "Bəxtiyar Hacıyev"),  # English
+        ("Бахтияр Гаджиев", "Bəxtiyar Hacıyev"),  # Russian
+        ("Сергей Иванов", "Сергей Иванов"),
+        ("Sergei Ivanov", "Сергей Иванов"),
+        ("Leyla Mammadova", "Leyla Mammadova"),
+        ("Лейла Мамедова", "Leyla Mammadova"),
+        ("Leila Mamedova", "Leyla Mammadova"),
+        ("Mammadova Leyla", "Leyla Mammadova"),  # the order of the words does not matter
+        ("Khadija Ismayilova", "Xədicə İsmayılova"),
+        ("Хадиджа Исмаилова", "Xədicə İsmayılova"),
+    ],
+)
+def test_a_full_name_in_any_script_ranks_its_person_first(namesakes, query, first):
+    found = list(search_persons(Person.objects.all(), query, reader=Reader.PUBLIC))
+    assert _names(found)[:1] == [first]
+    assert found[0].score == pytest.approx(1.0)
+    assert all(a.score >= b.score for a, b in zip(found, found[1:], strict=False))
+
+
+def test_a_common_surname_lists_its_bearers_first_then_the_names_it_begins(namesakes):
+    for query in ("Гасанов", "Hasanov", "Həsənov"):
+        found = list(search_persons(Person.objects.all(), query, reader=Reader.PUBLIC))
+        names = _names(found)
+        hasanovs = ["Elvin Hasanov", "Orkhan Hasanov", "Rashad Hasanov", "Tural Hasanov"]
+        # the score ties are ordered by name, as the case list shows them
+        assert names[:4] == hasanovs, query
+        assert names[4:] == ["Aytən Həsənova"], query  # the word it begins: 7 of 8 trigrams
+        assert [p.score for p in found] == pytest.approx([1.0] * 4 + [7 / 8])
+        # the score is what pg_trgm's word similarity says of the best name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word_similarity(%s, %s)", [name_key(query), name_key("Aytən Həsənova")]
+            )
+            assert found[4].score == pytest.approx(cursor.fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Ismayil", ["İsmayıl Hüseynov", "Xədicə İsmayılova"]),  # the whole word first
+        ("Исмаил", ["İsmayıl Hüseynov", "Xədicə İsmayılova"]),
+        # a partial first name: Xədi- and Qədi- fold alike, as Хади- and Гади- do
+        ("Xədi", ["Qədir Quliyev", "Xədicə İsmayılova"]),
+        ("Хади", ["Qədir Quliyev", "Xədicə İsmayılova"]),
+        ("Qədi", ["Qədir Quliyev", "Xədicə İsmayılova"]),
+    ],
+)
+def test_a_partial_name_finds_the_names_it_begins(namesakes, query, expected):
+    found = list(search_persons(Person.objects.all(), query, reader=Reader.PUBLIC))
+    assert _names(found) == expected
+
+
+def test_a_misspelling_no_name_has_falls_back_to_similar_names(namesakes):
+    # "Bakhtyar" keeps its y (a consonant before a vowel): no name begins with it
+    assert name_key("Bakhtyar") not in name_key("Bəxtiyar Hacıyev")
+    found = list(search_persons(Person.objects.all(), "Bakhtyar Hajiyev", reader=Reader.PUBLIC))
+    assert _names(found)[:1] == ["Bəxtiyar Hacıyev"]
+    assert 0.6 <= found[0].score < 1
+
+
+def test_a_name_only_a_hidden_person_has_does_not_hide_similar_names():
+    # Were the hidden person's name enough to skip the similar names, a public
+    # reader would learn from the empty list that someone of that name is on file.
+    factories.person("Rashadat Akhundov", visibility="internal")
+    factories.person("Rashadad Akhundov")
+    found = search_persons(visible(Person.objects.all(), Reader.PUBLIC), "Rashadat Akhundov",
+                           reader=Reader.PUBLIC)  # fmt: skip
+    assert _names(found) == ["Rashadad Akhundov"]
+    staff = search_persons(Person.objects.all(), "Rashadat Akhundov", reader=Reader.STAFF)
+    assert _names(staff) == ["Rashadat Akhundov"]
+
+
+def test_a_hidden_variant_never_matches_by_its_words():
+    person = factories.person("Public Name")
+    NameVariant.objects.create(person=person, name="Secret Alias", visibility="internal")
+    assert person_matches(name_key("Secret"), reader=Reader.PUBLIC) == {}
+    assert person_matches(name_key("Secret"), reader=Reader.STAFF) == {person.pk: 1.0}
+
+
+def test_a_person_in_the_trash_is_found_only_by_staff():
+    person = factories.person("Trashed Namesake")
+    Person.objects.filter(pk=person.pk).update(deleted_at=timezone.now())  # to the trash
+    assert person_matches(name_key("Trashed"), reader=Reader.PUBLIC) == {}
+    assert person.pk in person_matches(name_key("Trashed"), reader=Reader.STAFF)
+
+
+# --- one search per request -------------------------------------------------------------------
+
+
+def test_the_api_search_compares_names_once_and_adds_one_query(client, namesakes):
+    _, plain = _get(client, "/api/v1/persons/")
+    response, searched = _get(client, "/api/v1/persons/?q=Hasanov")
+    names = [row["display_name"] for row in response.json()["results"]]
+    # the score ties are ordered by UUID in the API (its cursor is score and UUID)
+    assert set(names[:4]) == {"Elvin Hasanov", "Orkhan Hasanov", "Rashad Hasanov", "Tural Hasanov"}
+    assert names[4:] == ["Aytən Həsənova"]
+    assert _searches(plain) == 0
+    assert _searches(searched) == 1
+    assert len(searched.captured_queries) == len(plain.captured_queries) + 1
+
+
+def test_the_case_list_compares_names_once_with_and_without_filters(client, namesakes):
+    for filters in ("", "&status=held", "&gender=male"):
+        client.get(f"/persons/?q=Hasanov{filters}")  # the filter counts are now cached
+        client.get(f"/persons/?q=Ivanov{filters}")
+        response, searched = _get(client, f"/persons/?q=Hasanov{filters}")
+        _, plain = _get(client, f"/persons/?q=Ivanov{filters}")
+        assert _searches(searched) == 1, filters
+        # the same page with another name: the same queries, names compared once
+        assert len(searched.captured_queries) == len(plain.captured_queries), filters
+
+
+def test_the_case_list_counts_every_person_found(client, namesakes):
+    response, _ = _get(client, "/persons/?q=Hasanov")
+    assert response.context["page"].paginator.count == 5
+    assert [p["display_name"] for p in response.context["persons"]][:4] == [
+        "Elvin Hasanov", "Orkhan Hasanov", "Rashad Hasanov", "Tural Hasanov"
+    ]  # fmt: skip
+
+
+def test_api_pages_of_a_search_hold_every_person_once(client, namesakes):
+    for i in range(7):
+        factories.person(f"Namiq{i} Hasanov", variants=[f"Намик{i} Гасанов"])
+    seen = []
+    body = client.get("/api/v1/persons/", {"q": "Гасанов", "page_size": 3}).json()
+    while True:
+        seen += [row["display_name"] for row in body["results"]]
+        if not body["next"]:
+            break
+        body = client.get(body["next"]).json()
+    assert len(seen) == len(set(seen)) == 12
+    assert seen[-1] == "Aytən Həsənova"  # 7/8 after every 1.0
+
+
+# --- the index the search uses ----------------------------------------------------------------
+
+
+def test_the_word_search_reads_the_prefix_indexes():
+    # enough names of other words that reading them all would cost more than the
+    # index, and fresh statistics: the planner's own choice, nothing forced
+    person = factories.person("Rashad Hasanov", variants=["Рашад Гасанов"])
+    others = [f"Name{i} Other{i}" for i in range(400)]
+    Person.objects.bulk_create(
+        Person(display_name=name, name_key=name_key(name), slug=f"other-{i}", visibility="public")
+        for i, name in enumerate(others)
+    )
+    NameVariant.objects.bulk_create(
+        NameVariant(person=person, name=name, name_key=name_key(name), visibility="public",
+                    language="en", kind="transliteration")
+        for name in others
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_person")
+        cursor.execute("ANALYZE cases_namevariant")
+    with CaptureQueriesContext(connection) as captured:
+        assert person_matches(name_key("Гасанов"), reader=Reader.PUBLIC) == {person.pk: 1.0}
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + query["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on person_name_prefixes" in plan, plan
+    assert "Bitmap Index Scan on namevariant_name_prefixes" in plan, plan
+
+
+def test_the_prefixes_function_lists_every_prefix_of_two_letters_or_more():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT casebook_name_prefixes('rashad gasanov a')")
+        prefixes = set(cursor.fetchone()[0])
+    assert prefixes == {"ra", "ras", "rash", "rasha", "rashad",
+                        "ga", "gas", "gasa", "gasan", "gasano", "gasanov"}  # fmt: skip
