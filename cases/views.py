@@ -140,12 +140,16 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if errors:
         return render(request, "cases/person_list.html", {**context, "errors": errors}, status=400)
     queryset = _sorted_persons(filterset.qs, sort, searching)
-    page = _page(request, queryset.values(*PERSON_FIELDS), PERSONS_PER_PAGE)
+    facets = person_facets(filterset)
+    paginator = Paginator(queryset.values(*PERSON_FIELDS), PERSONS_PER_PAGE)
+    if not searching:
+        paginator.count = facets["total"]  # counted and cached with the filter counts
+    page = paginator.get_page(request.GET.get("page"))
     rows = person_rows(list(page.object_list), reader=READER)
     context.update(
         page=page,
         persons=pages.labelled_persons(rows, labels, timezone.localdate()),
-        facets=_facet_options(person_facets(filterset), data, labels),
+        facets=_facet_options(facets, data, labels),
         status_dates=_status_date_chips(filterset),
     )
     return render(request, "cases/person_list.html", context)

@@ -20,6 +20,7 @@ from cases.listing import READER
 from cases.models import AllegationKind, LegalStage, Occupation, Organization, Person
 from cases.partial_dates import PartialDate
 from cases.reads.facets import (
+    COUNTS,
     FACETS,
     count_facets,
     facet_keys,
@@ -123,6 +124,7 @@ def test_each_count_is_what_choosing_the_value_gives(world, query):
     filter gives with that value chosen (what the per-filter counts gave), over
     what the public may see only."""
     counts = count_facets(bound(query))
+    assert counts["total"] == bound(query).qs.count()  # the list's paginator count
     for name in FACETS:
         shown = counts[name]
         for value in values_of(name, world):
@@ -143,6 +145,14 @@ def test_restricted_records_are_never_counted(world):
     assert counts["allegation"] == {"torture": 1}
     assert counts["organization"] == {world["org"].slug: ("Counted Union", 2)}
     assert counts["status"] == {"held": 1, "released": 1, "unknown": 0}
+    assert counts["total"] == 3  # the uncited person is listed, with nothing to count
+
+
+def test_the_list_page_shows_the_counts_and_the_total(client, world):
+    """The page's count of persons is the cached total: one query fewer."""
+    html = client.get("/persons/").content.decode()
+    assert "3 persons" in html
+    assert "Counted Union" in html
 
 
 @override_settings(CACHES=LOCAL_CACHE)
@@ -162,7 +172,7 @@ def test_the_counts_take_two_queries_when_counted_and_one_when_cached(world):
 
 def changed_keys(before: dict[str, str]) -> set[str]:
     after = facet_keys(bound(), table_versions())
-    return {name for name in FACETS if after[name] != before[name]}
+    return {name for name in COUNTS if after[name] != before[name]}
 
 
 @override_settings(CACHES=LOCAL_CACHE)
@@ -209,7 +219,7 @@ def test_a_person_restricted_drops_every_count_at_once(world):
     held = world["held"]
     held.visibility = INTERNAL
     held.save()
-    assert changed_keys(keys) == set(FACETS)
+    assert changed_keys(keys) == set(COUNTS)
     after = person_facets(bound())
     assert after["occupation"] == {"journalist": before["occupation"]["journalist"] - 1}
     assert after["status"][PersonStatus.HELD] == 0
@@ -227,7 +237,7 @@ def test_a_filter_given_adds_the_tables_it_reads(world):
     plain = facet_keys(bound(), table_versions())
     factories.allegation(world["released"], "torture")
     after = facet_keys(bound("allegation=torture"), table_versions())
-    assert {name for name in FACETS if after[name] != keys[name]} == set(FACETS)
+    assert {name for name in COUNTS if after[name] != keys[name]} == set(COUNTS)
     assert changed_keys(plain) == {"allegation"}
     counts = person_facets(bound("allegation=torture"))
     assert counts["occupation"] == {"journalist": 2}

@@ -34,6 +34,8 @@ from sources.models import Citation, Source
 FACETS_CACHE_SECONDS = 120
 
 FACETS = ("status", "legal_stage", "occupation", "allegation", "organization", "arrest_year")
+# ... and `total`: how many persons the filters give (the list's paginator count)
+COUNTS = (*FACETS, "total")
 
 
 # What each count reads, table by table, so that an edit drops only the counts it
@@ -60,6 +62,7 @@ FACET_TABLES: dict[str, tuple[str, ...]] = {
     "occupation": (),  # an occupation is a field of the person
     "allegation": (*_tables(Allegation, Detention), *cited("allegation", "detention")),
     "organization": (*_tables(Affiliation, Organization), *cited("affiliation")),
+    "total": (),  # the persons, under the filters given
 }
 # ... and what each filter given reads (the counts are taken under the others).
 _LIST_TABLES = (*_tables(PrisonerList, Edition, ListEntry), *cited("edition"))
@@ -106,9 +109,9 @@ def table_versions() -> dict[str, str]:
         column = Citation._meta.get_field(fact).column
         names.append(f"{citations}:{fact}")
         parts.append(
-            f"COALESCE((SELECT max(updated_at) FROM (SELECT updated_at, {column} FROM {citations}"
-            f" ORDER BY updated_at DESC LIMIT {_CITATIONS_READ}) newest"
-            f" WHERE {column} IS NOT NULL), (SELECT max(updated_at) FROM {citations}))"
+            f"COALESCE((SELECT updated_at FROM (SELECT updated_at, {column} FROM {citations}"
+            f" ORDER BY updated_at DESC LIMIT {_CITATIONS_READ}) newest WHERE {column} IS NOT NULL"
+            f" ORDER BY updated_at DESC LIMIT 1), (SELECT max(updated_at) FROM {citations}))"
         )
     names.append(_WITHDRAWALS)
     parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
@@ -151,7 +154,7 @@ def facet_keys(filterset, versions: dict[str, str]) -> dict[str, str]:
                 ]  # fmt: skip
             ).encode()
         ).hexdigest()
-        for name in FACETS
+        for name in COUNTS
     }
 
 
@@ -169,7 +172,7 @@ def person_facets(filterset) -> dict[str, dict]:
     keys = facet_keys(filterset, table_versions())
     cached = cache.get_many(list(keys.values()))
     facets = {name: cached[key] for name, key in keys.items() if key in cached}
-    missing = [name for name in FACETS if name not in facets]
+    missing = [name for name in COUNTS if name not in facets]
     if missing:
         counted = count_facets(filterset, missing)
         cache.set_many({keys[name]: counted[name] for name in missing}, FACETS_CACHE_SECONDS)
@@ -190,8 +193,8 @@ def _without(filterset, names: tuple[str, ...]):
     return others
 
 
-def count_facets(filterset, names=FACETS, *, limit_organizations: int = 30) -> dict[str, dict]:
-    """The counts of the filters `names` (of FACETS), uncached, in one statement:
+def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> dict[str, dict]:
+    """The counts of the filters `names` (of COUNTS), uncached, in one statement:
     each filter's grouped count over the persons the other filters give, put
     together with UNION ALL (a search or a status filter given is read once
     before, in a query of its own, and reused by every count)."""
@@ -286,6 +289,13 @@ def count_facets(filterset, names=FACETS, *, limit_organizations: int = 30) -> d
             f" FROM ({sql}) t(slug, name, n)"
         )
         params += ["organization", *part_params]
+    if "total" in names:
+        everyone = _without(filterset, ("q", *status_filters)).filter_queryset(with_statuses)
+        sql, part_params = grouped(everyone.order_by().values("pk"), values=0)
+        statements.append(
+            f"SELECT %s::text, NULL::text, NULL::text, count(*), 0::bigint FROM ({sql}) t"
+        )
+        params += ["total", *part_params]
     if "status" in names:
         sql, part_params = status_sql(reader=reader, persons=persons_without("status"))
         statements.append(
@@ -304,6 +314,8 @@ def count_facets(filterset, names=FACETS, *, limit_organizations: int = 30) -> d
             organizations.append((rank, value, label, n))
         else:
             counts[facet][value] = n
+    if "total" in names:
+        counts["total"] = counts["total"].get(None, 0)
     if "status" in names:
         counts["status"] = {code: counts["status"].get(code, 0) for code in PersonStatus.values}
     if "organization" in names:
