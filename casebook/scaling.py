@@ -83,9 +83,10 @@ def caches(environ: Mapping[str, str]) -> dict[str, dict]:
         _create_cache_table_after_migrate()
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                # Django's DatabaseCache, its set in one statement
+                "BACKEND": "casebook.shared_cache.DatabaseCache",
                 "LOCATION": CACHE_TABLE,
-                # throttle windows are a minute; the filter counts set their own timeout
+                # for Django's add() and touch(), which cull above it; set() drops the expired
                 "OPTIONS": {"MAX_ENTRIES": 10_000},
             }
         }

@@ -21,12 +21,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casebook import scaling
+from casebook.shared_cache import DatabaseCache
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIMARY_PORT, STANDBY_PORT = 5432, 5433  # socket files in the test's own folder
@@ -47,9 +48,7 @@ def test_replica_urls_become_databases_that_tests_never_create():
 
 
 def test_the_cache_is_the_database_unless_cache_url_names_another():
-    assert scaling.caches({})["default"]["BACKEND"] == (
-        "django.core.cache.backends.db.DatabaseCache"
-    )
+    assert scaling.caches({})["default"]["BACKEND"] == "casebook.shared_cache.DatabaseCache"
     assert scaling.caches({"CACHE_URL": "locmem://"})["default"]["BACKEND"] == (
         "django.core.cache.backends.locmem.LocMemCache"
     )
@@ -74,11 +73,37 @@ def test_a_redis_cache_url_without_the_redis_package_says_what_is_missing():
 @pytest.mark.django_db
 def test_the_cache_lives_in_a_table_migrate_created():
     """Every worker and app server sees the same throttle counts and filter counts."""
+    assert isinstance(caches["default"], DatabaseCache)
     assert scaling.CACHE_TABLE in connection.introspection.table_names()
     with CaptureQueriesContext(connection) as captured:
         cache.set("scaling-test", {"held": 3}, 30)
         assert cache.get("scaling-test") == {"held": 3}
-    assert any(scaling.CACHE_TABLE in query["sql"] for query in captured.captured_queries)
+    assert [query["sql"].split()[0] for query in captured.captured_queries] == ["WITH", "SELECT"]
+    assert all(scaling.CACHE_TABLE in query["sql"] for query in captured.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_cache_set_replaces_the_entry_and_drops_the_expired_ones():
+    cache.set("window", [1], 60)
+    cache.set("window", [1, 2], 60)
+    cache.set("forever", "kept", None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {scaling.CACHE_TABLE} (cache_key, value, expires) "
+            "VALUES ('stale', '', now() - interval '1 minute')"
+        )
+    assert cache.get("window") == [1, 2]
+    cache.set("another", 1, 60)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT cache_key FROM {scaling.CACHE_TABLE} WHERE cache_key = ANY(%s) ORDER BY 1",
+            [["stale", ":1:another", ":1:forever", ":1:window"]],
+        )
+        keys = [row[0] for row in cursor.fetchall()]
+    assert keys == [":1:another", ":1:forever", ":1:window"]  # "stale" is gone
+    assert cache.get("forever") == "kept"
+    assert cache.add("window", "not replaced") is False  # Django's add, touch and incr
+    assert cache.incr("another") == 2
 
 
 def test_reads_outside_a_request_and_every_write_use_the_primary():
@@ -89,6 +114,20 @@ def test_reads_outside_a_request_and_every_write_use_the_primary():
     assert router.db_for_write(Person) == "default"
     assert router.allow_migrate("default", "cases") is True
     assert router.allow_migrate("replica_1", "cases") is False
+
+
+def test_only_reads_by_anonymous_visitors_and_partners_may_use_a_replica(rf, settings):
+    may = scaling.ReplicaReadsMiddleware.may_read_from_replica
+    assert may(rf.get("/persons/"))
+    assert may(rf.head("/api/v1/persons/", HTTP_AUTHORIZATION="Bearer cbk_partner"))
+    assert not may(rf.post("/persons/"))
+    assert not may(rf.get("/admin/cases/person/"))
+    staff = rf.get("/persons/")
+    staff.COOKIES[settings.SESSION_COOKIE_NAME] = "signed-in"
+    assert not may(staff)
+    pinned = rf.get("/persons/")
+    pinned.COOKIES[scaling.PIN_COOKIE] = "1"
+    assert not may(pinned)
 
 
 @pytest.mark.slow

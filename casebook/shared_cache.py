@@ -1,0 +1,45 @@
+"""The cache every worker and app server shares by default: Django's database
+cache, its `set` in one statement (casebook/scaling.py, docs/scaling.md)."""
+
+from __future__ import annotations
+
+import base64
+import pickle
+from datetime import UTC, datetime
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.db import connections, router
+from django.utils.timezone import now
+
+
+class DatabaseCache(DjangoDatabaseCache):
+    """Django's database cache (the table `manage.py createcachetable` makes),
+    `set` as one upsert that also drops expired entries. Django's own `set`
+    counts the table, then reads, then updates or inserts the entry in a
+    transaction: five round trips to the primary, and the API's throttle sets an
+    entry on every request. `add`, `touch`, reads and deletes are Django's.
+
+    Entries are bounded by expiry rather than MAX_ENTRIES: each `set` deletes
+    what has expired (an index range on `expires`), so the table holds only
+    live entries: a throttle window per client in the last minute, the filter
+    counts."""
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self.get_backend_timeout(timeout)
+        if timeout is None:
+            expires = datetime.max.replace(microsecond=0, tzinfo=UTC)
+        else:
+            expires = datetime.fromtimestamp(timeout, tz=UTC).replace(microsecond=0)
+        encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        connection = connections[router.db_for_write(self.cache_model_class)]
+        table = connection.ops.quote_name(self._table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH expired AS (DELETE FROM {table} WHERE expires < %s AND cache_key <> %s) "
+                f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "
+                "ON CONFLICT (cache_key) DO UPDATE "
+                "SET value = EXCLUDED.value, expires = EXCLUDED.expires",
+                [now(), key, key, encoded, expires],
+            )
