@@ -40,12 +40,14 @@ public responses (it would split a shared cache by every browser's language
 list). `Cookie` and `Authorization` are added: a signed-in researcher or a
 partner is never answered from the anonymous copy by a cache that honours Vary.
 
-Settings (seconds): PUBLIC_CACHE_MAX_AGE (browsers, default 60),
-PUBLIC_CACHE_S_MAXAGE (shared caches, default 120),
-PUBLIC_CACHE_STALE_WHILE_REVALIDATE (default 30). A change to a record, a
-withdrawal included, reaches every reader within s-maxage plus
-stale-while-revalidate unless the proxy is purged; both 0 make every public
-response `public, no-cache`. docs/proxy.md sets up nginx in front."""
+Settings (seconds): PUBLIC_CACHE_MAX_AGE (browsers, default 30),
+PUBLIC_CACHE_S_MAXAGE (shared caches, default 60),
+PUBLIC_CACHE_STALE_WHILE_REVALIDATE (default 30); both lifetimes 0 make every
+public response `public, no-cache`. They bound how long a change, a withdrawal
+included, takes to reach every reader unless the proxy is purged: s-maxage plus
+stale-while-revalidate at the proxy, then max-age plus stale-while-revalidate
+again in a browser behind a proxy that sends no `Age` header (nginx): 150
+seconds with the defaults. docs/proxy.md sets up nginx in front."""
 
 from __future__ import annotations
 
@@ -56,8 +58,8 @@ from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.translation import get_language_from_path
 
-DEFAULT_MAX_AGE = 60
-DEFAULT_S_MAXAGE = 120
+DEFAULT_MAX_AGE = 30
+DEFAULT_S_MAXAGE = 60
 DEFAULT_STALE_WHILE_REVALIDATE = 30
 
 # Staff and sign-in pages, with or without a language prefix; /i18n/ is the

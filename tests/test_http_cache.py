@@ -24,7 +24,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = "public, max-age=60, s-maxage=120, stale-while-revalidate=30"
+PUBLIC = "public, max-age=30, s-maxage=60, stale-while-revalidate=30"
 
 
 # --- a few views the site does not have: a cookie, a CSRF form, a failure, a POST ---
