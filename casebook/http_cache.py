@@ -92,7 +92,7 @@ class PublicCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.path.startswith(settings.STATIC_URL):
-            return response  # WhiteNoise's own headers: hashed names, kept for a year
+            return response  # WhiteNoise's own headers (hashed names, kept for years)
         verdict = cache_verdict(request, response)
         if verdict is Verdict.PUBLIC:
             _mark_public(request, response)
