@@ -241,3 +241,21 @@ def test_a_filter_given_adds_the_tables_it_reads(world):
     assert changed_keys(plain) == {"allegation"}
     counts = person_facets(bound("allegation=torture"))
     assert counts["occupation"] == {"journalist": 2}
+
+
+def test_the_api_person_list_has_no_private_keys(client, world):
+    """The person rows carry no builder-only keys (`_id`), so the list does not
+    walk them to strip any."""
+
+    def keys(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield key
+                yield from keys(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from keys(inner)
+
+    body = client.get("/api/v1/persons/").json()
+    assert len(body["results"]) == 3
+    assert not [key for key in keys(body) if key.startswith("_")]

@@ -226,10 +226,20 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
         base = persons if name == "status" else with_statuses
         return _without(filterset, left_out).filter_queryset(base).order_by().values("pk")
 
+    def filtered_besides(name: str) -> bool:
+        """Whether any filter but `name` is given: without one, the persons are
+        all those the reader may see, which a visible detention's person already
+        is (cases.visibility checks a record's parents), so the counts of
+        detentions and statuses skip joining them again."""
+        return any(value for key, value in cleaned.items() if key != name)
+
     def detentions_without(name: str) -> QuerySet:
-        return visible(Detention.objects.all(), reader).filter(
-            filterset.detention_condition(leave_out=name), person__in=persons_without(name)
+        detentions = visible(Detention.objects.all(), reader).filter(
+            filterset.detention_condition(leave_out=name)
         )
+        if filtered_besides(name):
+            detentions = detentions.filter(person__in=persons_without(name))
+        return detentions
 
     def grouped(queryset: QuerySet, values: int = 1) -> tuple[str, list]:
         """A `.values(...).annotate(n=...)` queryset's SQL (`values` columns and
@@ -297,7 +307,9 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
         )
         params += ["total", *part_params]
     if "status" in names:
-        sql, part_params = status_sql(reader=reader, persons=persons_without("status"))
+        sql, part_params = status_sql(
+            reader=reader, persons=persons_without("status") if filtered_besides("status") else None
+        )
         statements.append(
             f"SELECT %s::text, s.status, NULL::text, count(*), 0::bigint FROM ({sql}) s"
             " GROUP BY s.status"
