@@ -9,70 +9,58 @@ from cases.models import NameVariant, Person
 from cases.reads.search import search_persons
 from cases.visibility import Reader, visible
 
+# Kept in step with the triggers of migration 0017 (the stored pairs are those
+# of this bound and threshold).
+BLOCK_LIMIT = 50
+PAIR_THRESHOLD = 0.5
 
-def possible_duplicates(
-    *, limit: int = 100, threshold: float = 0.5, block_limit: int = 50
-) -> list[dict]:
+
+def possible_duplicates(*, limit: int = 100, threshold: float = PAIR_THRESHOLD) -> list[dict]:
     """Pairs of persons (not in the trash) whose names or name variants have
     alike name keys, best first: the best key similarity of the pair, raised
     by 0.2 when both birth years are known and agree, lowered by 0.3 when they
     differ.
 
-    Comparing every key with every other is quadratic (minutes at 100,000
-    persons), so keys are compared within blocks: the same surname (the key's
-    last word). A block shared by more than `block_limit` persons is a common
-    surname, not a sign of duplicates; its members are compared only when
-    their whole keys are equal."""
+    Keys are compared within blocks: the same surname (the key's last word). A
+    block shared by more than BLOCK_LIMIT persons is a common surname, not a
+    sign of duplicates; its members are paired only when their whole keys are
+    equal (and such a key is shared by at most BLOCK_LIMIT persons).
+
+    The pairs are stored, one row per pair and per key or block that makes it,
+    with its score, and kept up to date by triggers on every write to persons
+    and spellings (migration 0017); the best row of each pair is read here, so
+    the page costs an index scan however many persons there are. A bulk write
+    (more than a hundred persons in one statement) leaves its persons to be
+    brought up to date here, before the read: after a large import the first
+    read pays for it."""
+    if threshold < PAIR_THRESHOLD:
+        raise ValueError(f"pairs less alike than {PAIR_THRESHOLD} are not kept")
     sql = f"""
-        WITH keys AS (
-            SELECT id AS person_id, name_key AS key, substring(name_key FROM '[^ ]+$') AS block
-              FROM {Person._meta.db_table} WHERE deleted_at IS NULL AND name_key <> ''
-            UNION
-            SELECT v.person_id, v.name_key, substring(v.name_key FROM '[^ ]+$')
-              FROM {NameVariant._meta.db_table} v
-              JOIN {Person._meta.db_table} p ON p.id = v.person_id AND p.deleted_at IS NULL
-             WHERE v.deleted_at IS NULL AND v.name_key <> ''
-        ),
-        small_blocks AS (
-            SELECT block FROM keys GROUP BY block
-            HAVING count(DISTINCT person_id) BETWEEN 2 AND %(block_limit)s
-        ),
-        small_keys AS (
-            SELECT key FROM keys GROUP BY key
-            HAVING count(DISTINCT person_id) BETWEEN 2 AND %(block_limit)s
-        ),
-        candidates AS (
-            SELECT a.person_id AS first_id, b.person_id AS second_id,
-                   similarity(a.key, b.key) AS similarity
-              FROM keys a JOIN keys b ON a.block = b.block AND a.person_id < b.person_id
-             WHERE a.block IN (SELECT block FROM small_blocks)
-            UNION ALL
-            SELECT a.person_id, b.person_id, 1.0
-              FROM keys a JOIN keys b ON a.key = b.key AND a.person_id < b.person_id
-             WHERE a.key IN (SELECT key FROM small_keys)
-        ),
-        pairs AS (
-            SELECT first_id, second_id, max(similarity) AS similarity
-              FROM candidates GROUP BY first_id, second_id
-            HAVING max(similarity) >= %(threshold)s
-        )
-        SELECT pairs.first_id, pairs.second_id, pairs.similarity,
+        SELECT best.first_id, best.second_id, best.similarity,
                p1.display_name AS first_name, p2.display_name AS second_name,
                extract(year FROM p1.birth_date)::int AS first_birth_year,
                extract(year FROM p2.birth_date)::int AS second_birth_year,
-               pairs.similarity + CASE
-                   WHEN p1.birth_date IS NULL OR p2.birth_date IS NULL THEN 0
-                   WHEN extract(year FROM p1.birth_date) = extract(year FROM p2.birth_date) THEN 0.2
-                   ELSE -0.3 END AS score
-          FROM pairs
-          JOIN {Person._meta.db_table} p1 ON p1.id = pairs.first_id
-          JOIN {Person._meta.db_table} p2 ON p2.id = pairs.second_id
-         ORDER BY score DESC, pairs.first_id, pairs.second_id
-         LIMIT %(limit)s
+               best.score
+          FROM (
+            SELECT DISTINCT ON (c.score, c.first_id, c.second_id)
+                   c.first_id, c.second_id, c.similarity, c.score
+              FROM cases_duplicate_candidate c
+             WHERE c.similarity >= %(threshold)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM cases_duplicate_candidate better
+                    WHERE better.first_id = c.first_id AND better.second_id = c.second_id
+                      AND better.similarity > c.similarity)
+             ORDER BY c.score DESC, c.first_id, c.second_id
+             LIMIT %(limit)s
+          ) best
+          JOIN {Person._meta.db_table} p1 ON p1.id = best.first_id
+          JOIN {Person._meta.db_table} p2 ON p2.id = best.second_id
+         ORDER BY best.score DESC, best.first_id, best.second_id
     """
-    params = {"limit": limit, "threshold": threshold, "block_limit": block_limit}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # a bulk write left its persons for the next read: bring them up to date
+        cursor.execute("SELECT cases_duplicate_catch_up()")
+        cursor.execute(sql, {"limit": limit, "threshold": threshold})
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
