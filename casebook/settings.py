@@ -347,6 +347,14 @@ PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="history", db_index=T
 
 CACHES = scaling.caches(os.environ)
 
+# Public pages a proxy may cache: the lifetimes of anonymous GET responses
+# (casebook/http_cache.py, docs/proxy.md); 0 and 0 make them "public, no-cache".
+PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "30"))
+PUBLIC_CACHE_S_MAXAGE = int(os.environ.get("PUBLIC_CACHE_S_MAXAGE", "60"))
+PUBLIC_CACHE_STALE_WHILE_REVALIDATE = int(
+    os.environ.get("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", "30")
+)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Casebook partner API",
     "DESCRIPTION": (

@@ -22,6 +22,15 @@ FEED_ITEMS = 20
 class CasebookFeed(Feed):
     feed_type = Atom1Feed
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # Django sends the newest item's time as Last-Modified; a withdrawn item
+        # changes the feed without a newer time, so a client asking only
+        # If-Modified-Since would be told 304. The ETag (ConditionalGetMiddleware,
+        # from the body) is the validator.
+        del response.headers["Last-Modified"]
+        return response
+
     def item_updateddate(self, item: dict):
         return item["updated_at"]
 

@@ -253,3 +253,15 @@ def test_a_sitemap_page_reads_only_its_own_records(client, records, monkeypatch)
     assert client.get("/sitemap-persons.xml", {"p": 4}).status_code == 404
     index = client.get("/sitemap.xml").content.decode()
     assert "/sitemap-persons.xml?p=3" in index and "/sitemap-persons.xml?p=4" not in index
+
+
+def test_a_feed_is_validated_by_its_etag_not_by_the_newest_items_time(client, records):
+    # a withdrawn item changes the feed without a newer time: If-Modified-Since alone
+    # must not earn a 304, so the feed sends no Last-Modified; the ETag changes instead
+    first = client.get("/feeds/updates/")
+    assert first.status_code == 200 and "Last-Modified" not in first.headers
+    assert first.headers["ETag"]
+    again = client.get("/feeds/updates/", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 304
+    stale = client.get("/feeds/updates/", HTTP_IF_MODIFIED_SINCE="Fri, 01 Jan 2100 00:00:00 GMT")
+    assert stale.status_code == 200
