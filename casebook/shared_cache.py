@@ -12,6 +12,9 @@ from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.db import connections, router
 from django.utils.timezone import now
 
+EXPIRED_PER_SET = 100  # expired entries one set deletes at most
+SWEEP_LOCK = 0x63616368  # the advisory lock of the set that deletes expired entries
+
 
 class DatabaseCache(DjangoDatabaseCache):
     """Django's database cache (the table `manage.py createcachetable` makes),
@@ -21,9 +24,9 @@ class DatabaseCache(DjangoDatabaseCache):
     entry on every request. `add`, `touch`, reads and deletes are Django's.
 
     Entries are bounded by expiry rather than MAX_ENTRIES: each `set` deletes
-    what has expired (an index range on `expires`), so the table holds only
-    live entries: a throttle window per client in the last minute, the filter
-    counts."""
+    up to EXPIRED_PER_SET expired entries (an index range on `expires`), more
+    than a set adds, so the table holds hardly more than the live entries: a
+    throttle window per client in the last minute, the filter counts."""
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
@@ -37,9 +40,15 @@ class DatabaseCache(DjangoDatabaseCache):
         table = connection.ops.quote_name(self._table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH expired AS (DELETE FROM {table} WHERE expires < %s AND cache_key <> %s) "
+                # the sweep: one set at a time (the advisory lock), never waiting
+                # (SKIP LOCKED). Two sweepers could each lock an expired entry the other
+                # is setting and wait on each other; one sweeper waits on no one.
+                f"WITH expired AS (DELETE FROM {table} WHERE cache_key IN ("
+                f"SELECT cache_key FROM {table} WHERE expires < %s AND cache_key <> %s "
+                "AND (SELECT pg_try_advisory_xact_lock(%s)) "
+                f"ORDER BY expires LIMIT {EXPIRED_PER_SET} FOR UPDATE SKIP LOCKED)) "
                 f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "
                 "ON CONFLICT (cache_key) DO UPDATE "
                 "SET value = EXCLUDED.value, expires = EXCLUDED.expires",
-                [now(), key, key, encoded, expires],
+                [now(), key, SWEEP_LOCK, key, encoded, expires],
             )
