@@ -5,7 +5,7 @@ numbered footnotes that tie every fact to its source, and the person's status
 with the date and footnote of the newest source that gives it, and the lists
 and case groups that name the person (the lists app's reads). Visibility is
 already decided by the reads (cases.visibility); nothing here reads the
-database on its own except `term_labels` and `stages_that_hold`."""
+database on its own except `term_labels`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Value
+from django.db.models import BooleanField, CharField, F, Value
 from django.utils.translation import gettext, ngettext
 
 from cases.models import (
@@ -58,17 +58,26 @@ def term_labels() -> TermLabels:
     """Every vocabulary's labels by code, translated into the active language in
     the vocabulary's context (terms a researcher added show their English label
     until translated), and said of one person by `of_person`: one query for all
-    vocabularies, in their sort order."""
+    vocabularies, in their sort order. The same query reads which legal stages
+    deprive of liberty (`labels.stages_that_hold`, a set of codes)."""
     queries = [
-        model.objects.annotate(vocabulary=Value(name, output_field=CharField()))
+        model.objects.annotate(
+            vocabulary=Value(name, output_field=CharField()),
+            holds=F("in_detention")
+            if model is LegalStage
+            else Value(False, output_field=BooleanField()),
+        )
         .order_by()
-        .values_list("vocabulary", "code", "label", "sort_order")
+        .values_list("vocabulary", "code", "label", "sort_order", "holds")
         for name, model in VOCABULARY_MODELS.items()
     ]
     labels = TermLabels(VOCABULARY_MODELS)
+    labels.stages_that_hold = set()
     rows = queries[0].union(*queries[1:], all=True)
-    for vocabulary, code, label, _order in sorted(rows, key=lambda r: (r[0], r[3], r[2])):
+    for vocabulary, code, label, _order, holds in sorted(rows, key=lambda r: (r[0], r[3], r[2])):
         labels.add(vocabulary, code, label)
+        if holds:
+            labels.stages_that_hold.add(code)
     return labels
 
 
@@ -244,11 +253,6 @@ def finer(a: PartialDate | None, b: PartialDate | None) -> PartialDate | None:
     return a if a.precision >= b.precision else b
 
 
-def stages_that_hold() -> set[str]:
-    """The codes of the legal stages that deprive of liberty: one query."""
-    return set(LegalStage.objects.filter(in_detention=True).values_list("code", flat=True))
-
-
 def status_basis(history: dict, holding: set[str]) -> tuple[DatedStatus, list[dict]]:
     """The person's status by the rule of cases.reads.status, from their history
     (the same facts, citations and source dates the rows read), and the citations
@@ -347,7 +351,7 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     sources = {source["uuid"]: source for source in history["sources"]}
     list_sources = [s for s in on_lists.sources if s["uuid"] not in sources]
     notes = Footnotes({**sources, **{s["uuid"]: s for s in list_sources}})
-    status, status_citations = status_basis(history, stages_that_hold())
+    status, status_citations = status_basis(history, labels.stages_that_hold)
     row = history["person"]
     birth_date = row["birth_date"]
     # an age a source gave stands in for the birth date it does not give

@@ -19,6 +19,7 @@ from cases.models import (
     CaseEvent,
     Charge,
     Detention,
+    LegalStage,
     NameVariant,
     Organization,
     Person,
@@ -31,7 +32,12 @@ from cases.visibility import visible
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import Citation, Source
 
-FACETS_CACHE_SECONDS = 120
+# A change the change times see drops the counts at once; the timeout bounds the
+# ones they cannot see: a row deleted outright that no withdrawal records (a
+# citation, a charge), a citation moved to another fact, an occupation or a call's
+# person linked without saving the person or the statement. Counting everything
+# again costs seconds at 100,000 persons, so not more often than this.
+FACETS_CACHE_SECONDS = 600
 
 FACETS = ("status", "legal_stage", "occupation", "allegation", "organization", "arrest_year")
 # ... and `total`: how many persons the filters give (the list's paginator count)
@@ -52,7 +58,8 @@ def _tables(*models) -> tuple[str, ...]:
     return tuple(model._meta.db_table for model in models)
 
 
-_STATUS_TABLES = (*_tables(Detention, CaseEvent, Statement),
+# (a legal stage's vocabulary entry says whether it deprives of liberty)
+_STATUS_TABLES = (*_tables(Detention, CaseEvent, Statement, LegalStage),
                   *cited("detention", "case_event", "statement"))  # fmt: skip
 _DETENTION_TABLES = (*_tables(Detention, Charge), *cited("detention"))
 FACET_TABLES: dict[str, tuple[str, ...]] = {
@@ -84,7 +91,7 @@ FILTER_TABLES: dict[str, tuple[str, ...]] = {
     "group": _tables(CaseGroup, CaseGroupMember),
 }
 _VERSIONED = (Person, NameVariant, Affiliation, Organization, Detention, Charge, CaseEvent,
-              Allegation, Statement, Citation, Source,
+              Allegation, Statement, Citation, Source, LegalStage,
               PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember)  # fmt: skip
 _CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "statement", "edition")
 # A kind of citation's change time is read among the newest citations only; when
