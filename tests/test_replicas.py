@@ -75,6 +75,11 @@ def test_the_cache_lives_in_a_table_migrate_created():
     """Every worker and app server sees the same throttle counts and filter counts."""
     assert isinstance(caches["default"], DatabaseCache)
     assert scaling.CACHE_TABLE in connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s", [scaling.CACHE_TABLE]
+        )
+        assert cursor.fetchone() == ("u",)  # unlogged: a set waits for no disk
     with CaptureQueriesContext(connection) as captured:
         cache.set("scaling-test", {"held": 3}, 30)
         assert cache.get("scaling-test") == {"held": 3}
