@@ -89,6 +89,9 @@ MIDDLEWARE = [
     # for anonymous public pages, never for staff or partners (casebook/http_cache.py)
     "casebook.http_cache.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # may this request read from a replica (DATABASE_REPLICA_URLS)? from its cookies
+    # alone: anonymous and partner GETs, not staff, not right after a write
+    "casebook.scaling.ReplicaReadsMiddleware",
     "casebook.middleware.AdminReferrerPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,6 +141,8 @@ TEMPLATES = [
 DATABASES = {"default": database_settings(), **scaling.replica_databases(os.environ)}
 # anonymous and partner reads from DATABASE_REPLICA_URLS' replicas (casebook/scaling.py)
 DATABASE_ROUTERS = ["casebook.scaling.ReplicaRouter"]
+# after a write, the client reads from the primary for this long (docs/scaling.md)
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Reverse proxies in front of the app (e.g. 1 for nginx); the client address is
@@ -330,8 +335,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
 }
 
-# Throttle counters live in the cache. One process: local memory. Several app
-# servers: set CACHE_URL-style settings for a shared cache (see README).
+# Throttle counters live in the cache, shared by every worker and app server: the
+# database cache by default, Redis with CACHE_URL (casebook/scaling.py, docs/scaling.md).
 # History (django-pghistory): PostgreSQL triggers record every insert, update and
 # delete of every case table with the values, in append-only event tables.
 PGHISTORY_DEFAULT_TRACKERS = (

@@ -136,6 +136,7 @@ def test_the_schema_describes_every_endpoint(client):
         assert f"{path}:" in schema_text
 
 
+@pytest.mark.django_db  # the docs page is throttled: its counter is in the database cache
 def test_the_documentation_page_uses_only_the_sites_own_assets(client):
     page = client.get("/api/v1/docs/").content.decode()
     assert "swagger-ui" in page
