@@ -175,7 +175,10 @@ def person_facets(filterset) -> dict[str, dict]:
     times of the tables they read (`facet_tables`), at most FACETS_CACHE_SECONDS:
     saving an affiliation drops the organization counts and no other. The counts
     not cached are counted together in one statement. 2 queries when something
-    is to count, else 1 (the change times)."""
+    is to count, else 1 (the change times), besides the cache's own (a read, and a
+    write of what was counted, with the database cache) and a search's or a
+    status filter's, read once for every count. `total` is how many persons the
+    filters give."""
     keys = facet_keys(filterset, table_versions())
     cached = cache.get_many(list(keys.values()))
     facets = {name: cached[key] for name, key in keys.items() if key in cached}
