@@ -276,19 +276,29 @@ $$;
 -- few persons are brought up to date at once (an edit, a merge); more wait in
 -- cases_duplicate_pending, with their keys as they were, until the next read
 -- (cases_duplicate_catch_up), so a bulk write pays only for noting them. A
--- person already waiting keeps its older keys (those the counts hold).
-CREATE FUNCTION cases_duplicate_note(changed bigint[], was_persons bigint[], was_keys text[])
-RETURNS void LANGUAGE plpgsql AS $$
+-- person already waiting keeps its older keys (those the counts hold):
+-- cases_duplicate_fresh leaves it out.
+CREATE FUNCTION cases_duplicate_fresh(changed bigint[]) RETURNS bigint[] LANGUAGE plpgsql AS $$
 DECLARE
     fresh bigint[];
 BEGIN
     IF changed IS NULL THEN
-        RETURN;
+        RETURN NULL;
     END IF;
     -- (waits while a catch-up runs)
     LOCK TABLE cases_duplicate_pending IN ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM cases_duplicate_pending) THEN
+        RETURN changed;
+    END IF;
     SELECT array_agg(c) INTO fresh FROM unnest(changed) c
      WHERE NOT EXISTS (SELECT 1 FROM cases_duplicate_pending w WHERE w.person_id = c);
+    RETURN fresh;
+END
+$$;
+
+CREATE FUNCTION cases_duplicate_note(fresh bigint[], was_persons bigint[], was_keys text[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     IF fresh IS NULL THEN
         RETURN;
     ELSIF cardinality(fresh) <= {EAGER_PERSONS} THEN
@@ -348,6 +358,7 @@ BEGIN
             OR (o.deleted_at IS NULL) <> (n.deleted_at IS NULL)
             OR o.birth_date IS DISTINCT FROM n.birth_date;
     END IF;
+    changed := cases_duplicate_fresh(changed);
     IF changed IS NOT NULL AND TG_OP <> 'INSERT' THEN
         -- before the statement: the old row's key and, while it was outside the
         -- trash, its spellings' (which this statement did not change)
@@ -397,6 +408,7 @@ BEGIN
               FROM old_rows WHERE deleted_at IS NULL AND name_key <> '';
         END IF;
     END IF;
+    changed := cases_duplicate_fresh(changed);
     IF changed IS NULL THEN
         RETURN NULL;
     END IF;
@@ -434,6 +446,7 @@ DROP FUNCTION cases_duplicate_variant_changed();
 DROP FUNCTION cases_duplicate_person_changed();
 DROP FUNCTION cases_duplicate_catch_up();
 DROP FUNCTION cases_duplicate_note(bigint[], bigint[], text[]);
+DROP FUNCTION cases_duplicate_fresh(bigint[]);
 DROP FUNCTION cases_duplicate_refresh(bigint[], bigint[], text[]);
 DROP FUNCTION cases_duplicate_keys_of(bigint[]);
 DROP FUNCTION cases_duplicate_rebuild();
