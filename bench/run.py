@@ -81,6 +81,22 @@ def time_calls(calls, *, iterations: int, warmup: int) -> Timing:
     return Timing(samples)
 
 
+def time_side_by_side(calls, raw_calls, *, iterations: int, warmup: int) -> tuple[Timing, Timing]:
+    """Milliseconds per call of the view and of its raw SQL, taken in turn (view,
+    raw, view, ...), so that both meet the same load on a shared machine and
+    their ratio holds even when the machine's load changes during the run."""
+    for i in range(warmup):
+        calls[i % len(calls)]()
+        raw_calls[i % len(raw_calls)]()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(iterations):
+        for kind, chosen in enumerate((calls, raw_calls)):
+            started = time.perf_counter()
+            chosen[i % len(chosen)]()
+            samples[kind].append((time.perf_counter() - started) * 1000)
+    return Timing(samples[0]), Timing(samples[1])
+
+
 def main() -> None:
     _prepare_environment()
     import django
@@ -287,9 +303,10 @@ def main() -> None:
         calls = [partial(client.get, url) for url in urls]
         if case.get("uncached"):
             calls = [lambda url=url: (cache.clear(), client.get(url)) for url in urls]
-        case["timing"] = time_calls(calls, iterations=iterations, warmup=warmup)
         raw_calls = case.get("raw_calls") or [case["raw"]]
-        case["raw_timing"] = time_calls(raw_calls, iterations=iterations, warmup=warmup)
+        case["timing"], case["raw_timing"] = time_side_by_side(
+            calls, raw_calls, iterations=iterations, warmup=warmup
+        )
         if case["kind"] != "page":  # pages are HTML; the API's rows are checked
             _check_same_rows(case, json.loads(response.content), raw_calls[0](), warnings)
         if case.get("naive"):
