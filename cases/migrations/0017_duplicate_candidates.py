@@ -246,18 +246,28 @@ BEGIN
                AND (SELECT p.deleted_at IS NULL FROM cases_person p WHERE p.id = v.person_id)
                    IS TRUE
           ) m
-    ), pairs AS (
-        SELECT m1.source_id, m1.person_id AS first_id, m2.person_id AS second_id,
-               CASE WHEN m1.kind = 'k' THEN 1::real
-                    ELSE max(similarity(m1.key, m2.key)) END AS similarity
+    ), alike AS (
+        -- a source that crossed the line: all its pairs
+        SELECT m1.source_id, m1.kind, m1.person_id AS first_id, m2.person_id AS second_id,
+               m1.key AS first_key, m2.key AS second_key
           FROM members m1
           JOIN members m2 ON m2.source_id = m1.source_id AND m1.person_id < m2.person_id
          WHERE m1.old > {BLOCK_LIMIT} OR m1.old < 2
-            OR m1.person_id IN (SELECT unnest(changed))
-            OR m2.person_id IN (SELECT unnest(changed))
-         GROUP BY m1.source_id, m1.kind, m1.person_id, m2.person_id
-        HAVING m1.kind = 'k'
-            OR max(similarity(m1.key, m2.key)) >= {PAIR_THRESHOLD}::double precision
+        UNION ALL
+        -- one that stays small: the pairs of the changed persons
+        SELECT c.source_id, c.kind, least(c.person_id, o.person_id),
+               greatest(c.person_id, o.person_id), c.key, o.key
+          FROM members c
+          JOIN members o ON o.source_id = c.source_id AND o.person_id <> c.person_id
+         WHERE c.old BETWEEN 2 AND {BLOCK_LIMIT} AND c.person_id IN (SELECT unnest(changed))
+    ), pairs AS (
+        SELECT source_id, first_id, second_id,
+               CASE WHEN kind = 'k' THEN 1::real
+                    ELSE max(similarity(first_key, second_key)) END AS similarity
+          FROM alike
+         GROUP BY source_id, kind, first_id, second_id
+        HAVING kind = 'k'
+            OR max(similarity(first_key, second_key)) >= {PAIR_THRESHOLD}::double precision
     )
     INSERT INTO cases_duplicate_candidate (source_id, first_id, second_id, similarity, score)
     SELECT pairs.source_id, pairs.first_id, pairs.second_id, pairs.similarity,
