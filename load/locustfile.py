@@ -115,6 +115,9 @@ class Steps(LoadTestShape):
 
 def _check(response, *, expect: str) -> bool:
     """A request fails unless it answered 200 with what it should hold."""
+    if response.status_code == 0:  # locust's mark for no answer: refused, reset, timed out
+        response.failure(f"no answer: {type(getattr(response, 'error', None)).__name__}")
+        return False
     if response.status_code != 200:
         response.failure(f"HTTP {response.status_code}")
         return False
