@@ -67,7 +67,6 @@ def search_section(client, persons: int) -> None:
     from functools import partial
 
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from bench.run import _int_env, time_calls
     from cases.search import name_key
@@ -92,7 +91,13 @@ def search_section(client, persons: int) -> None:
             ("page", f"/persons/?q={q}"),
             ("page, filtered", f"/persons/?q={q}&status=held"),
         ):
-            with CaptureQueriesContext(connection) as queries:
+            queries = []
+
+            def counted(execute, sql, params, many, context, queries=queries):
+                queries.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(counted):
                 response = client.get(url)
             if response.status_code != 200:
                 print(f"  WARNING {url}: HTTP {response.status_code}")
@@ -101,7 +106,7 @@ def search_section(client, persons: int) -> None:
             ratio = timing.p95 / raw_timing.p95 if raw_timing.p95 else float("inf")
             label = f"{kind}: {text} ({note})"
             print(
-                f"  {label:<58} {len(queries.captured_queries):>7} {timing.median:>6.1f}ms"
+                f"  {label:<58} {len(queries):>7} {timing.median:>6.1f}ms"
                 f" {timing.p95:>6.1f}ms {raw_timing.p95:>6.1f}ms {ratio:>5.1f}x"
             )
             results.append((kind, text, timing))

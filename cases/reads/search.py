@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import FloatField, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, F, FloatField, Func, QuerySet, Value, When
 
 from cases.models import NameVariant, Person
 from cases.search import search_key
@@ -30,20 +29,32 @@ def search_persons(queryset: QuerySet[Person], query: str, *, reader: Reader) ->
     by_score: dict[float, list[int]] = {}
     for person_id, score in matches.items():
         by_score.setdefault(score, []).append(person_id)
-    # one branch per score (a name search has a handful of distinct scores);
-    # `= ANY(array)` on a constant array is a hash lookup in PostgreSQL
-    table = Person._meta.db_table
-    branches = " ".join(f"WHEN {table}.id = ANY(%s) THEN %s::float8" for _ in by_score)
-    params: list = []
-    for score, ids in by_score.items():
-        params += [ids, score]
-    found = RawSQL(f"{table}.id = ANY(%s)", [list(matches)])
+    # one branch per score (a name search has a handful of distinct scores)
+    score = Case(
+        *[When(_AnyOf(F("pk"), ids), then=Value(s)) for s, ids in by_score.items()],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
     return (
-        queryset.alias(found_by_name=found)
-        .filter(found_by_name=True)
-        .annotate(score=RawSQL(f"CASE {branches} ELSE 0.0 END", params, output_field=FloatField()))
+        queryset.filter(_AnyOf(F("pk"), list(matches)))
+        .annotate(score=score)
         .order_by("-score", "display_name", "pk")
     )
+
+
+class _AnyOf(Func):
+    """`column = ANY(%s)`, the values one array parameter: a constant array,
+    which PostgreSQL looks up by hashing (an IN list would be a parameter each)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, values: list):
+        super().__init__(expression)
+        self.values = values
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s)", [*params, self.values]
 
 
 def person_matches(key: str, *, reader: Reader) -> dict[int, float]:
