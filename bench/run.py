@@ -404,8 +404,9 @@ def _short(value):
 def _facet_timings(filters: str, *, iterations: int, warmup: int) -> dict[str, Timing]:
     """The list page's filter counts counted without their cache
     (cases.reads.facets.count_facets): all of them, unfiltered and under
-    `filters`, and the part an edit makes count again (an affiliation saved: the
-    organization counts; a detention saved: the four that read detentions)."""
+    `filters`, and the part an edit makes count again (a person saved: the
+    occupation counts; an affiliation saved: the organization counts; a detention
+    saved: the four that read detentions)."""
     from django.http import QueryDict
 
     from cases.filtersets import PersonFilterSet
@@ -424,6 +425,7 @@ def _facet_timings(filters: str, *, iterations: int, warmup: int) -> dict[str, T
     parts = {
         "all": ("", COUNTS),
         "filtered": (filters, COUNTS),
+        "person saved (not its level, trash or gender)": ("", ("occupation",)),
         "affiliation saved": ("", ("organization",)),
         "detention saved": ("", ("status", "legal_stage", "arrest_year", "allegation")),
     }

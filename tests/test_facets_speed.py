@@ -211,6 +211,57 @@ def test_a_detention_saved_drops_the_counts_that_read_detentions(world):
 
 
 @override_settings(CACHES=LOCAL_CACHE)
+def test_a_person_edited_where_no_count_looks_drops_the_occupation_counts_only(world):
+    """A summary counts nowhere; the occupations have no change time of their own,
+    so saving the person stands for them and drops their counts alone. (A search
+    reads the names: its counts follow every change of a person.)"""
+    cache.clear()
+    before = person_facets(bound())
+    keys = facet_keys(bound(), table_versions())
+    searched = facet_keys(bound("q=Held+Person"), table_versions())
+    held = world["held"]
+    held.summary = "A journalist, detained in 2021."
+    held.save()
+    assert changed_keys(keys) == {"occupation"}
+    after = facet_keys(bound("q=Held+Person"), table_versions())
+    assert {name for name in COUNTS if after[name] != searched[name]} == set(COUNTS)
+    filterset = bound()
+    with CaptureQueriesContext(connection) as queries:
+        assert person_facets(filterset) == before
+    assert len(queries) == 2  # the change times, the occupations counted again
+    assert "cases_person_occupations" in queries.captured_queries[-1]["sql"]
+    assert "cases_detention" not in queries.captured_queries[-1]["sql"]
+
+
+@override_settings(CACHES=LOCAL_CACHE)
+def test_an_occupation_given_is_counted_at_once(world):
+    cache.clear()
+    person_facets(bound())
+    keys = facet_keys(bound(), table_versions())
+    released = world["released"]
+    released.occupations.add(Occupation.objects.exclude(code="journalist").first())
+    released.save()  # as the admin's form does
+    assert changed_keys(keys) == {"occupation"}
+    counts = person_facets(bound())
+    assert counts == count_facets(bound())
+    assert sum(counts["occupation"].values()) == 3
+
+
+@override_settings(CACHES=LOCAL_CACHE)
+def test_a_person_given_a_gender_drops_the_counts_under_the_gender_filter(world):
+    """Gender is a counted field of a person: under ?gender= every count follows it."""
+    cache.clear()
+    person_facets(bound("gender=female"))
+    keys = facet_keys(bound("gender=female"), table_versions())
+    held = world["held"]
+    held.gender = "female"
+    held.save()
+    after = facet_keys(bound("gender=female"), table_versions())
+    assert {name for name in COUNTS if after[name] != keys[name]} == set(COUNTS)
+    assert person_facets(bound("gender=female"))["total"] == 1
+
+
+@override_settings(CACHES=LOCAL_CACHE)
 def test_a_person_restricted_drops_every_count_at_once(world):
     """Every count reads the persons' levels: restricting one changes them all."""
     cache.clear()

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 
+from django.apps import apps
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -58,6 +59,18 @@ def _tables(*models) -> tuple[str, ...]:
     return tuple(model._meta.db_table for model in models)
 
 
+# A person is counted by their level, trash and gender (the filter): an edit of
+# anything else (a summary, a birth date) changes no count but the occupations'
+# (a person's occupations have no change time of their own: saving the person
+# stands for it). The person's history (django-pghistory's events, written by
+# triggers on every write path) tells which edits changed the counted fields.
+PERSONS_COUNTED = "cases_person:counted"
+_COUNTED_FIELDS = ("visibility", "deleted_at", "gender")
+# the person events read: when none of them changed a counted field, the oldest
+# read stands for the persons' version (never missed, at worst counted again)
+_PERSON_EVENTS_READ = 200
+
+
 # (a legal stage's vocabulary entry says whether it deprives of liberty)
 _STATUS_TABLES = (*_tables(Detention, CaseEvent, Statement, LegalStage),
                   *cited("detention", "case_event", "statement"))  # fmt: skip
@@ -66,7 +79,7 @@ FACET_TABLES: dict[str, tuple[str, ...]] = {
     "status": _STATUS_TABLES,
     "legal_stage": (*_tables(Detention), *cited("detention")),
     "arrest_year": (*_tables(Detention), *cited("detention")),
-    "occupation": (),  # an occupation is a field of the person
+    "occupation": _tables(Person),  # saving the person stands for its occupations
     "allegation": (*_tables(Allegation, Detention), *cited("allegation", "detention")),
     "organization": (*_tables(Affiliation, Organization), *cited("affiliation")),
     "total": (),  # the persons, under the filters given
@@ -74,13 +87,13 @@ FACET_TABLES: dict[str, tuple[str, ...]] = {
 # ... and what each filter given reads (the counts are taken under the others).
 _LIST_TABLES = (*_tables(PrisonerList, Edition, ListEntry), *cited("edition"))
 FILTER_TABLES: dict[str, tuple[str, ...]] = {
-    "q": _tables(NameVariant),
+    "q": _tables(Person, NameVariant),  # a name: any change of a person
     **dict.fromkeys(
         ("legal_stage", "charge", "arrested_after", "arrested_before", "arrest_year"),
         _DETENTION_TABLES,
     ),
-    "occupation": (),
-    "gender": (),
+    "occupation": _tables(Person),
+    "gender": (),  # a counted field of the person
     "organization": FACET_TABLES["organization"],
     "allegation": FACET_TABLES["allegation"],
     "released": FACET_TABLES["legal_stage"],
@@ -99,7 +112,8 @@ _CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "stateme
 # change of any citation then changes it too: never missed, at worst counted again).
 _CITATIONS_READ = 1000
 _WITHDRAWALS = "withdrawals"
-_ALL_TABLES = (*_tables(*_VERSIONED), *(f"{Citation._meta.db_table}:{f}" for f in _CITED_FACTS))
+_ALL_TABLES = (*_tables(*_VERSIONED), *(f"{Citation._meta.db_table}:{f}" for f in _CITED_FACTS),
+               PERSONS_COUNTED)  # fmt: skip
 
 
 def table_versions() -> dict[str, str]:
@@ -120,6 +134,19 @@ def table_versions() -> dict[str, str]:
             f" ORDER BY updated_at DESC LIMIT {_CITATIONS_READ}) newest WHERE {column} IS NOT NULL"
             f" ORDER BY updated_at DESC LIMIT 1), (SELECT max(updated_at) FROM {citations}))"
         )
+    person_events = apps.get_model("cases", "PersonEvent")._meta.db_table
+    counted = ", ".join(f"e.{field}" for field in _COUNTED_FIELDS)
+    names.append(PERSONS_COUNTED)
+    parts.append(
+        f"COALESCE((SELECT e.pgh_id FROM (SELECT pgh_id, pgh_obj_id, {', '.join(_COUNTED_FIELDS)}"
+        f" FROM {person_events} ORDER BY pgh_id DESC LIMIT {_PERSON_EVENTS_READ}) e"
+        f" WHERE (SELECT ROW({counted.replace('e.', 'before.')}) FROM {person_events} before"
+        " WHERE before.pgh_obj_id = e.pgh_obj_id AND before.pgh_id < e.pgh_id"
+        f" ORDER BY before.pgh_id DESC LIMIT 1) IS DISTINCT FROM ROW({counted})"
+        " ORDER BY e.pgh_id DESC LIMIT 1)::text,"
+        f" 'before ' || (SELECT min(pgh_id) FROM (SELECT pgh_id FROM {person_events}"
+        f" ORDER BY pgh_id DESC LIMIT {_PERSON_EVENTS_READ}) e))"
+    )
     names.append(_WITHDRAWALS)
     parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
     with connection.cursor() as cursor:
@@ -139,7 +166,7 @@ def facet_tables(name: str, data: dict[str, list[str]]) -> list[str]:
     `data`: the persons, the counts' own, each filter's, and the withdrawals (a
     deletion or restriction anywhere, rarer than an edit, drops every count). A
     filter not in FILTER_TABLES reads every table (`updated_since` does)."""
-    tables = {Person._meta.db_table, *FACET_TABLES[name]}
+    tables = {PERSONS_COUNTED, *FACET_TABLES[name]}
     for filter_name in data:
         tables.update(FILTER_TABLES.get(filter_name, _ALL_TABLES))
     return [*sorted(tables), _WITHDRAWALS]
