@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases.models import NameVariant, Person
+from cases.models import Detention, NameVariant, Person
 from cases.reads.search import person_matches, search_persons
 from cases.search import name_key
 from cases.visibility import Reader, visible
@@ -229,3 +229,14 @@ def test_the_prefixes_function_lists_every_prefix_of_two_letters_or_more():
         prefixes = set(cursor.fetchone()[0])
     assert prefixes == {"ra", "ras", "rash", "rasha", "rashad",
                         "ga", "gas", "gasa", "gasan", "gasano", "gasanov"}  # fmt: skip
+
+
+def test_the_persons_found_can_be_read_inside_a_subquery(namesakes):
+    # the filter counts and the status filter read the persons found as a
+    # subquery, where the person table has another alias
+    for person in namesakes.values():
+        factories.detention(person, arrested="2020")
+    found = search_persons(Person.objects.all(), "Hasanov", reader=Reader.PUBLIC)
+    detentions = Detention.objects.filter(person__in=found.order_by().values("pk"))
+    assert sorted(d.person.display_name for d in detentions) == sorted(_names(found))
+    assert len(_names(found)) == 5
