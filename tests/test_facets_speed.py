@@ -310,3 +310,17 @@ def test_the_api_person_list_has_no_private_keys(client, world):
     body = client.get("/api/v1/persons/").json()
     assert len(body["results"]) == 3
     assert not [key for key in keys(body) if key.startswith("_")]
+
+
+@override_settings(CACHES=LOCAL_CACHE)
+def test_a_person_deleted_drops_every_count_at_once(world):
+    """A deletion in the same transaction as other changes (one time for all):
+    the person's history and the withdrawals still tell it."""
+    cache.clear()
+    before = person_facets(bound())
+    keys = facet_keys(bound(), table_versions())
+    Person.objects.filter(pk=world["released"].pk).delete()
+    assert changed_keys(keys) == set(COUNTS)
+    after = person_facets(bound())
+    assert after["total"] == before["total"] - 1
+    assert after == count_facets(bound())

@@ -138,9 +138,12 @@ def table_versions() -> dict[str, str]:
     counted = ", ".join(f"e.{field}" for field in _COUNTED_FIELDS)
     names.append(PERSONS_COUNTED)
     parts.append(
-        f"COALESCE((SELECT e.pgh_id FROM (SELECT pgh_id, pgh_obj_id, {', '.join(_COUNTED_FIELDS)}"
-        f" FROM {person_events} ORDER BY pgh_id DESC LIMIT {_PERSON_EVENTS_READ}) e"
-        f" WHERE (SELECT ROW({counted.replace('e.', 'before.')}) FROM {person_events} before"
+        # an insert or a delete counts, an update when a counted field differs from
+        # the person's event before
+        f"COALESCE((SELECT e.pgh_id FROM (SELECT pgh_id, pgh_obj_id, pgh_label,"
+        f" {', '.join(_COUNTED_FIELDS)} FROM {person_events}"
+        f" ORDER BY pgh_id DESC LIMIT {_PERSON_EVENTS_READ}) e WHERE e.pgh_label <> 'update'"
+        f" OR (SELECT ROW({counted.replace('e.', 'before.')}) FROM {person_events} before"
         " WHERE before.pgh_obj_id = e.pgh_obj_id AND before.pgh_id < e.pgh_id"
         f" ORDER BY before.pgh_id DESC LIMIT 1) IS DISTINCT FROM ROW({counted})"
         " ORDER BY e.pgh_id DESC LIMIT 1)::text,"
@@ -148,7 +151,8 @@ def table_versions() -> dict[str, str]:
         f" ORDER BY pgh_id DESC LIMIT {_PERSON_EVENTS_READ}) e))"
     )
     names.append(_WITHDRAWALS)
-    parts.append(f"(SELECT max(withdrawn_at) FROM {Withdrawal._meta.db_table})")
+    # by id: the withdrawals of one transaction share their time
+    parts.append(f"(SELECT max(id) FROM {Withdrawal._meta.db_table})")
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"{part}::text" for part in parts))
         row = cursor.fetchone()
