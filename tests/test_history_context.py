@@ -166,3 +166,53 @@ def test_pgtrigger_ignore_still_switches_a_history_trigger_off():
     recorded = factories.organization("Recorded org")
     assert events_of(OrganizationEvent, ignored.pk) == []
     assert [e.pgh_label for e in events_of(OrganizationEvent, recorded.pk)] == ["insert"]
+
+
+def test_every_tracked_table_has_its_history_triggers_installed():
+    # pgtrigger's migrations never installed the triggers of an automatically
+    # created through table (0018 does): every event model's table must have them
+    from django.apps import apps
+    from pghistory.models import Event
+
+    tracked = {}
+    for model in apps.get_models():
+        if issubclass(model, Event) and hasattr(model, "pgh_tracked_model"):
+            labels = {tracker.label for tracker in model.pgh_trackers}
+            tracked[model.pgh_tracked_model._meta.db_table] = labels
+    assert "cases_person_occupations" in tracked and "cases_statement_persons" in tracked
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgname LIKE 'pgtrigger_%%'"
+        )
+        installed: dict[str, set[str]] = {}
+        for table, name in cursor.fetchall():
+            installed.setdefault(table, set()).add(name.removeprefix("pgtrigger_").split("_")[0])
+    missing = {table: labels - installed.get(table, set()) for table, labels in tracked.items()}
+    assert {table: labels for table, labels in missing.items() if labels} == {}
+
+
+def test_links_between_records_are_recorded_with_their_context(vocabularies):
+    from cases.models import Occupation, PersonOccupationsEvent, StatementPersonsEvent
+
+    person = factories.person("Linked Testov")
+    journalist, activist = Occupation.objects.filter(code__in=["journalist", "activist"])
+    with pghistory.context(action="link test"):
+        person.occupations.add(journalist)
+    with connection.cursor() as cursor:  # raw SQL, no context
+        cursor.execute(
+            "INSERT INTO cases_person_occupations (person_id, occupation_id) VALUES (%s, %s)",
+            [person.pk, activist.pk],
+        )
+    person.occupations.remove(journalist)
+    events = list(PersonOccupationsEvent.objects.filter(person_id=person.pk).order_by("pgh_id"))
+    assert [(e.pgh_label, e.occupation_id) for e in events] == [
+        ("insert", journalist.pk), ("insert", activist.pk), ("delete", journalist.pk),
+    ]  # fmt: skip
+    assert events[0].pgh_context.metadata == {"action": "link test"}
+    assert events[1].pgh_context_id is None
+    statement = factories.statement()
+    statement.persons.add(person)
+    assert StatementPersonsEvent.objects.filter(
+        person_id=person.pk, statement_id=statement.pk, pgh_label="insert"
+    ).exists()
