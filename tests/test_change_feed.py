@@ -747,15 +747,15 @@ def test_every_watched_table_logs_its_changes(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_feed_request_with_no_pending_change_costs_ten_queries(
+def test_a_feed_request_with_no_pending_change_costs_twelve_queries(
     committed, client, django_assert_max_num_queries
 ):
     """As in production, outside a transaction: the epoch, the last position, the
-    compaction's lock, snapshot and (empty) read of changes, and the page (and the
-    partner's token)."""
+    compaction's lock, snapshot and (empty) read of changes, the page (and the
+    partner's token), and the throttle's read and write in the shared cache."""
     factories.detention(factories.person("Counted"))
     partner = {"Authorization": f"Bearer {token_issue(name='Partner NGO')[1]}"}
-    for headers, queries in (({}, 10), (partner, 11)):
+    for headers, queries in (({}, 12), (partner, 13)):
         token = feed_pages(client, headers)[-1]["token"]
         with django_assert_max_num_queries(queries):
             assert changes(client, headers, after=token).json()["results"] == []
