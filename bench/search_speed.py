@@ -110,6 +110,17 @@ def search_section(client, persons: int) -> None:
                 f" {timing.p95:>6.1f}ms {raw_timing.p95:>6.1f}ms {ratio:>5.1f}x"
             )
             results.append((kind, text, timing))
+    # the same addresses without a search: what a request costs before any name is compared
+    for label, url in (
+        ("API without q", "/api/v1/persons/?page_size=100"),
+        ("page without q", "/persons/"),
+        ("page without q, filtered", "/persons/?status=held"),
+    ):
+        client.get(url)
+        timing = time_calls([partial(client.get, url)], iterations=iterations, warmup=warmup)
+        print(
+            f"  {label + ' (for comparison)':<58} {'':>7} {timing.median:>6.1f}ms {timing.p95:>6.1f}ms"
+        )
     for kind in ("API", "page", "page, filtered"):
         timings = [(text, t) for k, text, t in results if k == kind]
         if not timings:
