@@ -355,9 +355,15 @@ def main() -> None:
 
     if only:
         return
+    from bench.duplicates_speed import duplicates_section  # possible duplicates (issue 20)
     from bench.feed import feed_section  # the change feed (issue 14)
+    from bench.lists import lists_section  # importing an edition of a list (issue 18)
+    from bench.search_speed import search_section  # name search (issue 20)
 
+    search_section(client, persons)
+    duplicates_section(persons)
     feed_section(client, persons)
+    lists_section(persons)
 
 
 def _check_same_rows(case: dict, body: dict, fetched: dict, warnings: list[str]) -> None:
@@ -508,6 +514,9 @@ def _report(cases, counts, dataset, iterations, warmup, warnings, one, facet_tim
 
     print()
     print("Goals:")
+    seeded = dataset["seconds"]
+    print(f"  seeding the data set, every row in the history, under 120 s: {seeded:.0f} s"
+          f"{' (when it was seeded)' if dataset.get('reused') else ''} -> {verdict(seeded < 120)}")  # fmt: skip
     goals = {c["goal"]: c for c in cases if c.get("goal") and c.get("timing")}
 
     def ratio_goal(name: str, text: str, limit: float) -> None:
