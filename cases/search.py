@@ -26,6 +26,7 @@ The folding is deliberately coarse; a key is for finding, never for display:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -72,34 +73,46 @@ def readable_ascii(text: str) -> str:
     return "".join(char for char in text if char.isascii())
 
 
+@functools.lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """The folded search key of a name or a query; "" for a name with no letters.
-    Letters of other scripts (Georgian, Arabic...) are kept as they are."""
+    Letters of other scripts (Georgian, Arabic...) are kept as they are.
+    (Cached: an import computes the keys of the same names and words many times.)"""
     text = _romanised(name)
     words = []
-    for word in re.split(r"[^\w]+|_", text):
+    for word in _WORD_SPLIT.split(text):
         if word:
             words.append(_fold_word(word))
     return " ".join(word for word in words if word)
 
 
-def _fold_word(word: str) -> str:
+_WORD_SPLIT = re.compile(r"[^\w]+|_")
+_FOLD_STEPS = [
     # -iyev/-iev/-yev and Yelena/Elena, before vowels fold
-    word = word.replace("ı", "i")
-    word = re.sub(r"iy", "i", word)
-    word = re.sub(rf"(?<=[{_VOWELS}])y(?=[ei])", "", word)  # Rzayev/Рзаев, Ismayilova/Исмаилова
-    word = re.sub(rf"(?<=[^{_VOWELS}])ye", "ie", word)  # Alyev/Aliyev
-    word = re.sub(r"^ye", "e", word)
+    (re.compile(r"iy"), "i"),
+    (re.compile(rf"(?<=[{_VOWELS}])y(?=[ei])"), ""),  # Rzayev/Рзаев, Ismayilova/Исмаилова
+    (re.compile(rf"(?<=[^{_VOWELS}])ye"), "ie"),  # Alyev/Aliyev
+    (re.compile(r"^ye"), "e"),
     # Leyla/Leila, Heydar/Heidar: a y closing a vowel is an i
-    word = re.sub(rf"(?<=[{_VOWELS}])y(?![{_VOWELS}])", "i", word)
+    (re.compile(rf"(?<=[{_VOWELS}])y(?![{_VOWELS}])"), "i"),
     # Gasymov/Qasımov, Hasanly/Həsənli: a y after a consonant, before no vowel, is ы/ı
-    word = re.sub(rf"(?<=[^\W\d_{_VOWELS}])y(?![{_TRUE_VOWELS}])", "i", word)
+    (re.compile(rf"(?<=[^\W\d_{_VOWELS}])y(?![{_TRUE_VOWELS}])"), "i"),
+]
+_FINAL_G = re.compile(r"g$")  # a final q/g sounds k: Tofiq/Tofig/Тофик
+_REPEATED = re.compile(r"(.)\1+")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _fold_word(word: str) -> str:
+    word = word.replace("ı", "i")
+    for pattern, replacement in _FOLD_STEPS:
+        word = pattern.sub(replacement, word)
     word = _TOKEN_RE.sub(lambda match: _TOKENS[match.group(0)], word)
     # strip remaining diacritics, keep letters and digits (of any script) only
     word = unicodedata.normalize("NFKD", word)
     word = "".join(char for char in word if char.isalnum())
-    word = re.sub(r"g$", "k", word)  # a final q/g sounds k: Tofiq/Tofig/Тофик
-    return re.sub(r"(.)\1+", r"\1", word)
+    word = _FINAL_G.sub("k", word)
+    return _REPEATED.sub(r"\1", word)
 
 
 # --- what a search may ask ------------------------------------------------------------
