@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import ExtractYear
 
 from cases.choices import PersonStatus
@@ -27,8 +27,9 @@ from cases.models import (
     Statement,
     Withdrawal,
 )
+from cases.reads.search import _AnyOf as SearchMatch  # the persons a name search found
 from cases.reads.search import search_persons
-from cases.reads.status import status_sql, with_status
+from cases.reads.status import StatusMatch, status_sql, with_status
 from cases.visibility import visible
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from sources.models import Citation, Source
@@ -234,6 +235,29 @@ def _without(filterset, names: tuple[str, ...]):
     return others
 
 
+def _found_already(filterset) -> tuple[list[int] | None, list[int] | None]:
+    """The ids of the persons the filterset's name search and its status filter
+    found, when its queryset was read already (the list page reads it before the
+    counts; django-filter keeps it as `_qs`): taken from its conditions, so that
+    neither runs again. None for each not found there."""
+    queryset = getattr(filterset, "_qs", None)
+    searched = status = None
+    if queryset is None:
+        return searched, status
+    nodes = [queryset.query.where]
+    while nodes:
+        node = nodes.pop()
+        # a condition given as an expression is `expression = TRUE`
+        condition = getattr(node, "lhs", node)
+        if isinstance(condition, StatusMatch):
+            status = condition.values
+        elif isinstance(condition, SearchMatch):
+            searched = condition.values
+        else:
+            nodes.extend(getattr(node, "children", ()))
+    return searched, status
+
+
 def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> dict[str, dict]:
     """The counts of the filters `names` (of COUNTS), uncached, in one statement:
     each filter's grouped count over the persons the other filters give, put
@@ -242,17 +266,27 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
     reader = filterset.reader
     persons = visible(Person.objects.all(), reader)
     query = filterset.form.cleaned_data.get("q")
+    searched, status_found = _found_already(filterset)
     if query:
-        # the search runs once; every count reuses the persons it found
-        found = list(
-            search_persons(persons, query, reader=reader).order_by().values_list("pk", flat=True)
-        )
-        persons = persons.filter(pk__in=found)
+        # the search runs once; every count reuses the persons it found (those the
+        # filterset's own search found, when the page has read its persons already)
+        found = searched
+        if found is None:
+            found = list(
+                search_persons(persons, query, reader=reader)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+        persons = persons.filter(SearchMatch(F("pk"), found))
 
     cleaned = filterset.form.cleaned_data
     status_filters = type(filterset).STATUS_FILTERS
     with_statuses = persons
-    if any(cleaned.get(name) for name in status_filters):
+    if status_found is not None and not filterset.detention_condition():
+        # the status filter's persons, as the filterset found them among the persons
+        # of the search (its detention filters, applied before it, are not given)
+        with_statuses = persons.filter(StatusMatch(F("pk"), status_found))
+    elif any(cleaned.get(name) for name in status_filters):
         # the status rows are read once too; every count but the status's own reuses them
         with_statuses = with_status(
             persons,
@@ -348,9 +382,13 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
         )
         params += ["total", *part_params]
     if "status" in names:
-        sql, part_params = status_sql(
-            reader=reader, persons=persons_without("status") if filtered_besides("status") else None
-        )
+        status_persons = None
+        if filtered_besides("status"):
+            # the search's persons as ids when no other filter is given: the status
+            # is then read from their own detentions and calls
+            others = [k for k, v in cleaned.items() if v and k not in ("q", *status_filters)]
+            status_persons = found if query and not others else persons_without("status")
+        sql, part_params = status_sql(reader=reader, persons=status_persons, dated=False)
         statements.append(
             f"SELECT %s::text, s.status, NULL::text, count(*), 0::bigint FROM ({sql}) s"
             " GROUP BY s.status"
