@@ -242,10 +242,11 @@ def _citation_dates(citations: QuerySet, reader: Reader) -> QuerySet:
 
 class _AnyOf(Func):
     """`column = ANY(%s)`, the ids one array parameter (an IN list would be a
-    parameter each: tens of thousands for a status filter), its length known to
-    the planner."""
+    parameter each: tens of thousands for a status filter), looked up by hashing:
+    the list page walks its order's index and stops at a page."""
 
     output_field = BooleanField()
+    template = "{column} = ANY(%s)"
 
     def __init__(self, expression, values: list):
         super().__init__(expression)
@@ -253,7 +254,14 @@ class _AnyOf(Func):
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"{sql} IN (SELECT unnest(%s::integer[]))", [*params, self.values]
+        return self.template.format(column=sql), [*params, self.values]
+
+
+class _AmongIds(_AnyOf):
+    """`column IN (SELECT unnest(%s))`: a join from the ids, each looked up by its
+    index (`= ANY` read every person's detentions, filtering them by the array)."""
+
+    template = "{column} IN (SELECT unnest(%s::integer[]))"
 
 
 _DAY_ZERO = "DATE '0001-01-01'"  # report dates are packed as [days since, precision]
@@ -299,7 +307,7 @@ def _status_sql(
         statement__kind__code=CALL_FOR_RELEASE,
     )
     if isinstance(persons, list):  # ids: one array parameter, its length known to the planner
-        detentions = detentions.filter(_AnyOf(F("person_id"), persons))
+        detentions = detentions.filter(_AmongIds(F("person_id"), persons))
         # the links of these persons first (a CTE below): from the calls for release,
         # PostgreSQL read every call's links and persons (35 ms at 100,000 persons)
         calls = calls.filter(pk=RawSQL("call_link.id", []))
