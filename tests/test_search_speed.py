@@ -200,7 +200,7 @@ def test_the_word_search_reads_the_prefix_indexes():
     # enough names of other words that reading them all would cost more than the
     # index, and fresh statistics
     person = factories.person("Rashad Hasanov", variants=["Рашад Гасанов"])
-    others = [f"Name{i} Other{i}" for i in range(400)]
+    others = [f"Name{i} Other{i}" for i in range(3000)]
     Person.objects.bulk_create(
         Person(display_name=name, name_key=name_key(name), slug=f"other-{i}", visibility="public")
         for i, name in enumerate(others)

@@ -161,9 +161,10 @@ def table_versions() -> dict[str, str]:
 
 
 def data_version() -> str:
-    """Changes whenever a case record is saved, deleted or withdrawn: the newest
-    of `table_versions`. One query."""
-    return max(table_versions().values())
+    """Changes whenever a case record is saved, deleted or withdrawn: a digest of
+    every one of `table_versions` (not their maximum: they are times and ids,
+    which do not compare as text). One query."""
+    return hashlib.sha256(json.dumps(table_versions(), sort_keys=True).encode()).hexdigest()
 
 
 def facet_tables(name: str, data: dict[str, list[str]]) -> list[str]:
