@@ -278,14 +278,7 @@ def _with_name_key(update_fields, *name_fields: str):
 
 def issue_person_slug(display_name: str) -> str:
     """A slug no person has ever had: the name, then -2, -3... Recorded at once."""
-    base = slugify(readable_ascii(display_name)) or "person"
-    base = base[:110]
-    candidate, number = base, 1
-    while IssuedSlug.objects.filter(slug=candidate).exists():
-        number += 1
-        candidate = f"{base}-{number}"
-    IssuedSlug.objects.create(slug=candidate)
-    return candidate
+    return issue_person_slugs([display_name])[0]
 
 
 def issue_person_slugs(display_names: list[str]) -> list[str]:
