@@ -9,6 +9,7 @@ COPY access ./access
 COPY casebook ./casebook
 COPY cases ./cases
 COPY lists ./lists
+COPY places ./places
 COPY sources ./sources
 COPY sync ./sync
 RUN pip install .

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cases",
     "sources",
     "lists",
+    "places",
     "access",
     "sync",
 ]

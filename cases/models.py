@@ -620,6 +620,16 @@ class Allegation(Record):
     kind = models.ForeignKey(
         AllegationKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="allegations"
     )
+    # where it happened, when the source says (the places app's model, by label)
+    facility = models.ForeignKey(
+        "places.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations",
+        help_text=_("The place of detention where it is reported to have happened."),
+    )
     started_on = PartialDateField(_("started on"))
     started_on_precision = PrecisionField()
     ended_on = PartialDateField(_("ended on"))

@@ -82,6 +82,10 @@ _PARENTS: dict[str, tuple[str, ...]] = {
     ),
     "casegroup": (),
     "casegroupmember": ("group", "person"),
+    # the places app (places.models): facilities and custody periods are cited facts
+    "facility": (),
+    "facilityname": ("facility",),
+    "custodyperiod": ("detention", "detention__person", "facility"),
 }
 
 # The facts, by model name, each with the Citation field that points at one:
@@ -152,6 +156,15 @@ def photo_is_visible(person: Model, reader: Reader) -> bool:
     """A person's photo has its own level: shown only where that level allows
     (the person, already visible, may be public while the photo is not)."""
     return bool(person.photo) and person.photo_visibility in visible_levels(reader)
+
+
+def letter_is_visible(custody_period: Model, reader: Reader) -> bool:
+    """How to write to a person at a facility (a custody period's recipient line
+    and note) has its own level, `letter_visibility`: shown only where it allows,
+    and only with the custody period (already visible) and the facility's address."""
+    return bool(
+        custody_period.recipient_line or custody_period.letter_note
+    ) and custody_period.letter_visibility in visible_levels(reader)
 
 
 def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:

@@ -194,7 +194,7 @@ class ReportedCount(Record):
 
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement",
-    "reported_count", "edition", "case_group",
+    "reported_count", "edition", "case_group", "facility", "custody_period",
 )  # fmt: skip
 
 
@@ -285,6 +285,23 @@ class Citation(Record):
         blank=True,
         related_name="citations",
     )
+    # the places app's facts, by label as well
+    facility = models.ForeignKey(
+        "places.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    custody_period = models.ForeignKey(
+        "places.CustodyPeriod",
+        verbose_name=_("custody period"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
     locator = models.CharField(
         _("locator"), max_length=200, blank=True, help_text=_("Page, paragraph or timestamp.")
     )
@@ -311,7 +328,7 @@ class Citation(Record):
                 violation_error_message=_(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
                     "detention, case event, allegation, statement, reported count, edition of "
-                    "a list or case group."
+                    "a list, case group, facility or custody period."
                 ),
             ),
             models.CheckConstraint(
@@ -339,7 +356,7 @@ class Citation(Record):
                 _(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
                     "detention, case event, allegation, statement, reported count, edition of "
-                    "a list or case group (chosen: %(n)s)."
+                    "a list, case group, facility or custody period (chosen: %(n)s)."
                 )
                 % {"n": len(chosen)}
             )
