@@ -19,6 +19,7 @@ import django_filters
 from django import forms
 from django.db import DatabaseError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,6 +53,8 @@ from cases.search import (
 )
 from cases.visibility import Reader, visible
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
+from places.models import CustodyPeriod, Facility
+from places.reads import current_custody_sql
 
 # --- what a parameter may be, as the OpenAPI schema states it ------------------------
 #
@@ -250,6 +253,7 @@ UNKNOWN_RECORD_MESSAGES = {
     PrisonerList: gettext_lazy("No list with slug or UUID %(value)s."),
     Edition: gettext_lazy("No edition of a list with UUID %(value)s."),
     CaseGroup: gettext_lazy("No case group with slug or UUID %(value)s."),
+    Facility: gettext_lazy("No facility with slug or UUID %(value)s."),
     None: gettext_lazy("No record (%(record)s) with slug or UUID %(value)s."),
 }
 
@@ -482,6 +486,18 @@ class PersonFilterSet(ReaderFilterSet):
     list = identifiers(PrisonerList, "Named in any edition of this list (slug or UUID).")
     list_edition = identifiers(Edition, "Named in this edition of a list (UUID).")
     group = identifiers(CaseGroup, "A member of this case group (slug or UUID).")
+    facility = identifiers(
+        Facility,
+        "Held now at this facility (slug or UUID): their current place, the open custody "
+        "period with the newest source. With status=held, the facility's `held_now`.",
+    )
+    held_at = identifiers(
+        Facility, "Held at this facility at any time (slug or UUID): any custody period there."
+    )
+    region = repeatable(
+        "Held now in this region: the region of their current place's facility "
+        "(the whole name, any case)."
+    )
     updated_since = DateTimeFilter(
         method="apply_updated_since",
         help_text="Changed at or after this time (ISO 8601), the person or anything in their history.",
@@ -528,6 +544,9 @@ class PersonFilterSet(ReaderFilterSet):
 
     # The status conditions apply to one and the same status row (one subquery).
     STATUS_FILTERS = ("status", "status_as_of_after", "status_as_of_before")
+    # Where a person is held: applied before the status, which then reads the
+    # status of the few persons held there only (cases.reads.status.with_status).
+    PLACE_FILTERS = ("facility", "held_at", "region")
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
@@ -539,6 +558,9 @@ class PersonFilterSet(ReaderFilterSet):
         if detention:
             matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
             queryset = queryset.filter(Exists(matching))
+        for name in self.PLACE_FILTERS:
+            if data.get(name):
+                queryset = self.filters[name].filter(queryset, data[name])
         if any(data.get(name) for name in self.STATUS_FILTERS):
             queryset = with_status(
                 queryset,
@@ -549,7 +571,7 @@ class PersonFilterSet(ReaderFilterSet):
             )
         for name in self.filters:
             value = data.get(name)
-            skip = ("q", *self.DETENTION_FILTERS, *self.STATUS_FILTERS)
+            skip = ("q", *self.DETENTION_FILTERS, *self.STATUS_FILTERS, *self.PLACE_FILTERS)
             if name not in skip and value not in (None, [], ""):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -610,6 +632,30 @@ class PersonFilterSet(ReaderFilterSet):
             person=OuterRef("pk"), group__in=groups
         )
         return qs.filter(Exists(members))
+
+    # The current place is places.reads' rule (current_custody_sql), the one the
+    # facility pages count by: `?status=held&facility=x` is the facility's held now.
+    def _held_now_where(self, condition: str, params: list) -> RawSQL:
+        current, current_params = current_custody_sql(reader=self.reader)
+        return RawSQL(
+            f"SELECT cur.person_id FROM ({current}) cur"
+            f" JOIN {Facility._meta.db_table} f ON f.id = cur.facility_id WHERE {condition}",
+            [*current_params, *params],
+        )
+
+    def apply_facility(self, qs, facilities):
+        ids = [facility.pk for facility in facilities]
+        return qs.filter(pk__in=self._held_now_where("f.id = ANY(%s)", [ids]))
+
+    def apply_region(self, qs, regions):
+        lowered = [region.lower() for region in regions]
+        return qs.filter(pk__in=self._held_now_where("lower(f.region) = ANY(%s)", [lowered]))
+
+    def apply_held_at(self, qs, facilities):
+        periods = self.visible(CustodyPeriod.objects).filter(
+            detention__person=OuterRef("pk"), facility__in=facilities
+        )
+        return qs.filter(Exists(periods))
 
     def apply_updated_since(self, qs, name, since):
         changed = Q(updated_at__gte=since)

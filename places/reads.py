@@ -14,13 +14,27 @@ facility, which are facts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
+from cases.choices import PersonStatus
 from cases.models import Detention, Person
 from cases.partial_dates import PartialDate
-from cases.visibility import Reader, cited_sql, own_level_sql
-from places.models import CustodyPeriod, Facility
+from cases.reads.citations import citations_of
+from cases.reads.status import status_sql
+from cases.search import search_key
+from cases.visibility import (
+    Reader,
+    cited_sql,
+    own_level_q,
+    own_level_sql,
+    visible,
+    visible_levels,
+)
+from places.models import CustodyPeriod, Facility, FacilityName
 from sources.models import Citation, Source
 
 
@@ -142,3 +156,169 @@ def current_places(person_ids: list[int], *, reader: Reader) -> dict[int, Curren
 
 def _partial(date, precision) -> PartialDate | None:
     return PartialDate(date, precision) if date else None
+
+
+# --- held now: the facility pages' and the statistics' counts ------------------------
+#
+# "Held now at X" is the persons filter `?status=held&facility=X`: a person whose
+# status is held (cases.reads.status, the rule of `?status=held`) and whose current
+# place (`current_custody_sql`) is at X. tests/test_places_filters.py holds the
+# counts and the filter together for every reader.
+
+
+def held_now_sql(*, reader: Reader, facility_ids: list[int] | None = None) -> tuple[str, list]:
+    """SQL (with parameters) of one row per person held now (status held) at a
+    facility: (person_id, facility_id), at `facility_ids` or anywhere. The status
+    is read only for the persons placed there (its rule needs no dates to say
+    held)."""
+    current, current_params = current_custody_sql(reader=reader)
+    among, among_params = (
+        ("", []) if facility_ids is None else (" WHERE cur.facility_id = ANY(%s)", [facility_ids])
+    )
+    placed_sql = f"SELECT cur.person_id FROM ({current}) cur{among}"
+    placed = Person.objects.filter(pk__in=RawSQL(placed_sql, [*current_params, *among_params]))
+    status, status_params = status_sql(reader=reader, persons=placed, dated=False)
+    sql = (
+        f"SELECT cur.person_id, cur.facility_id FROM ({current}) cur"
+        f" JOIN ({status}) st ON st.person_id = cur.person_id"
+        f"{among}{' AND' if among else ' WHERE'} st.status = %s"
+    )
+    return sql, [*current_params, *status_params, *among_params, PersonStatus.HELD.value]
+
+
+def held_now_counts(*, reader: Reader, facility_ids: list[int] | None = None) -> dict[int, int]:
+    """{facility id: persons held there now} (as `held_now_sql`), of `facility_ids`
+    or of every facility with someone held: one query. A facility with no one
+    held now is not in it."""
+    if facility_ids is not None and not facility_ids:
+        return {}
+    sql, params = held_now_sql(reader=reader, facility_ids=facility_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT facility_id, count(*) FROM ({sql}) held GROUP BY facility_id", params
+        )
+        return dict(cursor.fetchall())
+
+
+def held_by_region(*, reader: Reader) -> list[tuple[str, int]]:
+    """[(region, persons held now there)], most first, then by region; the
+    facilities with no region together as "": one query."""
+    sql, params = held_now_sql(reader=reader)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.region, count(*) AS n FROM ({sql}) held"
+            f" JOIN {Facility._meta.db_table} f ON f.id = held.facility_id"
+            " GROUP BY f.region ORDER BY n DESC, f.region",
+            params,
+        )
+        return [(region, n) for region, n in cursor.fetchall()]
+
+
+# --- the facility rows of the API and the change feed ---------------------------------
+
+FACILITY_FIELDS = (
+    "id", "uuid", "slug", "name", "kind__code", "operator__slug", "operator__visibility",
+    "operator__deleted_at", "country", "region", "locality", "latitude", "longitude",
+    "postal_address", "address_confirmed_on", "address_confirmed_on_precision",
+    "letter_language", "letter_rules", "parcel_rules", "rules_confirmed_on",
+    "rules_confirmed_on_precision", "description", "updated_at",
+)  # fmt: skip
+
+
+def facility_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> list[dict]:
+    """Facilities (places.api.serializers.FacilitySerializer) from
+    `.values(*FACILITY_FIELDS)` rows of visible facilities, with their visible
+    other names, the number held there now (`held_now_counts`) and their
+    citations: 3 queries (2 with `cite=False`, for a caller that adds citations
+    itself). The operator is named only when the reader may see it."""
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return []
+    own_level, levels = own_level_sql(reader)
+    names: dict[int, list[dict]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT facility_id, name, language FROM {FacilityName._meta.db_table}"
+            f" WHERE facility_id = ANY(%s) AND {own_level} ORDER BY facility_id, language, name, id",
+            [ids, *levels],
+        )
+        for facility_id, name, language in cursor.fetchall():
+            names.setdefault(facility_id, []).append({"name": name, "language": language})
+    held = held_now_counts(reader=reader, facility_ids=ids)
+    citations = citations_of(reader, facility=ids)["facility"] if cite else {}
+    operator_levels = visible_levels(reader)
+    result = []
+    for row in rows:
+        operator_shown = (
+            row["operator__slug"] is not None
+            and row["operator__visibility"] in operator_levels
+            and row["operator__deleted_at"] is None
+        )
+        facility = {
+            "uuid": row["uuid"],
+            "slug": row["slug"],
+            "name": row["name"],
+            "names": names.get(row["id"], []),
+            "kind": row["kind__code"],
+            "operator": row["operator__slug"] if operator_shown else None,
+            "country": row["country"],
+            "region": row["region"],
+            "locality": row["locality"],
+            "latitude": _degrees(row["latitude"]),
+            "longitude": _degrees(row["longitude"]),
+            "postal_address": row["postal_address"],
+            "address_confirmed_on": _partial(
+                row["address_confirmed_on"], row["address_confirmed_on_precision"]
+            ),
+            "letter_language": row["letter_language"],
+            "letter_rules": row["letter_rules"],
+            "parcel_rules": row["parcel_rules"],
+            "rules_confirmed_on": _partial(
+                row["rules_confirmed_on"], row["rules_confirmed_on_precision"]
+            ),
+            "description": row["description"],
+            "held_now": held.get(row["id"], 0),
+            "updated_at": row["updated_at"],
+            "_id": row["id"],
+        }
+        if cite:
+            facility["citations"] = citations.get(row["id"], [])
+        result.append(facility)
+    return result
+
+
+def _degrees(value: Decimal | None) -> float | None:
+    # five decimals (about a metre) are exact as a float's shortest repr
+    return None if value is None else float(value)
+
+
+# --- finding a facility by any spelling of any of its names -----------------------------
+
+
+def _words_begin_words(words: list[str], field: str = "name_key") -> Q:
+    """Every word of the key begins a word of the name key in `field`."""
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
+    return condition
+
+
+def search_facilities(queryset: QuerySet, query: str, *, reader: Reader) -> QuerySet:
+    """The facilities of `queryset` whose name, or an other name the reader may
+    see, matches `query` in any spelling (cases.search name keys, as persons are
+    found): every word of the query begins a word of one name ("prison no 13",
+    "Тюрьма № 13"); when no facility has the words, a name similar by trigrams
+    (a misspelling: "Prizon 13"). One query, when read. A hidden other name
+    never matches: it would tell a public reader what researchers keep internal."""
+    key = search_key(query)  # SearchQueryError beyond the bounds every search shares
+    if not key:
+        return queryset.none()
+    words = key.split()
+    names = FacilityName.objects.filter(own_level_q(reader), facility=OuterRef("pk"))
+    by_words = _words_begin_words(words) | Q(Exists(names.filter(_words_begin_words(words))))
+    similar = Q(name_key__trigram_word_similar=key) | Q(
+        Exists(names.filter(name_key__trigram_word_similar=key))
+    )
+    # uncorrelated: PostgreSQL reads it once
+    anyone_by_words = Exists(visible(Facility.objects.filter(by_words), reader))
+    return queryset.filter(by_words | (similar & ~anyone_by_words))

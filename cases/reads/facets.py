@@ -32,6 +32,7 @@ from cases.reads.search import search_persons
 from cases.reads.status import StatusMatch, status_sql, with_status
 from cases.visibility import visible
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
+from places.models import CustodyPeriod, Facility
 from sources.models import Citation, Source
 
 # A change the change times see drops the counts at once; the timeout bounds the
@@ -87,6 +88,10 @@ FACET_TABLES: dict[str, tuple[str, ...]] = {
 }
 # ... and what each filter given reads (the counts are taken under the others).
 _LIST_TABLES = (*_tables(PrisonerList, Edition, ListEntry), *cited("edition"))
+# a custody period is visible with its detention and facility, each cited
+# (places.reads); the current place is chosen by its sources' dates
+_PLACE_TABLES = (*_tables(CustodyPeriod, Facility, Detention),
+                 *cited("custody_period", "facility", "detention"))  # fmt: skip
 FILTER_TABLES: dict[str, tuple[str, ...]] = {
     "q": _tables(Person, NameVariant),  # a name: any change of a person
     **dict.fromkeys(
@@ -103,11 +108,14 @@ FILTER_TABLES: dict[str, tuple[str, ...]] = {
     "list": _LIST_TABLES,
     "list_edition": _LIST_TABLES,
     "group": _tables(CaseGroup, CaseGroupMember),
+    **dict.fromkeys(("facility", "held_at", "region"), _PLACE_TABLES),
 }
 _VERSIONED = (Person, NameVariant, Affiliation, Organization, Detention, Charge, CaseEvent,
               Allegation, Statement, Citation, Source, LegalStage,
-              PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember)  # fmt: skip
-_CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "statement", "edition")
+              PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember,
+              CustodyPeriod, Facility)  # fmt: skip
+_CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "statement", "edition",
+                "custody_period", "facility")  # fmt: skip
 # A kind of citation's change time is read among the newest citations only; when
 # none of the kind is among them, the newest citation's time stands for it (a
 # change of any citation then changes it too: never missed, at worst counted again).
