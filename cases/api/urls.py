@@ -21,6 +21,7 @@ urlpatterns = [
     path("statements/<str:identifier>/", views.StatementDetail.as_view(), name="statement-detail"),
     path("", include("sources.api.urls")),  # each app serves its own records
     path("", include("lists.api.urls")),
+    path("", include("places.api.urls")),
     path("organizations/", views.OrganizationList.as_view(), name="organization-list"),
     path(
         "organizations/<str:identifier>/",
