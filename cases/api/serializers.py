@@ -59,13 +59,48 @@ class CitationSerializer(serializers.Serializer):
     confidence = serializers.ChoiceField(choices=["low", "medium", "high"])
 
 
+class CustodyPeriodSummarySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    facility = serializers.CharField(
+        help_text="The slug of the facility (`/api/v1/facilities/<slug>/`)."
+    )
+    facility_name = serializers.CharField()
+    held_from = PartialDateField()
+    held_until = PartialDateField(help_text="Null while the person is held there.")
+    note = serializers.CharField()
+
+
+class CustodyPeriodSerializer(CustodyPeriodSummarySerializer):
+    citations = CitationSerializer(many=True)
+
+
+class CurrentFacilitySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    region = serializers.CharField()
+    held_from = PartialDateField()
+    last_reported = PartialDateField(
+        help_text="The publication date of the newest cited source of this custody period, at "
+        "its precision; null when no source of it is dated."
+    )
+
+
+_CUSTODY_PERIODS_HELP = (
+    "The places where the person was held during this detention, in order (held_from, then "
+    "entry): consecutive periods are transfers. Only those you may see."
+)
+
+
 class DetentionSummarySerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     arrested_on = PartialDateField()
     released_on = PartialDateField()
     legal_stage = VocabularyCode()
-    facility = serializers.CharField()
+    facility = serializers.CharField(
+        help_text="The place of detention in free text; `custody_periods` names the facilities."
+    )
     charges = ChargeSerializer(many=True)
+    custody_periods = CustodyPeriodSummarySerializer(many=True, help_text=_CUSTODY_PERIODS_HELP)
 
 
 class PersonSerializer(serializers.Serializer):
@@ -81,6 +116,12 @@ class PersonSerializer(serializers.Serializer):
     in_detention = serializers.BooleanField(help_text="`status` is `held`.")
     current_legal_stage = VocabularyCode(help_text="The legal stage of the latest detention.")
     detentions = DetentionSummarySerializer(many=True)
+    current_facility = CurrentFacilitySerializer(
+        allow_null=True,
+        help_text="Where the person is held now: the open custody period (no `held_until`) "
+        "with the newest source; null when none you may see is open. Read with `status`: a "
+        "person released since may still have an open period nobody closed.",
+    )
     updated_at = serializers.DateTimeField()
     status = serializers.ChoiceField(
         choices=["held", "released", "unknown"],
@@ -131,13 +172,16 @@ class DetentionSerializer(serializers.Serializer):
     arrest_place = serializers.CharField()
     arresting_authority = OrganizationRefSerializer(allow_null=True)
     legal_stage = VocabularyCode()
-    facility = serializers.CharField()
+    facility = serializers.CharField(
+        help_text="The place of detention in free text; `custody_periods` names the facilities."
+    )
     sentence_months = serializers.IntegerField(allow_null=True)
     released_on = PartialDateField()
     release_reason = VocabularyCode()
     summary = serializers.CharField()
     charges = ChargeSerializer(many=True)
     events = CaseEventSerializer(many=True)
+    custody_periods = CustodyPeriodSerializer(many=True, help_text=_CUSTODY_PERIODS_HELP)
     updated_at = serializers.DateTimeField()
     citations = CitationSerializer(many=True)
 
@@ -156,6 +200,11 @@ class AllegationSerializer(serializers.Serializer):
     perpetrator_organization = OrganizationRefSerializer(allow_null=True)
     status = VocabularyCode()
     description = serializers.CharField()
+    facility = serializers.CharField(
+        allow_null=True,
+        help_text="The slug of the facility where it is reported to have happened; null when "
+        "none is recorded or you may not see it.",
+    )
     updated_at = serializers.DateTimeField()
     citations = CitationSerializer(many=True)
     reported_by_description = serializers.CharField(
@@ -245,6 +294,19 @@ class StatementHistorySerializer(StatementSerializer):
     citations = CitationSerializer(many=True)
 
 
+class TransferSerializer(serializers.Serializer):
+    detention = serializers.UUIDField()
+    transferred_on = PartialDateField(help_text="The `held_from` of the later custody period.")
+    from_facility = serializers.CharField(help_text="The slug of the facility left.")
+    from_facility_name = serializers.CharField()
+    to_facility = serializers.CharField(help_text="The slug of the facility arrived at.")
+    to_facility_name = serializers.CharField()
+    custody_period = serializers.UUIDField(
+        help_text="The later custody period (in the detention's `custody_periods`, with its "
+        "citations)."
+    )
+
+
 class PersonHistorySerializer(serializers.Serializer):
     person = PersonSerializer()
     citations = CitationSerializer(many=True, help_text="Citations of biographical claims.")
@@ -254,6 +316,12 @@ class PersonHistorySerializer(serializers.Serializer):
         many=True, help_text="Done to the person, or reported by them (then `person` may differ)."
     )
     statements = StatementHistorySerializer(many=True)
+    transfers = TransferSerializer(
+        many=True,
+        help_text="Two consecutive custody periods of one detention (by `held_from`, then "
+        "entry) are a transfer from the first's facility to the second's, on the second's "
+        "`held_from`; in the order of the detentions and their periods.",
+    )
     sources = SourceSerializer(many=True, help_text="Every source cited above, once.")
 
 

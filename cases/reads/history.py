@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from django.db.models import F, Q
 
 from cases.models import Affiliation, Allegation, Detention, PaceAssessment, Person, Statement
@@ -28,8 +30,9 @@ from sources.models import Source
 
 def person_history(person: Person, *, reader: Reader) -> dict:
     """Everything about one visible person, each fact with its visible
-    citations, in date order (PersonHistorySerializer): a fixed number of
-    queries whatever the length of the history."""
+    citations, in date order, and the transfers between their places of
+    detention (PersonHistorySerializer): a fixed number of queries whatever the
+    length of the history."""
     (person_row,) = person_rows(
         list(Person.objects.filter(pk=person.pk).values(*PERSON_FIELDS)), reader=reader
     )
@@ -75,12 +78,14 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         cite=False,
     )
     events = [event for d in detentions for event in d["events"]]
+    custody_periods = [period for d in detentions for period in d["custody_periods"]]
     citations = citations_of(
         reader,
         person=[person.pk],
         affiliation=[a["id"] for a in affiliations],
         detention=[d["_id"] for d in detentions],
         case_event=[e["_id"] for e in events],
+        custody_period=[c["_id"] for c in custody_periods],
         allegation=[a["_id"] for a in allegations],
         statement=[s["_id"] for s in statements],
     )
@@ -89,6 +94,8 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         detention["citations"] = citations["detention"].get(detention["_id"], [])
         for event in detention["events"]:
             event["citations"] = citations["case_event"].get(event["_id"], [])
+        for period in detention["custody_periods"]:
+            period["citations"] = citations["custody_period"].get(period["_id"], [])
     for row, kind in ((allegations, "allegation"), (statements, "statement")):
         for item in row:
             item["citations"] = citations[kind].get(item["_id"], [])
@@ -109,6 +116,7 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         "detentions": strip_private_keys(detentions),
         "allegations": strip_private_keys(allegations),
         "statements": strip_private_keys(statements),
+        "transfers": custody_transfers(detentions),
         "sources": source_rows(
             list(
                 Source.objects.filter(uuid__in=citations["source_uuids"])
@@ -121,3 +129,24 @@ def person_history(person: Person, *, reader: Reader) -> dict:
     for detention in detentions:
         strip_private_keys(detention["events"])
     return history
+
+
+def custody_transfers(detentions: list[dict]) -> list[dict]:
+    """The transfers of detention rows (`detention_rows`, their custody periods
+    in order): each two consecutive custody periods of one detention, from the
+    first's facility to the second's on the second's `held_from`
+    (TransferSerializer). Only the periods the rows hold, so only those the
+    reader may see."""
+    return [
+        {
+            "detention": detention["uuid"],
+            "transferred_on": later["held_from"],
+            "from_facility": earlier["facility"],
+            "from_facility_name": earlier["facility_name"],
+            "to_facility": later["facility"],
+            "to_facility_name": later["facility_name"],
+            "custody_period": later["uuid"],
+        }
+        for detention in detentions
+        for earlier, later in itertools.pairwise(detention["custody_periods"])
+    ]

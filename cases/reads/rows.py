@@ -29,6 +29,8 @@ from cases.visibility import (
     visible,
     visible_levels,
 )
+from places.models import CustodyPeriod, Facility
+from places.reads import current_custody_sql, custody_joins, visible_custody_sql
 
 # Each list is built from a few flat queries (one for the page, one per kind of
 # child) whatever the page size, with `.values()` instead of model and
@@ -88,6 +90,60 @@ def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[d
     )
 
 
+def _custody_of(
+    detention_ids: list[int], *, reader: Reader, current_of: list[int] | None = None
+) -> tuple[dict[int, list[dict]], dict[int, dict]]:
+    """The custody periods of detentions already passed through `visible` that
+    the reader may see (places.reads.visible_custody_sql), grouped by detention
+    id in the order of a detention's transfers (held_from, then id; undated
+    last, as `CustodyPeriod.Meta.ordering`); and, given `current_of` (person
+    ids), each person's current place by places.reads' rule, read in the same
+    query (the current period is always one of the visible periods of a
+    visible detention): one query. The letter details never leave here."""
+    visible_sql, visible_params = visible_custody_sql(reader)
+    current_join, current_params, current_columns = "", [], ""
+    if current_of is not None:
+        current_sql, current_params = current_custody_sql(reader=reader, persons=current_of)
+        current_join = f" LEFT JOIN ({current_sql}) cur ON cur.custody_id = cp.id"
+        current_columns = (
+            ", cp_d.person_id, cur.custody_id IS NOT NULL AS is_current,"
+            " cur.source_date, cur.source_precision"
+        )
+    rows = _dicts(
+        "SELECT cp.detention_id, cp.id AS _id, cp.uuid, cp_f.slug AS facility,"
+        " cp_f.name AS facility_name, cp_f.region AS facility_region, cp.held_from,"
+        f" cp.held_from_precision, cp.held_until, cp.held_until_precision, cp.note{current_columns}"
+        f" FROM {CustodyPeriod._meta.db_table} cp{custody_joins()}{current_join}"
+        f" WHERE cp.detention_id = ANY(%s) AND {visible_sql}"
+        " ORDER BY cp.detention_id, cp.held_from, cp.id",
+        [*current_params, detention_ids, *visible_params],
+    )
+    current: dict[int, dict] = {}
+    periods: dict[int, list[dict]] = {}
+    for row in rows:
+        held_from = _partial(row.pop("held_from"), row.pop("held_from_precision"))
+        if row.pop("is_current", False):
+            current[row["person_id"]] = {
+                "slug": row["facility"],
+                "name": row["facility_name"],
+                "region": row["facility_region"],
+                "held_from": held_from,
+                "last_reported": _partial(row["source_date"], row["source_precision"]),
+            }
+        periods.setdefault(row["detention_id"], []).append(
+            {
+                "uuid": row["uuid"],
+                "facility": row["facility"],
+                "facility_name": row["facility_name"],
+                "held_from": held_from,
+                "held_until": _partial(row["held_until"], row["held_until_precision"]),
+                "note": row["note"],
+                "_id": row["_id"],
+            }
+        )
+    return periods, current
+
+
 PERSON_FIELDS = (
     "id", "uuid", "slug", "display_name", "gender", "birth_date", "birth_date_precision",
     "citizenship", "summary", "updated_at", "reported_age", "reported_age_on",
@@ -97,8 +153,9 @@ PERSON_FIELDS = (
 
 def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
     """Persons (PersonSerializer) from `.values(*PERSON_FIELDS)` rows, with their
-    visible name variants, occupations, detentions with charges, and their status
-    with its date (cases.reads.status, in Python): 7 queries."""
+    visible name variants, occupations, detentions with charges and custody
+    periods, their current place (places.reads' rule) and their status with its
+    date (cases.reads.status, in Python): 8 queries."""
     # Fixed SQL over id arrays: this runs for every list page, and building
     # four ORM queries cost more than running them (measured in `make bench`).
     ids = [row["id"] for row in rows]
@@ -133,6 +190,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         [ids, *levels, *cited_params],
     )
     charges = _charges_of([d["id"] for d in detentions], reader=reader)
+    custody, current = _custody_of([d["id"] for d in detentions], reader=reader, current_of=ids)
     reports = status_reports(ids, detentions, reader=reader)
     by_person: dict[int, list[dict]] = {}
     for d in detentions:
@@ -162,9 +220,14 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
                         "legal_stage": d["legal_stage__code"],
                         "facility": d["facility"],
                         "charges": charges.get(d["id"], []),
+                        "custody_periods": [
+                            {key: value for key, value in period.items() if key != "_id"}
+                            for period in custody.get(d["id"], [])
+                        ],
                     }
                     for d in held
                 ],
+                "current_facility": current.get(row["id"]),
                 "updated_at": row["updated_at"],
                 "status": status.code or None,
                 "status_as_of": status.as_of,
@@ -187,21 +250,40 @@ DETENTION_FIELDS = (
 )  # fmt: skip
 
 
-def _cited(result: list[dict], reader: Reader, target: str, cite: bool) -> list[dict]:
-    """Each fact's visible citations (one query), unless the caller adds them."""
-    if cite:
-        citations = citations_of(reader, **{target: [row["_id"] for row in result]})[target]
-        for row in result:
-            row["citations"] = citations.get(row["_id"], [])
+def _cited(
+    result: list[dict],
+    reader: Reader,
+    target: str,
+    cite: bool,
+    children: tuple[str, str] | None = None,
+) -> list[dict]:
+    """Each fact's visible citations (one query), unless the caller adds them;
+    with `children` (key, citation target), those of the facts listed under
+    that key of each row as well, in the same query."""
+    if not cite:
+        return result
+    targets = {target: [row["_id"] for row in result]}
+    if children:
+        key, child_target = children
+        targets[child_target] = [child["_id"] for row in result for child in row[key]]
+    citations = citations_of(reader, **targets)
+    for row in result:
+        row["citations"] = citations[target].get(row["_id"], [])
+        if children:
+            for child in row[key]:
+                child["citations"] = citations[child_target].get(child["_id"], [])
     return result
 
 
 def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> list[dict]:
-    """Detentions (DetentionSerializer) with charges, events and citations: 4
-    queries (3 with `cite=False`, for a caller that adds citations itself)."""
+    """Detentions (DetentionSerializer) with charges, events, custody periods
+    and citations (the detention's and its custody periods', one query): 5
+    queries (4 with `cite=False`, for a caller that adds citations itself; the
+    custody periods keep their `_id` for it)."""
     ids = [row["id"] for row in rows]
     levels = visible_levels(reader)
     charges = _charges_of(ids, reader=reader)
+    custody, _ = _custody_of(ids, reader=reader)
     events = _grouped(
         visible(CaseEvent.objects.filter(detention_id__in=ids), reader)
         .order_by("detention_id", F("occurred_on").asc(nulls_last=True), "id")
@@ -230,6 +312,7 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
                 "summary": row["summary"],
                 "charges": charges.get(row["id"], []),
                 "events": [_event(e, levels) for e in events.get(row["id"], [])],
+                "custody_periods": custody.get(row["id"], []),
                 "updated_at": row["updated_at"],
                 "_id": row["id"],
             }
@@ -238,6 +321,7 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
         reader,
         "detention",
         cite,
+        children=("custody_periods", "custody_period"),
     )
 
 
@@ -261,16 +345,19 @@ ALLEGATION_FIELDS = (
     "kind__code", "started_on", "started_on_precision", "ended_on", "ended_on_precision", "count",
     "perpetrator", "perpetrator_organization__uuid", "perpetrator_organization__slug",
     "perpetrator_organization__name", "perpetrator_organization__visibility",
-    "perpetrator_organization__deleted_at", "status__code", "description", "updated_at",
+    "perpetrator_organization__deleted_at", "status__code", "description", "facility_id",
+    "facility__slug", "updated_at",
 )  # fmt: skip
 
 
 def allegation_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> list[dict]:
     """Allegations (AllegationSerializer) with citations: 2 queries (1 with
-    `cite=False`). A reporter or
-    detention the reader may not see is left out (the allegation itself is
-    visible only when its person and detention are)."""
+    `cite=False`), and one more when some name a facility. A reporter,
+    detention or facility the reader may not see is left out (the allegation
+    itself is visible only when its person and detention are; not its facility,
+    which only says where)."""
     hidden_reporters = _hidden_uuids(Person, [r["reported_by__uuid"] for r in rows], reader)
+    facilities = _visible_ids(Facility, [r["facility_id"] for r in rows], reader)
     return _cited(
         [
             {
@@ -292,6 +379,7 @@ def allegation_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> l
                 ),
                 "status": row["status__code"],
                 "description": row["description"],
+                "facility": row["facility__slug"] if row["facility_id"] in facilities else None,
                 "updated_at": row["updated_at"],
                 "_id": row["id"],
             }
@@ -312,6 +400,16 @@ def _hidden_uuids(model, uuids, reader: Reader) -> set:
         visible(model.objects.filter(uuid__in=wanted), reader).values_list("uuid", flat=True)
     )
     return wanted - shown
+
+
+def _visible_ids(model, ids, reader: Reader) -> set:
+    """Of these ids, those of records the reader may see, staff included (a
+    record in the trash is not shown to them either): one query, none when
+    there are no ids."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(visible(model.objects.filter(pk__in=wanted), reader).values_list("pk", flat=True))
 
 
 STATEMENT_FIELDS = (
