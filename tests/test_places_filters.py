@@ -166,8 +166,13 @@ def test_a_facility_the_reader_may_not_see_is_an_unknown_record(client, partner_
         response = api(client, "/api/v1/persons/", **{name: value})
         assert response.status_code == 404, response.content
         assert f"No facility with slug or UUID '{value}'." in response.json()["error"]["message"]
-    assert api(client, "/api/v1/persons/", partner_token, **{name: partners_only.slug}).status_code == 200
-    staff = PersonFilterSet(QueryDict(f"{name}={internal.slug}"), Person.objects.all(), reader=Reader.STAFF)
+    assert (
+        api(client, "/api/v1/persons/", partner_token, **{name: partners_only.slug}).status_code
+        == 200
+    )
+    staff = PersonFilterSet(
+        QueryDict(f"{name}={internal.slug}"), Person.objects.all(), reader=Reader.STAFF
+    )
     assert staff.is_valid()
 
 
