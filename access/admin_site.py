@@ -28,12 +28,13 @@ class Section:
 
 CASES = Section("cases", _("Cases"))
 SOURCES = Section("sources", _("Sources and evidence"))
+PLACES = Section("places", _("Places of detention"))
 VOCABULARIES = Section("vocabularies", _("Vocabularies"))
 ACCESS = Section("access", _("Access"))
 SYSTEM = Section("system", _("System registers"))
-# Sections of apps not named below (places, officials, lists... as they arrive)
+# Sections of apps not named below (officials, lists... as they arrive)
 # come between these two groups, under their app's name, alphabetically.
-LEADING = (CASES, SOURCES)
+LEADING = (CASES, PLACES, SOURCES)
 TRAILING = (VOCABULARIES, ACCESS, SYSTEM)
 
 # Which section lists a model: its label ("app.Model"), else its app's label. A
@@ -55,6 +56,9 @@ SECTION_OF: dict[str, Section] = {
     "sources.Source": SOURCES,
     "sources.Citation": SOURCES,
     "sources.ReportedCount": SOURCES,
+    "places.Facility": PLACES,
+    "places.CustodyPeriod": PLACES,
+    "places.FacilityName": PLACES,
     "cases.Occupation": VOCABULARIES,
     "cases.LegalStage": VOCABULARIES,
     "cases.CaseEventKind": VOCABULARIES,
@@ -77,6 +81,7 @@ SECTION_OF: dict[str, Section] = {
     # whole apps: their models not named above
     "cases": CASES,
     "sources": SOURCES,
+    "places": PLACES,
     "auth": ACCESS,
     "access": ACCESS,
     "otp_totp": ACCESS,

@@ -60,6 +60,7 @@ from cases.resources import CaseSheetResource, PersonResource
 from cases.search import SearchQueryError
 from cases.uploads import PhotoField
 from cases.visibility import Reader, visible
+from places.models import CustodyPeriod, FacilityKind
 
 
 class PersonCitationInline(CitationInline):
@@ -83,6 +84,7 @@ for vocabulary in (
     AllegationStatus,
     StatementKind,
     SourceKind,
+    FacilityKind,  # the places app's: one vocabulary admin for every vocabulary
 ):
     admin.site.register(vocabulary, VocabularyAdmin)
 
@@ -400,6 +402,21 @@ class CaseEventInline(RecordInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
+class CustodyPeriodInline(RecordInlineMixin, admin.TabularInline):
+    """Where the person was held during this detention; the change link opens the
+    custody period, where its citations and how to write to the person are edited."""
+
+    model = CustodyPeriod
+    extra = 0
+    autocomplete_fields = ("facility",)
+    fields = ("facility", "held_from", "held_until", "visibility")
+    show_change_link = True
+    verbose_name_plural = _("custody periods (where held; consecutive periods are transfers)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("facility", "detention__person")
+
+
 class PaceAssessmentInline(RecordInlineMixin, admin.TabularInline):
     model = PaceAssessment
     extra = 0
@@ -427,7 +444,13 @@ class DetentionAdmin(RecordAdmin):
     search_fields = ("person__display_name", "facility", "arrest_place", "charges__article")
     autocomplete_fields = ("person", "legal_stage", "release_reason", "arresting_authority")
     list_select_related = ("person", "legal_stage")
-    inlines = (ChargeInline, CaseEventInline, PaceAssessmentInline, CitationInline)
+    inlines = (
+        ChargeInline,
+        CaseEventInline,
+        CustodyPeriodInline,
+        PaceAssessmentInline,
+        CitationInline,
+    )
     fieldsets = (
         (None, {"fields": ("person", ("arrested_on", "arrest_place"), "arresting_authority")}),
         (_("Proceedings"), {"fields": ("legal_stage", "facility", "sentence_months")}),
@@ -480,6 +503,7 @@ class AllegationAdmin(RecordAdmin):
         "kind",
         "status",
         "perpetrator_organization",
+        "facility",
     )
     list_select_related = ("kind", "status", "person")
     inlines = (CitationInline,)
@@ -491,7 +515,7 @@ class AllegationAdmin(RecordAdmin):
                     "kind",
                     ("person", "victim_description"),
                     ("reported_by", "reported_by_description"),
-                    "detention",
+                    ("detention", "facility"),
                 )
             },
         ),

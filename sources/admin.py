@@ -64,6 +64,8 @@ class CitationAdmin(RecordAdmin):
         "reported_count",
         "edition",
         "case_group",
+        "facility",
+        "custody_period",
     )
     # everything target.__str__ reads, so a page of citations is one query
     list_select_related = (
@@ -79,6 +81,9 @@ class CitationAdmin(RecordAdmin):
         "reported_count__publisher",
         "edition__prisoner_list",
         "case_group",
+        "facility",
+        "custody_period__detention__person",
+        "custody_period__facility",
     )
     fieldsets = (
         (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),
@@ -94,6 +99,8 @@ class CitationAdmin(RecordAdmin):
                     "statement",
                     "edition",
                     "case_group",
+                    "facility",
+                    "custody_period",
                     "reported_count",
                 )
             },

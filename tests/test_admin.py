@@ -12,6 +12,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+ADMIN_APPS = ("cases", "sources", "places")  # every model of these has an admin
+
 
 def admin_url(model, action="changelist", *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
@@ -21,7 +23,7 @@ def test_every_model_of_the_data_model_is_registered():
     from django.apps import apps
     from pghistory.models import Event
 
-    for app_label in ("cases", "sources"):
+    for app_label in ADMIN_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if issubclass(model, Event):
                 continue  # history: shown on each record's history page
@@ -32,7 +34,7 @@ def test_every_foreign_key_in_the_admin_is_an_autocomplete():
     registered = [
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
-        if model._meta.app_label in ("cases", "sources")
+        if model._meta.app_label in ADMIN_APPS
     ]
     inlines = [
         (inline.model, inline) for _m, model_admin in registered for inline in model_admin.inlines
@@ -67,7 +69,7 @@ def test_every_changelist_and_add_page_renders(staff_client):
     factories.detention(factories.person("Rendered Person", variants=["Рендеред"]), arrested="2023")
     factories.citation(detention=Detention.objects.first())
     for model, _model_admin in admin.site._registry.items():
-        if model._meta.app_label not in ("cases", "sources"):
+        if model._meta.app_label not in ADMIN_APPS:
             continue
         response = staff_client.get(admin_url(model))
         assert response.status_code == 200, model

@@ -46,6 +46,7 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
+from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
 from tests import factories
 
@@ -149,6 +150,29 @@ def _case_group() -> CaseGroup:
     return group
 
 
+def _facility() -> Facility:
+    """A cited facility of a kind, in a region (both list filters have a choice)."""
+    kind, _created = FacilityKind.objects.get_or_create(code="prison", defaults={"label": "prison"})
+    facility = Facility.objects.create(
+        name=f"Prison No. {next(_numbers)}", kind=kind, region="Baku", visibility=INTERNAL
+    )
+    factories.cite(facility)
+    return facility
+
+
+def _custody_periods() -> list[CustodyPeriod]:
+    """One open, one closed: each cited (a fact)."""
+    rows = []
+    for held_until in (None, "2024-05"):
+        period = CustodyPeriod(detention=_detention(), facility=_facility(), visibility=INTERNAL)
+        period.held_from = PartialDate.parse("2023")
+        period.held_until = PartialDate.parse(held_until) if held_until else None
+        period.save()
+        factories.cite(period)
+        rows.append(period)
+    return rows
+
+
 def _other_user():
     return get_user_model().objects.create_user(f"colleague{next(_numbers)}", password="x-1")
 
@@ -208,6 +232,10 @@ ROWS: dict[type, Callable[[], list]] = {
     CaseGroupMember: lambda: [
         CaseGroupMember.objects.create(group=_case_group(), person=_person())
     ],
+    Facility: lambda: [_facility()],
+    FacilityName: lambda: [FacilityName.objects.create(facility=_facility(), name="Тюрьма № 13")],
+    CustodyPeriod: _custody_periods,
+    FacilityKind: _vocabulary(FacilityKind),
 }
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cases.models import AllegationKind, CaseEventKind, Person, StatementKind
 from lists.models import PrisonerList
+from places.models import Facility
 from sources.models import CITATION_TARGETS, Citation
 from tests import factories
 
@@ -67,6 +68,12 @@ def parent_fields(model) -> dict:
             "published_on": "March 2024",
         },
         "casegroup": {"name": "Cited case", "slug": "cited-case"},
+        "facility": {"name": "Prison No. 13"},
+        "custodyperiod": {
+            "detention": detention.pk,
+            "facility": Facility.objects.create(name="Kurdakhani").pk,
+            "held_from": "November 2023",
+        },  # fmt: skip
         "reportedcount": {
             "publisher": organization.pk,
             "as_of": "1 December 2023",
@@ -115,7 +122,7 @@ def test_every_admin_page_with_a_citation_inline_is_covered():
     names = {model._meta.model_name for model in models_with_a_citation_inline()}
     assert names == {
         "person", "affiliation", "detention", "caseevent", "allegation", "statement",
-        "reportedcount", "edition", "casegroup",
+        "reportedcount", "edition", "casegroup", "facility", "custodyperiod",
     }  # fmt: skip
     # every fact a citation can support is added on a page with a citation inline
     assert names == {target.replace("_", "") for target in CITATION_TARGETS}

@@ -262,13 +262,16 @@ def test_a_page_answering_a_post_sends_the_switch_back_to_the_index(staff_client
 def test_a_superuser_sees_the_sections_in_the_order_of_the_work(staff_client):
     page = page_of(staff_client.get("/admin/"))
     keys = page.section_keys()
-    assert keys[:2] == ["cases", "sources"]
+    assert keys[:3] == ["cases", "places", "sources"]
     assert keys[-3:] == ["vocabularies", "access", "system"]
     caption, cases = page.section("cases")
     assert caption == "Cases"
     assert cases[:4] == ["person", "namevariant", "affiliation", "detention"]
     assert {"charge", "caseevent", "paceassessment", "allegation", "statement"} <= set(cases)
     assert {"organization", "merge"} <= set(cases)
+    caption, places = page.section("places")
+    assert caption == "Places of detention"
+    assert places == ["facility", "custodyperiod", "facilityname"]
     caption, sources = page.section("sources")
     assert caption == "Sources and evidence"
     assert sources == ["source", "citation", "reportedcount"]
@@ -345,9 +348,10 @@ def test_a_researcher_sees_only_the_models_they_may_view(django_user_model):
     client = factories.staff_sign_in(Client(), member(RESEARCHER, "rahim"))
     page = page_of(client.get("/admin/"))
     # the lists app has no section of its own in SECTION_OF: it arrives as its own section
-    assert page.section_keys() == ["cases", "sources", "lists", "vocabularies"]
+    assert page.section_keys() == ["cases", "places", "sources", "lists", "vocabularies"]
     listed = {model for _key, _caption, models in page.sections["content-main"] for model in models}
     assert {"person", "detention", "source", "citation", "occupation"} <= listed
+    assert {"facility", "custodyperiod", "facilitykind"} <= listed
     # no user accounts, tokens, devices or bookkeeping registers for a researcher
     assert not listed & {"user", "group", "partnertoken", "totpdevice", "issuedslug", "withdrawal"}
     assert client.get("/admin/auth/user/").status_code == 403

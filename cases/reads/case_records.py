@@ -1,15 +1,22 @@
 """Everything under one person, for publishing a case together (issue 15, item 3):
 the person, their name variants, affiliations, detentions with charges, case
-events and PACE criteria, allegations, the statements naming them, and the
-citations of all of these with their sources, each with its level. Staff read
-it: records in the trash are left out."""
+events, custody periods and PACE criteria, allegations, the statements naming
+them, and the citations of all of these with their sources, each with its level.
+Staff read it: records in the trash are left out.
+
+A facility is not part of one person's case (many persons are held there): it is
+published on its own page. A custody period is shown only with its facility
+(cases.visibility), so the record names the facility's level when it is not
+public."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db.models import Model, Q
+from django.utils.translation import gettext as _
 
+from cases.choices import Visibility
 from cases.models import (
     Affiliation,
     Allegation,
@@ -21,13 +28,14 @@ from cases.models import (
     Person,
     Statement,
 )
+from places.models import CustodyPeriod
 from sources.models import Citation, Source
 
 # The order a case is published in: sources and citations first, so that each
 # fact finds its citations already at the level it is given (cases.evidence).
 CASE_MODELS: tuple[type[Model], ...] = (
     Source, Citation, Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
-    PaceAssessment, Allegation, Statement,
+    CustodyPeriod, PaceAssessment, Allegation, Statement,
 )  # fmt: skip
 
 
@@ -51,6 +59,7 @@ def case_record_ids(person: Person) -> dict[type[Model], set[int]]:
         Detention: detentions,
         Charge: _ids(Charge, alive & Q(detention__in=detentions)),
         CaseEvent: _ids(CaseEvent, alive & Q(detention__in=detentions)),
+        CustodyPeriod: _ids(CustodyPeriod, alive & Q(detention__in=detentions)),
         PaceAssessment: _ids(PaceAssessment, alive & Q(detention__in=detentions)),
         Allegation: _ids(Allegation, alive & (Q(person=person) | Q(detention__in=detentions))),
         Statement: _ids(Statement, alive & Q(persons=person)),
@@ -58,7 +67,7 @@ def case_record_ids(person: Person) -> dict[type[Model], set[int]]:
     cited = Q(person=person)
     for model, field in (
         (Affiliation, "affiliation"), (Detention, "detention"), (CaseEvent, "case_event"),
-        (Allegation, "allegation"), (Statement, "statement"),
+        (Allegation, "allegation"), (Statement, "statement"), (CustodyPeriod, "custody_period"),
     ):  # fmt: skip
         cited |= Q(**{f"{field}__in": ids[model]})
     citations = Citation.objects.filter(alive & cited)
@@ -77,6 +86,23 @@ def case_records(person: Person) -> list[CaseRecord]:
     for model, ids in sorted(
         case_record_ids(person).items(), key=lambda item: CASE_MODELS.index(item[0])
     ):
-        for record in model.objects.filter(pk__in=ids).order_by("pk"):
-            result.append(CaseRecord(model, record.pk, str(record), record.visibility))
+        records = model.objects.filter(pk__in=ids).order_by("pk")
+        if model is CustodyPeriod:
+            records = records.select_related("detention__person", "facility")
+        for record in records:
+            result.append(CaseRecord(model, record.pk, _label(record), record.visibility))
     return result
+
+
+def _label(record: Model) -> str:
+    if not isinstance(record, CustodyPeriod):
+        return str(record)
+    facility = record.facility
+    if facility.deleted_at is not None:
+        return _("%(record)s (the facility is in the trash: it stays hidden)") % {"record": record}
+    if facility.visibility != Visibility.PUBLIC:
+        return _(
+            "%(record)s (the facility is %(level)s: shown only where its level allows; "
+            "publish it on its own page)"
+        ) % {"record": record, "level": Visibility(facility.visibility).label}
+    return str(record)
