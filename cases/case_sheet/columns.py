@@ -24,6 +24,8 @@ COLUMNS = (
     "notes",
     # added last, so the earlier columns keep their places in an exported sheet
     "case_group",
+    "transferred_to",
+    "transferred_on",
 )
 # What each column holds, for the import page and the command's help.
 COLUMN_HELP = {
@@ -43,7 +45,11 @@ COLUMN_HELP = {
     ),
     "legal_stage": gettext_lazy("A legal stage term (code or English label)."),
     "sentence": gettext_lazy("9 years, 7 years 6 months, 8y6m, 90 months, or blank."),
-    "facility": gettext_lazy("Free text."),
+    "facility": gettext_lazy(
+        "Where the person was held from the arrest: a facility's name in any spelling "
+        "(Prison No. 13, Тюрьма № 13). A stored facility is found by any of its names; an "
+        "unknown one is created, internal. Opens a custody period from the arrest date."
+    ),
     "released_on": gettext_lazy("A partial date, or blank."),
     "release_reason": gettext_lazy("A release reason term, or blank."),
     "allegations": gettext_lazy("Allegation terms, separated by |."),
@@ -52,6 +58,15 @@ COLUMN_HELP = {
     "case_group": gettext_lazy(
         "The case group the person belongs to (Abzas Media case); several separated by |. "
         "An unknown one is created, internal."
+    ),
+    "transferred_to": gettext_lazy(
+        "The facility the person was moved to, found or created as facility is; with "
+        "transferred_on, or blank."
+    ),
+    "transferred_on": gettext_lazy(
+        "The date of the move (a partial date, not before the arrest): the custody period "
+        "at the earlier facility ends then and one at transferred_to begins. With "
+        "transferred_to, or blank."
     ),
 }
 # A row with any of these filled describes a detention; without, only a person.
@@ -66,6 +81,8 @@ DETENTION_COLUMNS = (
     "release_reason",
     "allegations",
     "sources",
+    "transferred_to",
+    "transferred_on",
 )
 SEPARATOR = "|"
 

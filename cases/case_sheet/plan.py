@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from cases import evidence
 from cases.case_sheet.columns import COLUMN_INDEX
+from cases.case_sheet.custody import CustodyPlanning
 from cases.case_sheet.files import CaseSheetFormatError, CaseSheetReader
 from cases.case_sheet.result import (
     CaseSheetResult,
@@ -29,10 +30,16 @@ from lists.models import CaseGroup, CaseGroupMember
 from sources.models import Citation
 
 CHUNK_ROWS = 2000
+# where the facility names and their keys are in a staged row (rows.ROW_COLUMNS)
+_STAGED = [column.strip() for column in ROW_COLUMNS.split(",")]
+FACILITY_PLACES = tuple(
+    (_STAGED.index(name), _STAGED.index(key))
+    for name, key in (("facility", "facility_key"), ("transferred_to", "transfer_key"))
+)
 WORK_MEM = "64MB"
 
 
-class SheetPlanner(TempTables):
+class SheetPlanner(CustodyPlanning, TempTables):
     """One preview, or the first half of one import: reads and checks the sheet and
     works out, in set-based SQL, what writing it would change. The staged rows
     (T + "row") stay as copied; what the plan works out per row lives in a narrow
@@ -61,6 +68,8 @@ class SheetPlanner(TempTables):
         # whether any row names a case group: a sheet without one plans and writes
         # none (no queries for the column it does not use)
         self.names_case_groups = False
+        # facility key -> its first spelling and row (CustodyPlanning)
+        self.facility_names: dict[str, tuple[str, int]] = {}
         super().__init__()
 
     def error(self, row: int, column: str, value: str, message: str) -> None:
@@ -76,11 +85,13 @@ class SheetPlanner(TempTables):
         self.stage()
         self.result.seconds["read"] = time.perf_counter() - started
         steps = [
+            self.plan_facilities,
             self.cluster_rows,
             self.match_persons,
             self.consolidate_persons,
             self.plan_person_changes,
             self.plan_detentions,
+            self.plan_custody,
             self.plan_children,
         ]
         checked = time.perf_counter()
@@ -108,7 +119,9 @@ class SheetPlanner(TempTables):
                 sentence_months integer, facility text NOT NULL, released_on date,
                 released_precision smallint, release_reason_id bigint,
                 allegation_kind_ids bigint[] NOT NULL, source_urls text[] NOT NULL,
-                notes text NOT NULL, case_groups text[] NOT NULL
+                notes text NOT NULL, case_groups text[] NOT NULL, facility_key text NOT NULL,
+                transferred_to text NOT NULL, transfer_key text NOT NULL, transferred_on date,
+                transferred_precision smallint
             )""")  # fmt: skip
 
     def stage(self) -> None:
@@ -138,6 +151,8 @@ class SheetPlanner(TempTables):
                     self.unstaged[row] = cells[0]
             else:
                 chunk.append(staged)
+                for name, key in FACILITY_PLACES:
+                    self.note_facility(row, staged[name], staged[key])
                 if len(chunk) >= CHUNK_ROWS:
                     flush()
         flush()
@@ -156,7 +171,8 @@ class SheetPlanner(TempTables):
                    NULL::bigint AS detention_id,
                    false AS d_place, false AS d_stage, false AS d_sentence, false AS d_facility,
                    false AS d_released, false AS d_reason, 0 AS n_charges,
-                   0 AS n_charge_descriptions, 0 AS n_allegations, 0 AS n_citations
+                   0 AS n_charge_descriptions, 0 AS n_allegations, 0 AS n_citations,
+                   0 AS n_custody, 0 AS n_custody_ended
             FROM {T}row""", key="row_no")  # fmt: skip
 
     # -- persons ---------------------------------------------------------------------
@@ -669,7 +685,7 @@ class SheetPlanner(TempTables):
             WITH d AS (
                 SELECT detention_id, d_place OR d_stage OR d_sentence OR d_facility OR d_released
                     OR d_reason OR n_charges + n_charge_descriptions + n_allegations
-                    + n_citations > 0 AS changed
+                    + n_citations + n_custody + n_custody_ended > 0 AS changed
                 FROM {T}plan WHERE detention_ok)
             SELECT count(*) FILTER (WHERE detention_id IS NULL),
                    count(*) FILTER (WHERE detention_id IS NOT NULL AND changed),
@@ -688,6 +704,14 @@ class SheetPlanner(TempTables):
             f"SELECT count(*) FROM {T}source WHERE source_id IS NULL"
         )
         counts["new_citations"] = self.value(f"SELECT count(*) FROM {T}citation")
+        if self.names_facilities:
+            (
+                counts["new_facilities"], counts["new_custody_periods"],
+                counts["ended_custody_periods"],
+            ) = self.rows(f"""
+                SELECT (SELECT count(*) FROM {T}facility
+                        WHERE facility_id IS NULL AND NOT ambiguous),
+                       (SELECT count(*) FROM {T}custody), (SELECT count(*) FROM {T}closing)""")[0]  # fmt: skip
         if self.names_case_groups:
             counts["new_case_groups"], counts["new_case_group_members"] = self.rows(f"""
                 SELECT (SELECT count(*) FROM {T}case_group WHERE group_id IS NULL),
@@ -708,6 +732,7 @@ class SheetPlanner(TempTables):
                    ARRAY[q.d_place, q.d_stage, q.d_sentence, q.d_facility, q.d_released,
                          q.d_reason],
                    q.n_charges, q.n_charge_descriptions, q.n_allegations, q.n_citations,
+                   q.n_custody, q.n_custody_ended,
                    sp.gender_changed, sp.birth_changed, sp.notes <> '', sp.n_variants,
                    sp.n_occupations, sp.n_affiliations, sp.n_case_groups
             FROM {T}row r JOIN {T}plan q USING (row_no) JOIN {T}person sp USING (cluster)
@@ -725,7 +750,7 @@ def _row_plan(record: tuple, errors: list[RowError]) -> RowPlan:
     (
         row, person, first_row, person_id, stored_name, via, ambiguous, has_detention,
         detention_ok, detention_id, arrested_on, precision, flags, new_charges,
-        changed_charges, allegations, citations, gender_changed, birth_changed, notes,
+        changed_charges, allegations, citations, custody, custody_ended, gender_changed, birth_changed, notes,
         variants, occupations, affiliations, case_groups,
     ) = record  # fmt: skip
     plan = RowPlan(row=row, person=person, errors=errors)
@@ -744,7 +769,9 @@ def _row_plan(record: tuple, errors: list[RowError]) -> RowPlan:
     if arrested_on is not None:
         plan.arrested_on = PartialDate(arrested_on, precision)
     if has_detention and detention_ok:
-        children = child_changes(new_charges, changed_charges, allegations, citations)
+        children = child_changes(
+            new_charges, changed_charges, allegations, citations, custody, custody_ended
+        )
         if detention_id is None:
             plan.detention_action = "new"
             plan.detention_changes = children

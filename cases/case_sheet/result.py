@@ -65,6 +65,9 @@ COUNT_LABELS = {
     "new_allegations": gettext_lazy("new allegations"),
     "new_sources": gettext_lazy("new sources"),
     "new_citations": gettext_lazy("new citations"),
+    "new_facilities": gettext_lazy("new facilities"),
+    "new_custody_periods": gettext_lazy("new custody periods"),
+    "ended_custody_periods": gettext_lazy("custody periods ended by a move"),
 }
 # ...and its sentence says each count with its noun, in the plural form the number
 # needs ("1 новое лицо", "2 новых лица", "5 новых лиц").
@@ -92,6 +95,13 @@ COUNT_PHRASES = {
     "new_allegations": ngettext_lazy("%(n)s new allegation", "%(n)s new allegations", "n"),
     "new_sources": ngettext_lazy("%(n)s new source", "%(n)s new sources", "n"),
     "new_citations": ngettext_lazy("%(n)s new citation", "%(n)s new citations", "n"),
+    "new_facilities": ngettext_lazy("%(n)s new facility", "%(n)s new facilities", "n"),
+    "new_custody_periods": ngettext_lazy(
+        "%(n)s new custody period", "%(n)s new custody periods", "n"
+    ),
+    "ended_custody_periods": ngettext_lazy(
+        "%(n)s custody period ended by a move", "%(n)s custody periods ended by a move", "n"
+    ),
 }
 
 
@@ -174,8 +184,10 @@ def person_changes(
     return changes
 
 
-def child_changes(new_charges, changed_charges, allegations, citations) -> list[str]:
-    """What a detention gains, in words: "+1 charge", "+2 sources"..."""
+def child_changes(
+    new_charges, changed_charges, allegations, citations, custody=0, custody_ended=0
+) -> list[str]:
+    """What a detention gains, in words: "+1 charge", "+2 sources", "+1 custody period"..."""
     changes = []
     if new_charges:
         changes.append(ngettext("+%(n)s charge", "+%(n)s charges", new_charges)
@@ -189,6 +201,12 @@ def child_changes(new_charges, changed_charges, allegations, citations) -> list[
     if citations:
         changes.append(ngettext("+%(n)s source", "+%(n)s sources", citations)
                        % {"n": citations})  # fmt: skip
+    if custody:
+        changes.append(ngettext("+%(n)s custody period", "+%(n)s custody periods", custody)
+                       % {"n": custody})  # fmt: skip
+    if custody_ended:
+        changes.append(ngettext("%(n)s custody period ended", "%(n)s custody periods ended",
+                                custody_ended) % {"n": custody_ended})  # fmt: skip
     return changes
 
 

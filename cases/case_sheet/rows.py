@@ -24,20 +24,23 @@ from cases.case_sheet.result import RowError
 from cases.choices import Gender
 from cases.models import AllegationKind, LegalStage, Occupation, ReleaseReason
 from cases.partial_dates import PartialDate, PartialDateError, period_ends_before
+from places.services import facility_key
 
 # The staged row: the columns of the row table (SheetPlanner.create_tables) that
 # RowChecker.check fills, in order, with their COPY types.
 ROW_TYPES = [
     "int4", "text", "text", "text", "text", "text[]", "text[]", "text[]", "text", "int4",
     "int8[]", "text[]", "bool", "bool", "date", "int2", "text", "text[]", "text[]", "int8",
-    "int4", "text", "date", "int2", "int8", "int8[]", "text[]", "text", "text[]",
+    "int4", "text", "date", "int2", "int8", "int8[]", "text[]", "text", "text[]", "text",
+    "text", "text", "date", "int2",
 ]  # fmt: skip
 ROW_COLUMNS = (
     "row_no, person, person_key, person_language, slug_base, variants, variant_keys, "
     "variant_languages, gender, birth_year, occupation_ids, affiliations, has_detention, "
     "identity_ok, arrested_on, arrested_precision, arrest_place, charge_articles, "
     "charge_descriptions, legal_stage_id, sentence_months, facility, released_on, "
-    "released_precision, release_reason_id, allegation_kind_ids, source_urls, notes, case_groups"
+    "released_precision, release_reason_id, allegation_kind_ids, source_urls, notes, case_groups, "
+    "facility_key, transferred_to, transfer_key, transferred_on, transferred_precision"
 )
 
 
@@ -49,9 +52,13 @@ def _too_long(limit: int) -> str:
 
 class _RowCells:
     """One row being checked: its cells in COLUMNS order, the errors found so far,
-    and what later columns read of earlier ones (the person, the arrest date)."""
+    and what later columns read of earlier ones (the person, the arrest and release
+    dates, the facility)."""
 
-    __slots__ = ("row", "cells", "errors", "person", "person_key", "arrested")
+    __slots__ = (
+        "row", "cells", "errors", "person", "person_key", "arrested", "released", "facility",
+        "facility_key",
+    )  # fmt: skip
 
     def __init__(self, row: int, cells: list[str]):
         self.row = row
@@ -60,6 +67,9 @@ class _RowCells:
         self.person = ""
         self.person_key = ""
         self.arrested: PartialDate | None = None
+        self.released: PartialDate | None = None
+        self.facility = ""
+        self.facility_key = ""
 
     def raw(self, column: str) -> str:
         return self.cells[COLUMN_INDEX[column]]
@@ -247,13 +257,18 @@ class RowChecker:
                       "7 years 6 months, 8y6m or 90 months (at most 100 years), or blank"))  # fmt: skip
             return None
 
-    def check_facility(self, row: _RowCells) -> str:
-        """Free text, at most 200 characters."""
-        return row.text("facility", 200)
+    def check_facility(self, row: _RowCells) -> tuple[str, str]:
+        """A facility's name in any spelling, at most 200 characters, with letters or
+        a number, or blank. Gives the name and its facility key (places.services);
+        the name is also the detention's free-text facility, as the sheet wrote it."""
+        name, key = self.facility_name(row, "facility")
+        row.facility, row.facility_key = name, key
+        return name, key
 
     def check_released_on(self, row: _RowCells) -> PartialDate | None:
         """A partial date that does not end before the arrest (check_arrested_on), or blank."""
         released, _readable = row.date("released_on")
+        row.released = released
         arrested = row.arrested
         if period_ends_before(arrested, released):
             row.error(
@@ -299,6 +314,55 @@ class RowChecker:
                 names.append(name)
         return names
 
+    def check_transferred_to(self, row: _RowCells) -> tuple[str, str]:
+        """A facility's name as in check_facility, another than the row's facility,
+        given with transferred_on; or blank with it. Gives the name and its key."""
+        name, key = self.facility_name(row, "transferred_to")
+        if key and key == row.facility_key:
+            row.error("transferred_to", name, _(
+                "this is the facility the row names in facility (%(facility)s); expected the "
+                "facility the person was moved to, or blank"
+            ) % {"facility": row.facility})  # fmt: skip
+        elif not name and row.raw("transferred_on").strip():
+            row.error("transferred_to", "", _(
+                "the row gives transferred_on but not where to; expected the facility the "
+                "person was moved to, or a blank transferred_on"))  # fmt: skip
+        return name, key
+
+    def check_transferred_on(self, row: _RowCells) -> PartialDate | None:
+        """A partial date, not before the arrest nor after the release, given with
+        transferred_to; or blank with it."""
+        moved, readable = row.date("transferred_on")
+        moved_to = " ".join(row.raw("transferred_to").split())
+        if readable and moved is None and moved_to:
+            row.error("transferred_on", "", _(
+                "the row gives transferred_to (%(facility)s) but not when; expected the date of "
+                "the move, a partial date such as 2024, 2024-03 or 12.03.2024"
+            ) % {"facility": moved_to})  # fmt: skip
+        elif period_ends_before(row.arrested, moved):
+            row.error("transferred_on", row.raw("transferred_on").strip(), _(
+                "the move (%(moved)s) is before the arrest (%(arrested)s); expected a date on or "
+                "after the arrest"
+            ) % {"moved": moved.isoformat(), "arrested": row.arrested.isoformat()})  # fmt: skip
+        elif period_ends_before(moved, row.released):
+            row.error("transferred_on", row.raw("transferred_on").strip(), _(
+                "the move (%(moved)s) is after the release (%(released)s); expected a date on or "
+                "before the release"
+            ) % {"moved": moved.isoformat(), "released": row.released.isoformat()})  # fmt: skip
+        return moved
+
+    @staticmethod
+    def facility_name(row: _RowCells, column: str) -> tuple[str, str]:
+        """The facility name of a cell and its key: ("", "") when blank, or when it
+        has neither letters nor numbers (an error)."""
+        name = row.text(column, 200)
+        if not name:
+            return "", ""
+        key = facility_key(name)
+        if not key:
+            row.error(column, name, _("expected a facility's name, with letters or a number"))
+        return name, key
+
     # column -> its checker, in COLUMNS order (tests/test_case_sheet_package.py holds them equal)
     CHECKERS: dict[str, Callable[[RowChecker, _RowCells], Any]] = {
         "person": check_person,
@@ -319,6 +383,8 @@ class RowChecker:
         "sources": check_sources,
         "notes": check_notes,
         "case_group": check_case_group,
+        "transferred_to": check_transferred_to,
+        "transferred_on": check_transferred_on,
     }
 
 
@@ -330,14 +396,19 @@ def _staged(row: _RowCells, values: dict[str, Any]) -> tuple:
     arrested, arrest_ok = values["arrested_on"]
     articles, descriptions = values["charges"]
     released = values["released_on"]
+    facility, facility_key_ = values["facility"]
+    moved_to, moved_key = values["transferred_to"]
+    moved = values["transferred_on"]
     has_detention = any(row.cells[index].strip() for index in DETENTION_INDEXES)
     return (
         row.row, person, key, language, slug, variants, variant_keys, variant_languages,
         values["gender"], values["birth_year"], values["occupations"], values["affiliations"],
         has_detention, arrest_ok, arrested.date if arrested else None,
         int(arrested.precision) if arrested else None, values["arrest_place"],
-        articles, descriptions, values["legal_stage"], values["sentence"], values["facility"],
+        articles, descriptions, values["legal_stage"], values["sentence"], facility,
         released.date if released else None,
         int(released.precision) if released else None, values["release_reason"],
         values["allegations"], values["sources"], values["notes"], values["case_group"],
+        facility_key_, moved_to, moved_key, moved.date if moved else None,
+        int(moved.precision) if moved else None,
     )  # fmt: skip

@@ -80,6 +80,7 @@ def case_sheet_import(
                 planner.cursor,
                 progress=planner.progress,
                 case_groups=planner.names_case_groups,
+                facilities=planner.names_facilities,
             ).write()
         planner.drop_tables()
         result.written = True

@@ -10,6 +10,7 @@ TABLES = (
     "row", "plan", "name", "edge", "candidate", "match", "person", "variant", "occupation",
     "organization", "affiliation", "charge", "allegation", "source", "citation", "slug",
     "new_person", "person_id", "detention_id", "source_id", "case_group", "member",
+    "facility", "custody_row", "custody", "closing",
 )  # fmt: skip
 
 

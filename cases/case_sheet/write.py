@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connection, models
 from django.utils.text import slugify
 
+from cases.case_sheet.custody import CustodyWriting
 from cases.case_sheet.result import Progress
 from cases.case_sheet.tables import T, TempTables
 from cases.choices import NameVariantKind
@@ -27,15 +28,18 @@ from sources.models import Citation, Source
 SOURCE_KIND = "other"  # a URL alone does not say what kind of source it is
 
 
-class PlanWriter(TempTables):
+class PlanWriter(CustodyWriting, TempTables):
     """The second half of an import: writes what SheetPlanner planned, from its
     temporary tables, on its cursor. Every write is an INSERT ... SELECT or an
     UPDATE over the whole file; history triggers record each change."""
 
-    def __init__(self, cursor, *, progress: Progress, case_groups: bool = False):
+    def __init__(
+        self, cursor, *, progress: Progress, case_groups: bool = False, facilities: bool = False
+    ):
         super().__init__(cursor)
         self.progress = progress
         self.case_groups = case_groups  # the plan has case groups (SheetPlanner.names_case_groups)
+        self.facilities = facilities  # the plan has facilities (SheetPlanner.names_facilities)
 
     def write(self) -> None:
         """Carry out the plan: a fixed number of statements whatever the size."""
@@ -48,6 +52,8 @@ class PlanWriter(TempTables):
         ]
         if self.case_groups:
             steps.insert(3, self.write_case_groups)
+        if self.facilities:
+            steps += [self.write_facilities, self.write_custody]
         for number, step in enumerate(steps, start=1):
             step()
             self.progress("write", number, len(steps), "steps")
