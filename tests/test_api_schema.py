@@ -132,7 +132,8 @@ def test_the_schema_describes_every_endpoint(client):
     for path in ("/api/v1/persons/", "/api/v1/persons/{identifier}/history/", "/api/v1/detentions/",
                  "/api/v1/allegations/", "/api/v1/statements/", "/api/v1/sources/",
                  "/api/v1/organizations/", "/api/v1/stats/", "/api/v1/withdrawals/",
-                 "/api/v1/reported-counts/", "/api/v1/reported-counts/{identifier}/"):  # fmt: skip
+                 "/api/v1/reported-counts/", "/api/v1/reported-counts/{identifier}/",
+                 "/api/v1/facilities/", "/api/v1/facilities/{identifier}/"):  # fmt: skip
         assert f"{path}:" in schema_text
 
 
@@ -142,3 +143,16 @@ def test_the_documentation_page_uses_only_the_sites_own_assets(client):
     assert "swagger-ui" in page
     assert "cdn." not in page and "unpkg" not in page and "jsdelivr" not in page
     assert "/static/drf_spectacular_sidecar/" in page
+
+
+@pytest.mark.django_db
+def test_the_schema_states_the_facility_filters(client):
+    import re
+
+    kinds = _parameter(client, "/api/v1/facilities/", "kind")["items"]["enum"]
+    assert "prison" in kinds and "colony-strict" in kinds
+    for name in ("facility", "held_at"):
+        pattern = _parameter(client, "/api/v1/persons/", name)["items"]["pattern"]
+        assert re.search(pattern, "prison-no-13") and not re.search(pattern, "prison no 13")
+    assert _parameter(client, "/api/v1/persons/", "region")["type"] == "array"
+    assert _parameter(client, "/api/v1/facilities/", "q")["maxLength"] == 200
