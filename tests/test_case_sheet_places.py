@@ -249,6 +249,24 @@ def test_a_facility_other_than_where_casebook_records_the_custody_is_an_error():
     assert counts() == before
 
 
+def test_a_stored_detention_gains_custody_only_when_the_facility_cell_says_something_new():
+    # a detention entered before custody periods existed: its facility is text alone
+    person = Person.objects.create(display_name="Elchin Testov")
+    detention = Detention.objects.create(
+        person=person, arrested_on=datetime.date(2023, 1, 1), arrested_on_precision=1,
+        facility="Prison No. 13",
+    )  # fmt: skip
+    row = {"person": "Elchin Testov", "arrested_on": "2023", "facility": "Prison No. 13"}
+    again = case_sheet_import(file=sheet(row))  # as an exported sheet says it
+    assert again.ok and not again.changes_anything
+    assert not CustodyPeriod.objects.exists()
+
+    changed = imported({**row, "facility": "Prison no. 14"})
+    assert changed.row_plans[0].detention_changes == ["facility", "+1 custody period"]
+    custody = CustodyPeriod.objects.get()
+    assert (custody.detention, custody.facility.name) == (detention, "Prison no. 14")
+
+
 # --- moves --------------------------------------------------------------------------------
 
 

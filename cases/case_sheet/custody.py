@@ -9,7 +9,10 @@ For each row with a detention:
 - `facility` F: a custody period at F from the arrest (to the move, if any), unless
   the detention has one at F already (in the trash too: an editor removed it).
   A stored detention whose custody Casebook records elsewhere, and not at the
-  facility moved to, is an error: the sheet and Casebook disagree.
+  facility moved to, is an error: the sheet and Casebook disagree. For a stored
+  detention the cell counts only when it says something new (another text than
+  the detention's stored `facility`, or a move beside it): so an exported sheet
+  still imports back unchanged, whatever custody an editor recorded since.
 - `transferred_to` G on `transferred_on` T: the detention's open custody periods
   elsewhere that began by T end on T, and one at G begins on T, unless the
   detention has one at G already. So importing the sheet again changes nothing,
@@ -28,6 +31,8 @@ from places.models import CustodyPeriod, Facility
 from places.services import ambiguous_facility_message, facility_match, facility_slugs
 
 CUSTODY = CustodyPeriod._meta.db_table
+# the facilities of T + "facility" to create: unknown, and where a custody period begins
+NEW_FACILITIES = f"facility_id IS NULL AND NOT ambiguous AND key IN (SELECT key FROM {T}custody)"
 
 
 def _not_after(date: str, precision: str, start: str) -> str:
@@ -106,7 +111,9 @@ class CustodyPlanning(TempTables):
                    EXISTS (SELECT 1 FROM {CUSTODY} x WHERE x.detention_id = c.detention_id
                            AND x.deleted_at IS NULL AND x.facility_id = c.g_id) AS held_at_g
             FROM (SELECT q.row_no, q.detention_id, r.arrested_on, r.arrested_precision,
-                         r.facility_key AS f_key, f.facility_id AS f_id,
+                         -- the facility cell says something new (below: says_f)
+                         CASE WHEN q.detention_id IS NULL OR q.d_facility OR r.transfer_key <> ''
+                              THEN r.facility_key ELSE '' END AS f_key, f.facility_id AS f_id,
                          r.transfer_key AS g_key, g.facility_id AS g_id,
                          r.transferred_on, r.transferred_precision
                   FROM {T}plan q JOIN {T}row r USING (row_no)
@@ -205,10 +212,10 @@ class CustodyWriting(TempTables):
     """PlanWriter's facility steps: the new facilities, then the custody periods."""
 
     def write_facilities(self) -> None:
-        """The facilities the sheet names that Casebook lacks (internal, each with a
-        free slug)."""
-        new = self.rows(f"SELECT key, name FROM {T}facility "
-                        "WHERE facility_id IS NULL AND NOT ambiguous ORDER BY first_row")  # fmt: skip
+        """The facilities the sheet names that Casebook lacks and the plan holds
+        someone at (internal, each with a free slug)."""
+        new = self.rows(f"SELECT key, name FROM {T}facility WHERE {NEW_FACILITIES} "
+                        "ORDER BY first_row")  # fmt: skip
         if not new:
             return
         keys = [key for key, _name in new]

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from cases import evidence
 from cases.case_sheet.columns import COLUMN_INDEX
-from cases.case_sheet.custody import CustodyPlanning
+from cases.case_sheet.custody import NEW_FACILITIES, CustodyPlanning
 from cases.case_sheet.files import CaseSheetFormatError, CaseSheetReader
 from cases.case_sheet.result import (
     CaseSheetResult,
@@ -709,8 +709,7 @@ class SheetPlanner(CustodyPlanning, TempTables):
                 counts["new_facilities"], counts["new_custody_periods"],
                 counts["ended_custody_periods"],
             ) = self.rows(f"""
-                SELECT (SELECT count(*) FROM {T}facility
-                        WHERE facility_id IS NULL AND NOT ambiguous),
+                SELECT (SELECT count(*) FROM {T}facility WHERE {NEW_FACILITIES}),
                        (SELECT count(*) FROM {T}custody), (SELECT count(*) FROM {T}closing)""")[0]  # fmt: skip
         if self.names_case_groups:
             counts["new_case_groups"], counts["new_case_group_members"] = self.rows(f"""
