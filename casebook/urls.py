@@ -34,5 +34,6 @@ urlpatterns += i18n_patterns(
     path("", include("cases.urls")),
     path("", include("sources.urls")),
     path("", include("lists.urls")),
+    path("", include("places.urls")),
     prefix_default_language=False,
 )

@@ -27,7 +27,9 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, Precision, birth_year_range
+from cases.reads.citations import citations_of
 from cases.reads.history import person_history
+from cases.reads.rows import SOURCE_FIELDS, source_rows
 from cases.reads.status import (
     CALL_FOR_RELEASE,
     CallReport,
@@ -41,6 +43,8 @@ from cases.reads.status import (
 from cases.visibility import Reader
 from cases.vocabularies import TermLabels
 from lists.reads_person import PersonLists, person_lists
+from places.reads_pages import how_to_write
+from sources.models import Source
 
 VOCABULARY_MODELS = {
     "occupation": Occupation,
@@ -215,7 +219,7 @@ def person_claims(
 
 @dataclass
 class TimelineEntry:
-    kind: str  # detention, event, release, allegation, statement
+    kind: str  # detention, custody, event, release, allegation, statement
     date: PartialDate | None
     item: dict
     notes: list[int]
@@ -227,8 +231,8 @@ class TimelineEntry:
         """Entries follow the last day of their period: a fact known only to its
         month ("March 2024") comes after the facts dated to a day of that month,
         since it may have happened on any of them, and a year after its months.
-        On one day, the more precise first, then the arrest, case events,
-        release, allegations and statements."""
+        On one day, the more precise first, then the arrest, custody (held at,
+        transferred), case events, release, allegations and statements."""
         if self.date is None:
             key = (True, datetime.date.max, 0, self.order)
         else:
@@ -236,7 +240,21 @@ class TimelineEntry:
         return max(key, self.after) if self.after else key
 
 
-KIND_ORDER = {"detention": 0, "event": 1, "release": 2, "allegation": 3, "statement": 4}
+KIND_ORDER = {
+    "detention": 0, "custody": 1, "event": 2, "release": 3, "allegation": 4, "statement": 5,
+}  # fmt: skip
+
+
+def custody_items(periods: list[dict]) -> list[dict]:
+    """A detention's custody periods (in the order of places: held_from, then
+    id) as the timeline tells them: the first "held at A", each later one
+    "transferred from A to B" on its start."""
+    items = []
+    previous = None
+    for period in periods:
+        items.append({**period, "transferred_from": previous})
+        previous = {"slug": period["facility"], "name": period["facility_name"]}
+    return items
 
 
 def within(a: PartialDate | None, b: PartialDate | None) -> bool:
@@ -375,6 +393,29 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     fact_marks, claims = person_claims(history["citations"], shown, notes, status_citations)
     affiliations = [{**a, "notes": notes.cite(a["citations"])} for a in history["affiliations"]]
     lists, case_groups = list_sections(on_lists, notes)
+    # how to write: only to a person held now, at their current place (places.reads)
+    writing = how_to_write(person, reader=reader) if status.code == "held" else None
+    writing_notes = []
+    if writing:
+        custody_citations = [
+            c
+            for d in history["detentions"]
+            for p in d.get("custody_periods", [])
+            if p["uuid"] == writing.custody_uuid
+            for c in p["citations"]
+        ]
+        facility_citations = citations_of(reader, facility=[writing.facility_id])
+        missing = facility_citations["source_uuids"] - notes.sources.keys()
+        if missing:
+            facility_sources = source_rows(
+                list(Source.objects.filter(uuid__in=missing).values(*SOURCE_FIELDS)),
+                reader=reader,
+            )
+            list_sources += facility_sources
+            notes.sources.update({s["uuid"]: s for s in facility_sources})
+        writing_notes = notes.cite(
+            custody_citations + facility_citations["facility"].get(writing.facility_id, [])
+        )
 
     entries: list[tuple[TimelineEntry, list[dict]]] = []
 
@@ -421,6 +462,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
             d["citations"] + [c for e in arrest_events for c in e["citations"]],
         )  # fmt: skip
         after = arrest.sort_key
+        for period in custody_items(d.get("custody_periods", [])):
+            add("custody", period["held_from"], period, period["citations"], after)
         for event in events:
             if event not in arrest_events and event not in release_events:
                 add("event", event["occurred_on"], event, event["citations"], after)
@@ -469,6 +512,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
         "affiliations": affiliations,
         "lists": lists,
         "case_groups": case_groups,
+        "how_to_write": writing,
+        "how_to_write_notes": writing_notes,
         "detentions": detentions,
         "timeline": [entry for entry, _citations in entries],
         "footnotes": notes.notes,

@@ -47,6 +47,7 @@ from cases.reads.statistics import case_statistics, first_arrest_month, headline
 from cases.reads.status import current_since
 from cases.search import SearchQueryError, check_search_query
 from cases.visibility import photo_is_visible, visible
+from places.reads import held_by_region
 from sources.models import Source
 
 PERSONS_PER_PAGE = 25
@@ -406,6 +407,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
             # no detention with a known arrest date: no series to draw (an empty
             # chart of one month read as "nobody was ever held")
             "months": months if first_arrest else [],
+            "held_by_region": [
+                {"label": region or _("Region not recorded"), "persons": n}
+                for region, n in held_by_region(reader=READER)
+            ],
             **currency,
         },
     )

@@ -1,0 +1,99 @@
+"""What the public pages of places show, assembled from the reads: the facility
+list's rows (kind in the reader's language, region, held now) and one facility's
+page (its names, address and rules with when each was last confirmed, who is held
+there now and who was, the allegations reported there), footnoted as the person
+page is (cases.pages.Footnotes). Visibility is decided by the reads."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from cases.models import Organization
+from cases.pages import Footnotes
+from cases.reads.citations import citations_of
+from cases.reads.rows import SOURCE_FIELDS, source_rows
+from cases.visibility import Reader, visible
+from places.models import Facility, FacilityKind, FacilityName
+from places.reads import held_now_counts
+from places.reads_pages import facility_allegations, facility_custody
+from sources.models import Source
+
+
+def kind_label(kind: FacilityKind | None) -> str:
+    return FacilityKind.translate(kind.label) if kind else ""
+
+
+def facility_rows(facilities: QuerySet, *, reader: Reader) -> list[dict]:
+    """The facilities of `facilities` (visible ones, filtered) as the list and the
+    map show them, by name: two queries (the facilities with their kinds, the
+    held-now counts)."""
+    rows = list(facilities.select_related("kind").order_by("name", "pk"))
+    counts = held_now_counts(reader=reader, facility_ids=[f.pk for f in rows])
+    return [
+        {
+            "slug": f.slug,
+            "name": f.name,
+            "kind": kind_label(f.kind),
+            "region": f.region,
+            "locality": f.locality,
+            "country": f.country,
+            "latitude": f.latitude,
+            "longitude": f.longitude,
+            "held_now": counts.get(f.pk, 0),
+        }
+        for f in rows
+    ]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The kinds of facility as the list's filter offers them: (code, label)."""
+    return [(k.code, kind_label(k)) for k in FacilityKind.objects.order_by("sort_order", "label")]
+
+
+def _sources(uuids, reader: Reader) -> dict:
+    rows = Source.objects.filter(uuid__in=uuids).values(*SOURCE_FIELDS)
+    return {row["uuid"]: row for row in source_rows(list(rows), reader=reader)}
+
+
+def facility_page(facility: Facility, *, reader: Reader) -> dict:
+    """Everything a facility's page shows, footnoted in reading order (the
+    facility, who is held now, who was, the allegations): 8 queries whatever the
+    number of persons (7 without an operator)."""
+    names = list(
+        visible(FacilityName.objects.filter(facility=facility), reader)
+        .order_by("language", "name")
+        .values("name", "language")
+    )
+    operator = None
+    if facility.operator_id:
+        operator = (
+            visible(Organization.objects.filter(pk=facility.operator_id), reader)
+            .values("slug", "name")
+            .first()
+        )
+    now, before = facility_custody(facility, reader=reader)
+    allegations = facility_allegations(facility, reader=reader)
+    citations = citations_of(
+        reader,
+        facility=[facility.pk],
+        custody_period=[r["id"] for r in now + before],
+        allegation=[a["id"] for a in allegations],
+    )
+    sources = _sources(citations["source_uuids"], reader) if citations["source_uuids"] else {}
+    notes = Footnotes(sources)
+    facility_notes = notes.cite(citations["facility"].get(facility.pk, []))
+    for row in now + before:
+        row["notes"] = notes.cite(citations["custody_period"].get(row["id"], []))
+    for a in allegations:
+        a["notes"] = notes.cite(citations["allegation"].get(a["id"], []))
+    return {
+        "facility": facility,
+        "kind": kind_label(facility.kind),
+        "names": names,
+        "operator": operator,
+        "notes": facility_notes,
+        "held_now": now,
+        "held_before": before,
+        "allegations": allegations,
+        "footnotes": notes.notes,
+    }

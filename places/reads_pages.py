@@ -1,0 +1,163 @@
+"""What the public pages of places ask that the API does not: who is held at a
+facility now and who was, the allegations reported there, and how to write to a
+person where they are held now. Every read takes `reader=` and goes through the
+visibility policy (cases.visibility) and the current-place rule (places.reads).
+
+"Held now at a facility" is places.reads.held_now_sql: the rule of
+/api/v1/persons/?status=held&facility=<slug>, for the same reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F
+
+from cases.models import Allegation, AllegationKind, Person
+from cases.partial_dates import PartialDate
+from cases.visibility import Reader, letter_is_visible, visible
+from places.models import CustodyPeriod, Facility
+from places.reads import current_custody_sql, current_places, held_now_sql
+
+
+def _partial(date, precision) -> PartialDate | None:
+    return PartialDate(date, precision) if date else None
+
+
+CUSTODY_FIELDS = (
+    "id", "held_from", "held_from_precision", "held_until", "held_until_precision", "note",
+    "detention__person_id", "detention__person__slug", "detention__person__display_name",
+)  # fmt: skip
+
+
+def _custody_row(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "person": {
+            "id": row["detention__person_id"],
+            "slug": row["detention__person__slug"],
+            "display_name": row["detention__person__display_name"],
+        },
+        "held_from": _partial(row["held_from"], row["held_from_precision"]),
+        "held_until": _partial(row["held_until"], row["held_until_precision"]),
+        "note": row["note"],
+    }
+
+
+def facility_custody(facility: Facility, *, reader: Reader) -> tuple[list[dict], list[dict]]:
+    """Who is held at `facility` now (the held-now rule) and who was (its other
+    visible custody periods, newest first), each a custody row with its person:
+    two queries."""
+    held, held_params = held_now_sql(reader=reader, facility_ids=[facility.pk])
+    current, current_params = current_custody_sql(reader=reader)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT cur.custody_id FROM ({current}) cur"
+            f" JOIN ({held}) held ON held.person_id = cur.person_id AND cur.facility_id = %s",
+            [*current_params, *held_params, facility.pk],
+        )
+        now_ids = {row[0] for row in cursor.fetchall()}
+    rows = [
+        _custody_row(row)
+        for row in visible(CustodyPeriod.objects.filter(facility=facility), reader)
+        .order_by(F("held_from").desc(nulls_last=True), "-id")
+        .values(*CUSTODY_FIELDS)
+    ]
+    now = sorted((r for r in rows if r["id"] in now_ids), key=lambda r: r["person"]["display_name"])
+    before = [r for r in rows if r["id"] not in now_ids]
+    return now, before
+
+
+ALLEGATION_FIELDS = (
+    "id", "kind__code", "kind__label", "started_on", "started_on_precision", "ended_on", "ended_on_precision",
+    "description", "person__slug", "person__display_name", "person__visibility",
+    "person__deleted_at", "victim_description",
+)  # fmt: skip
+
+
+def facility_allegations(facility: Facility, *, reader: Reader) -> list[dict]:
+    """The visible allegations reported at `facility`, oldest first, with the
+    person they concern when the reader may see them: two queries."""
+    rows = list(
+        visible(Allegation.objects.filter(facility=facility), reader)
+        .order_by(F("started_on").asc(nulls_first=True), "id")
+        .values(*ALLEGATION_FIELDS)
+    )
+    person_slugs = {r["person__slug"] for r in rows if r["person__slug"]}
+    shown = set(
+        visible(Person.objects.filter(slug__in=person_slugs), reader).values_list("slug", flat=True)
+        if person_slugs
+        else ()
+    )
+    return [
+        {
+            "id": r["id"],
+            "kind": r["kind__code"],
+            "kind_label": AllegationKind.translate(r["kind__label"]),
+            "started_on": _partial(r["started_on"], r["started_on_precision"]),
+            "ended_on": _partial(r["ended_on"], r["ended_on_precision"]),
+            "description": r["description"],
+            "person": (
+                {"slug": r["person__slug"], "display_name": r["person__display_name"]}
+                if r["person__slug"] in shown
+                else None
+            ),
+            "victim_description": r["victim_description"],
+        }
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HowToWrite:
+    """How to write to a person where they are held now: the facility's address
+    and rules (with the facility's visibility), and the recipient line and note
+    only where the custody period's `letter_visibility` allows (`letter`)."""
+
+    custody_id: int
+    custody_uuid: object
+    held_from: PartialDate | None
+    last_reported: PartialDate | None
+    facility_id: int
+    facility_slug: str
+    facility_name: str
+    postal_address: str
+    address_confirmed_on: PartialDate | None
+    letter_language: str
+    letter_rules: str
+    parcel_rules: str
+    rules_confirmed_on: PartialDate | None
+    letter: bool
+    recipient_line: str
+    letter_note: str
+    letter_confirmed_on: PartialDate | None
+
+
+def how_to_write(person: Person, *, reader: Reader) -> HowToWrite | None:
+    """How to write to `person` at their current place (places.reads), or None
+    when they are held nowhere the reader may see: two queries."""
+    place = current_places([person.pk], reader=reader).get(person.pk)
+    if place is None:
+        return None
+    custody = CustodyPeriod.objects.select_related("facility").get(pk=place.custody_id)
+    facility = custody.facility
+    letter = letter_is_visible(custody, reader)
+    return HowToWrite(
+        custody_id=custody.pk,
+        custody_uuid=custody.uuid,
+        held_from=place.held_from,
+        last_reported=place.last_reported,
+        facility_id=facility.pk,
+        facility_slug=facility.slug,
+        facility_name=facility.name,
+        postal_address=facility.postal_address,
+        address_confirmed_on=facility.address_confirmed_on_partial,
+        letter_language=facility.letter_language,
+        letter_rules=facility.letter_rules,
+        parcel_rules=facility.parcel_rules,
+        rules_confirmed_on=facility.rules_confirmed_on_partial,
+        letter=letter,
+        recipient_line=custody.recipient_line if letter else "",
+        letter_note=custody.letter_note if letter else "",
+        letter_confirmed_on=custody.letter_confirmed_on_partial if letter else None,
+    )

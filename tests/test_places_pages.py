@@ -1,0 +1,441 @@
+"""The public pages of places: the facility list (filters, held now equal to the
+API's `?status=held&facility=`, the map drawn on the server), a facility's page
+(names, address and rules with "last confirmed", footnotes, who is held there now
+and who was, allegations reported there; hidden = 404), the person page (custody
+periods and transfers on the timeline, how to write under its own level), the
+statistics' "held by region", three languages, and pinned query counts."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from access.services import token_issue
+from cases.choices import Visibility
+from cases.models import Person
+from cases.pages import person_page
+from cases.partial_dates import PartialDate
+from cases.visibility import Reader, visible
+from places.models import Facility
+from places.pages import facility_rows
+from tests import factories
+from tests.facility_records import custody, facility, held
+
+pytestmark = pytest.mark.django_db
+
+READERS = (Reader.PUBLIC, Reader.PARTNER, Reader.STAFF)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()  # the API's throttle counters and the filter counts live in the cache
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.content[:2000]
+    return response.content.decode()
+
+
+def text(page: str) -> str:
+    """The page's words, without tags and with single spaces."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        html(client.get(url))
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def places():
+    """Prison A in Baku (coordinates, address, rules), Colony B in Ganja, an
+    internal facility, and the persons held: Rauf transferred from A to B, Sevda
+    held at A, Kamal released though his custody period at A is still open."""
+    operator = factories.organization("Penitentiary Service", slug="penitentiary-service")
+    prison_a = facility(
+        "Prison A",
+        region="Baku",
+        locality="Baku",
+        country="Azerbaijan",
+        latitude="40.40930",
+        longitude="49.86710",
+        operator=operator,
+        names=(("Тюрьма А", "ru"), ("A həbsxanası", "az")),
+        postal_address="AZ1000, Baku, Prison A",
+        letter_language="Azerbaijani",
+        letter_rules="Letters in Azerbaijani only; no stamps enclosed.",
+        parcel_rules="Parcels up to 5 kg, once a month.",
+    )
+    prison_a.address_confirmed_on = PartialDate.parse("2024-05")
+    prison_a.rules_confirmed_on = PartialDate.parse("2024-06-01")
+    prison_a.save()
+    colony_b = facility(
+        "Colony B",
+        kind="colony-strict",
+        region="Ganja",
+        country="Azerbaijan",
+        latitude="40.68280",
+        longitude="46.36060",
+    )
+    hidden = facility("Secret Site", visibility=Visibility.INTERNAL, region="Baku")
+    rauf, rauf_detention = held("Rauf Mammadov")
+    custody(rauf_detention, prison_a, "2024-03", "2024-09")
+    custody(rauf_detention, colony_b, "2024-09")
+    sevda, sevda_detention = held("Sevda Aliyeva")
+    custody(sevda_detention, prison_a, "2024-05", note="In the women's unit.")
+    kamal = factories.person("Kamal Huseynov")
+    kamal_detention = factories.detention(kamal, arrested="2023-01", released="2023-12")
+    custody(kamal_detention, prison_a, "2023-02")
+    torture = factories.allegation(sevda, kind="torture", facility=prison_a)
+    return {
+        "a": prison_a,
+        "b": colony_b,
+        "hidden": hidden,
+        "rauf": rauf,
+        "sevda": sevda,
+        "kamal": kamal,
+        "torture": torture,
+    }
+
+
+# --- the list -------------------------------------------------------------------------
+
+
+def rows_of(page: str) -> list[str]:
+    table = page.split('<table class="facility-table">', 1)[1].split("</table>", 1)[0]
+    return [text(row).strip() for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+
+
+def test_the_list_shows_visible_facilities_with_kind_region_and_held_now(client, places):
+    page = html(client.get("/facilities/"))
+    assert rows_of(page) == [
+        "Colony B correctional colony, strict regime Ganja 1",
+        "Prison A prison Baku 1",
+    ]
+    assert "Secret Site" not in page
+    assert 'href="/facilities/prison-a/"' in page
+    # the count links to the persons it counts
+    assert 'href="/persons/?status=held&amp;facility=prison-a"' in page
+
+
+def names(page: str) -> list[str]:
+    """The facilities the list's table names, in order."""
+    return re.findall(r'<th scope="row"><a href="/facilities/[^"]+/">([^<]+)</a>', page)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("kind=colony-strict", ["Colony B"]),
+        ("region=baku", ["Prison A"]),
+        ("q=Тюрьма", ["Prison A"]),
+        ("kind=prison&region=Ganja", []),
+        ("q=&kind=", ["Colony B", "Prison A"]),  # a form's empty boxes filter nothing
+    ],
+)
+def test_the_list_filters_by_kind_region_and_name(client, places, query, expected):
+    page = html(client.get(f"/facilities/?{query}"))
+    assert names(page) == expected
+
+
+def test_an_unknown_kind_is_a_400_that_says_so(client, places):
+    response = client.get("/facilities/?kind=dungeon")
+    assert response.status_code == 400
+    assert "kind" in text(response.content.decode())
+
+
+def test_the_filters_offer_the_kinds_and_the_visible_regions(client, places):
+    page = html(client.get("/facilities/"))
+    assert '<option value="colony-strict">correctional colony, strict regime</option>' in page
+    regions = re.findall(r'<option value="([^"]*)"', page.split('id="facility-region"')[1])
+    assert regions == ["", "Baku", "Ganja"]  # Secret Site's Baku is Prison A's too
+
+
+def test_held_now_equals_the_api_count_for_every_reader(client, places):
+    """The page's count (the public's) equals /api/v1/persons/?status=held&facility=
+    for the public; for partners and staff the counts the page is built from
+    equal the API's for a partner token and the persons filter for staff."""
+    page = html(client.get("/facilities/"))
+    for slug in ("prison-a", "colony-b"):
+        shown = re.search(
+            rf'href="/persons/\?status=held&amp;facility={slug}">(\d+)</a>', page
+        ).group(1)
+        api = client.get("/api/v1/persons/", {"status": "held", "facility": slug})
+        assert api.status_code == 200, api.content
+        assert int(shown) == len(api.json()["results"])
+    _token, raw = token_issue(name="Partner NGO")
+    for reader in READERS:
+        rows = facility_rows(visible(Facility.objects.all(), reader), reader=reader)
+        for row in rows:
+            if reader is Reader.STAFF:
+                from django.http import QueryDict
+
+                from cases.filtersets import PersonFilterSet
+
+                data = QueryDict(mutable=True)
+                data.update({"status": "held", "facility": row["slug"]})
+                expected = PersonFilterSet(
+                    data, visible(Person.objects.all(), reader), reader=reader
+                ).qs.count()
+            else:
+                headers = (
+                    {"HTTP_AUTHORIZATION": f"Bearer {raw}"} if reader is Reader.PARTNER else {}
+                )
+                api = client.get(
+                    "/api/v1/persons/", {"status": "held", "facility": row["slug"]}, **headers
+                )
+                expected = len(api.json()["results"])
+            assert row["held_now"] == expected, (reader, row["slug"])
+
+
+def test_the_map_is_drawn_on_the_server_with_points_linking_to_the_facilities(client, places):
+    page = html(client.get("/facilities/"))
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert len(page) < 60_000  # the outlines clipped to the view and thinned
+    # the points: links to the facilities' pages, named, at their projected places
+    points = re.findall(
+        r'<a class="point[^"]*" href="(/facilities/[^"]+/)" aria-label="([^"]+)"', svg
+    )
+    assert points == [
+        ("/facilities/colony-b/", "Colony B: 1 held now"),
+        ("/facilities/prison-a/", "Prison A: 1 held now"),
+    ]
+    # Baku lies east of Ganja: a larger x
+    xs = dict(re.findall(r'href="/facilities/([^"]+)/".*?<circle cx="([\d.]+)"', svg, re.S))
+    assert float(xs["prison-a"]) > float(xs["colony-b"])
+    # the country outlines in view, from the vendored data: Azerbaijan and its neighbours
+    countries = re.findall(r'<path class="country" d="M[^"]+"><title>([^<]+)</title>', svg)
+    assert "Azerbaijan" in countries and "Georgia" in countries
+    assert "Brazil" not in countries
+    # nothing is loaded for it: no address of another host anywhere in the page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    # a facility without coordinates is in the table only, and said to be
+    facility("Police Station 3", kind="police-station", region="Baku")
+    page = html(client.get("/facilities/"))
+    assert "Police Station 3" in names(page)
+    assert "Police Station 3" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "1 more has no coordinates" in text(page)
+
+
+def test_no_map_when_no_facility_has_coordinates(client, places):
+    page = html(client.get("/facilities/?region=Nowhere"))
+    assert "<svg" not in page
+    assert "No place of detention matches." in text(page)
+
+
+# --- a facility's page ----------------------------------------------------------------
+
+
+def test_the_facility_page_shows_names_kind_operator_address_and_rules(client, places):
+    page = html(client.get("/facilities/prison-a/"))
+    words = text(page)
+    assert "<h1" in page and "Prison A" in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert '<span lang="ru">Тюрьма А</span>' in page
+    assert '<span lang="az">A həbsxanası</span>' in page
+    assert "Kind prison" in words
+    assert 'href="/organizations/penitentiary-service/">Penitentiary Service</a>' in page
+    assert "Region Baku, Azerbaijan" in words
+    assert "<address>AZ1000, Baku, Prison A</address>" in page
+    assert "Last confirmed: May 2024" in words
+    assert "Language of letters Azerbaijani" in words
+    assert "Letters in Azerbaijani only; no stamps enclosed." in words
+    assert "Parcels up to 5 kg, once a month." in words
+    assert "Rules last confirmed 1 June 2024" in words
+    # the facility's citation is a footnote, marked on its name, listed under Sources
+    assert re.search(r'<h1 id="facility-name">Prison A<sup class="fn"', page)
+    assert 'id="fn-1"' in page and "The source the test facts cite" in page
+
+
+def test_the_facility_page_shows_who_is_held_now_who_was_and_allegations(client, places):
+    page = html(client.get("/facilities/prison-a/"))
+    now = page.split('id="held-now-title"', 1)[1].split("</section>", 1)[0]
+    before = page.split('id="held-before-title"', 1)[1].split("</section>", 1)[0]
+    allegations = page.split('id="allegations-title"', 1)[1].split("</section>", 1)[0]
+    # held now: status held and current place here (not Kamal, released; not Rauf, moved)
+    assert "Held here now: 1 person" in text(now)
+    assert re.findall(r'href="/persons/([^"]+)/"', now) == ["sevda-aliyeva"]
+    assert "since May 2024" in text(now) and "In the women's unit." in text(now)
+    # held before: every other visible custody period here, with its dates
+    assert re.findall(r'href="/persons/([^"]+)/"', before) == ["rauf-mammadov", "kamal-huseynov"]
+    assert "March 2024–September 2024" in text(before)
+    assert "February 2023–" in text(before)  # still open, but Kamal is released
+    assert 'class="fn"' in before  # each period footnoted
+    assert "Torture" in text(allegations)
+    assert 'href="/persons/sevda-aliyeva/"' in allegations
+
+
+def test_a_hidden_or_uncited_facility_is_a_404(client, places):
+    assert client.get("/facilities/secret-site/").status_code == 404
+    facility("Uncited Prison", cited=False)
+    assert client.get("/facilities/uncited-prison/").status_code == 404
+    deleted = facility("Deleted Prison")
+    from django.utils import timezone
+
+    deleted.deleted_at = timezone.now()
+    deleted.save()
+    assert client.get("/facilities/deleted-prison/").status_code == 404
+    assert client.get("/facilities/no-such-place/").status_code == 404
+
+
+def test_a_hidden_custody_period_or_person_is_not_on_the_facility_page(client, places):
+    hidden_person, detention = held("Hidden Person", visibility=Visibility.INTERNAL)
+    custody(detention, places["a"], "2024-01")
+    _other, other_detention = held("Uncited Custody")
+    custody(other_detention, places["a"], "2024-01", cited=False)
+    page = html(client.get("/facilities/prison-a/"))
+    assert "Hidden Person" not in page and "Uncited Custody" not in page
+    assert "Held here now: 1 person" in text(page)
+
+
+# --- the person page ------------------------------------------------------------------
+
+
+@pytest.fixture
+def transferred_twice(places):
+    """Nigar: held at Prison A, transferred to Colony B, then to Prison C."""
+    prison_c = facility("Prison C", region="Nakhchivan", postal_address="AZ7000, Prison C")
+    prison_c.address_confirmed_on = PartialDate.parse("2024-10")
+    prison_c.save()
+    nigar, detention = held("Nigar Hasanova")
+    custody(detention, places["b"], "2024-06", "2024-11")
+    custody(detention, places["a"], "2024-03", "2024-06")
+    last = custody(detention, prison_c, "2024-11")
+    return nigar, last
+
+
+def timeline(page: str) -> list[str]:
+    ol = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    return [text(h3).strip() for h3 in re.findall(r"<h3>(.*?)</h3>", ol, re.S)]
+
+
+def test_a_person_transferred_twice_shows_three_custody_periods_in_order(client, transferred_twice):
+    nigar, _last = transferred_twice
+    page = html(client.get(f"/persons/{nigar.slug}/"))
+    headings = [re.sub(r"( \[\d+\])+$", "", h) for h in timeline(page)]
+    assert headings == [
+        "Arrested",
+        "Held at Prison A",
+        "Transferred from Prison A to Colony B",
+        "Transferred from Colony B to Prison C",
+    ]
+    ol = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    links = re.findall(r'href="/facilities/([^"]+)/"', ol)
+    assert links == ["prison-a", "prison-a", "colony-b", "colony-b", "prison-c"]
+    assert len(re.findall(r'<h3>(?:Held at|Transferred).*?<sup class="fn"', ol)) == 3
+    assert "Until: June 2024" in text(ol)
+
+
+def test_how_to_write_shows_the_letter_only_where_its_level_allows(client, transferred_twice):
+    nigar, last = transferred_twice
+    last.recipient_line = "Nigar Hasanova, born 1990, unit 4"
+    last.letter_note = "Write in Azerbaijani; letters are read."
+    last.letter_confirmed_on = PartialDate.parse("2024-12")
+    last.save()
+    url = f"/persons/{nigar.slug}/"
+
+    # internal (the default): the place and its address show, the letter does not
+    page = html(client.get(url))
+    section = page.split('id="how-to-write-title"', 1)[1].split("</section>", 1)[0]
+    assert 'Held now at <a href="/facilities/prison-c/">Prison C</a>, since November 2024.' in (
+        section
+    )
+    assert "<address>AZ7000, Prison C</address>" in section
+    assert "Last confirmed: October 2024" in text(section)
+    assert "unit 4" not in page and "letters are read" not in page
+
+    for level, shown in (
+        (Visibility.PARTNERS, {Reader.PUBLIC: False, Reader.PARTNER: True, Reader.STAFF: True}),
+        (Visibility.PUBLIC, {Reader.PUBLIC: True, Reader.PARTNER: True, Reader.STAFF: True}),
+        (Visibility.INTERNAL, {Reader.PUBLIC: False, Reader.PARTNER: False, Reader.STAFF: True}),
+    ):
+        last.letter_visibility = level
+        last.save()
+        person = Person.objects.get(pk=nigar.pk)
+        for reader in READERS:
+            writing = person_page(person, reader=reader)["how_to_write"]
+            assert writing.facility_slug == "prison-c"
+            assert writing.letter is shown[reader], (level, reader)
+            assert (writing.recipient_line == "Nigar Hasanova, born 1990, unit 4") is shown[reader]
+            assert (writing.letter_confirmed_on is not None) is shown[reader]
+        page = html(client.get(url))
+        assert ("unit 4" in page) is shown[Reader.PUBLIC]
+        assert ("letters are read" in page) is shown[Reader.PUBLIC]
+        words = text(page)
+        assert ("How to write to this person last confirmed December 2024" in words) is shown[
+            Reader.PUBLIC
+        ]
+        assert "Last confirmed: October 2024" in words  # the address's, with the place
+
+
+def test_no_how_to_write_for_a_released_person_or_one_held_nowhere_known(client, places):
+    assert 'id="how-to-write-title"' not in html(client.get("/persons/kamal-huseynov/"))
+    nobody, _detention = held("Nowhere Known")
+    assert 'id="how-to-write-title"' not in html(client.get(f"/persons/{nobody.slug}/"))
+    assert 'id="how-to-write-title"' in html(client.get("/persons/sevda-aliyeva/"))
+
+
+def test_a_hidden_facility_hides_its_custody_periods_from_the_person_page(client, places):
+    person, detention = held("Held Secretly")
+    custody(detention, places["hidden"], "2024-01")
+    page = html(client.get(f"/persons/{person.slug}/"))
+    assert "Secret Site" not in page
+    assert 'id="how-to-write-title"' not in page
+
+
+# --- statistics -----------------------------------------------------------------------
+
+
+def test_statistics_count_persons_held_now_by_region_in_a_table(client, places):
+    _person, detention = held("Another In Baku")
+    custody(detention, places["a"], "2024-02")
+    page = html(client.get("/statistics/"))
+    section = page.split('id="held-by-region-title"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', section)
+    assert rows == [("Baku", "2"), ("Ganja", "1")]
+
+
+# --- languages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix, language", [("", "en"), ("/az", "az"), ("/ru", "ru")])
+def test_the_pages_render_in_three_languages(client, transferred_twice, prefix, language):
+    nigar, _last = transferred_twice
+    for url in ("/facilities/", "/facilities/prison-a/", f"/persons/{nigar.slug}/", "/statistics/"):
+        page = html(client.get(prefix + url))
+        assert f'<html lang="{language}"' in page
+        assert f'href="{prefix}/facilities/"' in page  # the nav link, in the same language
+
+
+# --- query counts ---------------------------------------------------------------------
+
+
+def test_the_facility_list_query_count_is_pinned(client, places):
+    before = queries(client, "/facilities/")
+    for i in range(6):
+        place = facility(f"Extra Prison {i}", region=f"Region {i}", latitude="41", longitude="48")
+        _person, detention = held(f"Extra Person {i}")
+        custody(detention, place, "2024-01")
+    assert queries(client, "/facilities/") == before == LIST_QUERIES
+
+
+def test_the_facility_page_query_count_is_pinned(client, places):
+    before = queries(client, "/facilities/prison-a/")
+    for i in range(6):
+        person, detention = held(f"Extra Person {i}")
+        custody(detention, places["a"], "2023-01", "2023-06")
+        custody(detention, places["a"], "2024-01")
+        factories.allegation(person, kind="torture", facility=places["a"])
+    assert queries(client, "/facilities/prison-a/") == before == PAGE_QUERIES
+
+
+# the kinds, the regions, the facilities, the held-now counts
+LIST_QUERIES = 4
+# the facility, its names, its operator, who is held now, its custody periods, its
+# allegations and their persons, the citations, their sources
+PAGE_QUERIES = 9
