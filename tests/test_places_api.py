@@ -223,6 +223,19 @@ def test_the_facility_list_pages_by_cursor(client, world):
     assert len(seen) == len(set(seen)) == 6 and second["next"] is None
 
 
+def test_the_facility_list_as_csv(client, world):
+    import csv
+    import io
+
+    response = get(client, "/api/v1/facilities/", format="csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    header, row = list(csv.reader(io.StringIO(response.content.decode())))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["name"] == "Prison No. 13" and cells["names.name"] == "Тюрьма № 13"
+    assert cells["held_now"] == "0" and cells["address_confirmed_on"] == "2024-05"
+    assert cells["latitude"] == "40.40926"
+
+
 # --- query counts ---------------------------------------------------------------------------
 
 
