@@ -395,6 +395,8 @@ def test_statistics_count_persons_held_now_by_region_in_a_table(client, places):
     _person, detention = held("Another In Baku")
     custody(detention, places["a"], "2024-02")
     page = html(client.get("/statistics/"))
+    assert page.count('id="held-by-region-title"') == 1
+    assert "<title>Statistics · Casebook</title>" in page
     section = page.split('id="held-by-region-title"', 1)[1].split("</section>", 1)[0]
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', section)
     assert rows == [("Baku", "2"), ("Ganja", "1")]
