@@ -241,8 +241,26 @@ def _with_evidence(queryset: QuerySet) -> QuerySet:
         )
         for level, reader in GUARDED_LEVELS.items()
     }
-    related = [f.name for f in model._meta.concrete_fields if f.many_to_one]
-    return queryset.select_related(*related).annotate(citation_count=counted, **annotations)
+    return queryset.select_related(*_named_with(model)).annotate(
+        citation_count=counted, **annotations
+    )
+
+
+def _named_with(model: type[Model]) -> list[str]:
+    """The records a fact's name reads, for `select_related`: its keys, and the
+    keys those records cannot be without (a custody period is named by its
+    detention's person: "Bakhtiyar Hajiyev @ Prison No. 13")."""
+    related = []
+    for field in model._meta.concrete_fields:
+        if not field.many_to_one:
+            continue
+        related.append(field.name)
+        related += [
+            f"{field.name}__{parent.name}"
+            for parent in field.related_model._meta.concrete_fields
+            if parent.many_to_one and not parent.null
+        ]
+    return related
 
 
 def publication_refusals(queryset: QuerySet, visibility: str | None = None) -> list[Refusal]:

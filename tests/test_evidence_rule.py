@@ -26,6 +26,7 @@ from cases.models import Affiliation, Allegation, Detention, Person, Statement
 from cases.partial_dates import PartialDate
 from cases.seed import DEFAULT_SEED_FILE, load_seed
 from cases.visibility import Reader, visibility_q
+from places.models import CustodyPeriod, Facility
 from sources.models import Citation, Source
 from tests import factories
 
@@ -57,6 +58,7 @@ def cite(fact, *, citation: str = PUBLIC, source: str = PUBLIC, **source_fields)
 def test_the_rule_covers_every_fact_the_visibility_policy_cites():
     names = {model._meta.model_name for model in evidence.fact_models()}
     assert {"affiliation", "detention", "caseevent", "allegation", "statement"} <= names
+    assert {"facility", "custodyperiod"} <= names  # the places app's facts
     assert not evidence.is_fact(Person) and not evidence.is_fact(Citation)
 
 
@@ -173,6 +175,65 @@ def test_every_kind_of_fact_is_refused_without_a_citation(factory):
     assert services.records_publish(
         queryset=type(fact).objects.filter(pk=fact.pk), visibility=PUBLIC
     )
+
+
+def facility(name: str = "Prison No. 13", *, level: str = INTERNAL) -> Facility:
+    """A facility without any citation, at `level`."""
+    return Facility.objects.create(name=name, visibility=level)
+
+
+def custody_period(*, level: str = INTERNAL) -> CustodyPeriod:
+    """A custody period without any citation (of an uncited detention and facility)."""
+    period = CustodyPeriod(detention=held(), facility=facility("Kurdakhani"), visibility=level)
+    period.held_from = PartialDate.parse("2023-11")
+    period.save()
+    return period
+
+
+@pytest.mark.parametrize("make", [facility, custody_period], ids=["facility", "custody period"])
+@pytest.mark.parametrize(
+    "level, citation, source, allowed",
+    [
+        (PUBLIC, PUBLIC, PUBLIC, True),
+        (PUBLIC, PARTNERS, PUBLIC, False),
+        (PUBLIC, PUBLIC, INTERNAL, False),
+        (PARTNERS, PARTNERS, PARTNERS, True),
+        (PARTNERS, INTERNAL, PUBLIC, False),
+    ],
+)
+def test_a_facility_or_custody_period_needs_a_citation_its_level_may_see(
+    make, level, citation, source, allowed
+):
+    fact = make()
+    chosen = type(fact).objects.filter(pk=fact.pk)
+    with pytest.raises(ValidationError, match="no citation"):
+        services.records_publish(queryset=chosen, visibility=level)
+    cite(fact, citation=citation, source=source)
+    if allowed:
+        assert services.records_publish(queryset=chosen, visibility=level) == 1
+    else:
+        with pytest.raises(ValidationError, match="is not one"):
+            services.records_publish(queryset=chosen, visibility=level)
+    fact.refresh_from_db()
+    assert fact.visibility == (level if allowed else INTERNAL)
+
+
+def test_a_custody_period_needs_its_own_citation_not_its_detentions_or_facilitys():
+    period = custody_period()
+    cite(period.detention)
+    cite(period.facility)
+    [problem] = evidence.publication_problems(period, PUBLIC, stored_visibility=INTERNAL)
+    assert problem.startswith("Custody period “Bakhtiyar Hajiyev @ Kurdakhani”: no citation")
+    cite(period)
+    assert evidence.publication_problems(period, PUBLIC, stored_visibility=INTERNAL) == []
+
+
+def test_a_public_facility_restored_from_the_trash_without_its_evidence_comes_back_internal():
+    place = facility(level=PUBLIC)  # written around the rule
+    services.records_trash(queryset=Facility.objects.filter(pk=place.pk))
+    services.records_restore_from_trash(queryset=Facility.objects.filter(pk=place.pk))
+    place.refresh_from_db()
+    assert (place.deleted_at, place.visibility) == (None, INTERNAL)
 
 
 def test_records_that_are_not_facts_are_published_as_before():
@@ -313,6 +374,39 @@ def test_a_new_fact_is_added_public_with_the_citation_typed_on_it(staff_client):
     assert Allegation.objects.get(person=person).visibility == PUBLIC
 
 
+def test_the_facility_form_refuses_a_public_facility_until_a_public_citation_is_typed(
+    staff_client,
+):
+    place = facility()
+    source = factories.source("The ombudsman's report", visibility=PUBLIC)
+    data = page_form(staff_client, change_url(place))
+    data["visibility"] = PUBLIC
+    [error] = visibility_errors(staff_client.post(change_url(place), data))
+    assert "Facility “Prison No. 13”: no citation a public reader may see" in error
+    data.update({
+        "citations-TOTAL_FORMS": "1", "citations-0-source": source.pk,
+        "citations-0-confidence": "high", "citations-0-visibility": PUBLIC,
+    })  # fmt: skip
+    assert staff_client.post(change_url(place), data).status_code == 302
+    place.refresh_from_db()
+    assert place.visibility == PUBLIC
+
+
+def test_a_custody_period_inline_on_the_detention_page_is_refused_too(staff_client):
+    """A custody period row on the detention's page has no citation rows of its own."""
+    period = custody_period()
+    url = change_url(period.detention)
+    data = page_form(staff_client, url)
+    data["custody_periods-0-visibility"] = PARTNERS
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    formset = next(f.formset for f in response.context["inline_admin_formsets"]
+                   if f.formset.prefix == "custody_periods")  # fmt: skip
+    assert "no citation a partner may see" in str(formset.errors)
+    period.refresh_from_db()
+    assert period.visibility == INTERNAL
+
+
 def test_a_fact_inline_on_another_page_is_refused_too(staff_client):
     """A detention row on the person's page has no citation rows of its own."""
     detention = held("Anar Mammadli")
@@ -375,18 +469,28 @@ def test_needs_sources_reads_the_same_number_of_queries_for_any_number_of_facts(
 ):
     """Four queries per kind of fact (two lists and their counts) and the page's
     own eight (session, user, second factor, permissions, messages), however many
-    facts are blocked."""
+    facts are blocked. Every kind of fact has an admin the superuser may view, so
+    every kind is a group of the page (a fact without an admin would be left off:
+    the facilities and custody periods were, 40 queries, until places.admin)."""
     url = reverse("admin:cases_needs_sources")
-    expected = 8 + 4 * len(evidence.fact_models())
+    kinds = evidence.fact_models()
+    expected = 8 + 4 * len(kinds)
     held("Person 0")
-    staff_client.get(url)
+    response = staff_client.get(url)
+    assert [group["opts"].model for group in response.context["groups"]] == kinds
+    assert {Facility, CustodyPeriod} <= set(kinds)
     with django_assert_num_queries(expected):
         staff_client.get(url)
     for number in range(1, 30):
         held(f"Person {number}", level=PUBLIC if number % 3 else INTERNAL)
         factories.allegation(cited=False, visibility=INTERNAL)
+        facility(f"Prison No. {number}", level=PUBLIC if number % 2 else INTERNAL)
+    custody_period()
     with django_assert_num_queries(expected):
-        assert staff_client.get(url).status_code == 200
+        response = staff_client.get(url)
+    assert response.status_code == 200
+    [places] = [g for g in response.context["groups"] if g["opts"].model is Facility]
+    assert (places["published_count"], places["internal_count"]) == (15, 15)
 
 
 def test_needs_sources_is_for_staff_who_may_view_facts(client, django_user_model):
