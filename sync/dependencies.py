@@ -1,10 +1,13 @@
 """Which served records a changed row can alter: its own record, the records
-that embed it (a person's detentions and charges, a detention's events, a
-statement's persons, every fact's citations), the records whose visibility
-depends on it (everything under a person; every fact a citation or its source
-supports), and the records that name it (a statement naming a person, an
-allegation's reporter, a detention's arresting authority, the court that
-decided one of its events, a source's publisher).
+that embed it (a person's detentions and charges, a detention's events and
+custody periods, a person's current place, a statement's persons, a facility's
+other names, every fact's citations), the records whose visibility depends on
+it (everything under a person; every fact a citation or its source supports; a
+custody period, hidden with its facility), the records that name it (a
+statement naming a person, an allegation's reporter or facility, a detention's
+arresting authority, the court that decided one of its events, a source's
+publisher, a facility's operator), and the facilities whose number held now a
+person's status or current place counts in.
 
 The answer may be larger than what changed: the compaction compares each
 record with what the feed holds and sends only real changes. It must never be
@@ -19,6 +22,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from cases.models import Allegation, CaseEvent, Detention, Person, Statement
+from places.models import CustodyPeriod, Facility
 from sources.models import Citation, ReportedCount, Source
 from sync.records import KINDS
 
@@ -35,6 +39,7 @@ _VOCABULARIES = {
     "cases_allegationstatus": ("allegation", "status_id"),
     "cases_statementkind": ("statement", "kind_id"),
     "cases_sourcekind": ("source", "kind_id"),
+    "places_facilitykind": ("facility", "kind_id"),
 }
 
 
@@ -70,7 +75,13 @@ _REFS: dict[str, dict[str, str]] = {
         "allegation_id": "allegation",
         "statement_id": "statement+",  # a cited call for release counts in its persons' status
         "reported_count_id": "reported-count",
+        "facility_id": "facility+",
+        "custody_period_id": "custodyperiod",
     },
+    "places_facilityname": {"facility_id": "facility"},
+    # a custody period: in its detention's row and its person's (current place),
+    # and counted in its facility's number held now
+    "places_custodyperiod": {"detention_id": "detention+", "facility_id": "facility"},
 }
 
 
@@ -96,6 +107,7 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         found["statement+"] |= _ids(Statement, issuer_organization_id__in=ids)
         found["source"] |= _ids(Source, publisher_id__in=ids)
         found["reported-count"] |= _ids(ReportedCount, publisher_id__in=ids)
+        found["facility"] |= _ids(Facility, operator_id__in=ids)
     elif table == "cases_detention":
         found["detention+"] |= ids
     elif table in (
@@ -103,6 +115,7 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         "cases_namevariant",
         "cases_person_occupations",
         "cases_statement_persons",
+        "places_facilityname",
     ):
         pass  # _REFS: the records it belongs to
     elif table == "cases_caseevent":
@@ -118,6 +131,10 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         found["citation"] |= ids
     elif table == "sources_reportedcount":
         found["reported-count"] |= ids
+    elif table == "places_facility":
+        found["facility+"] |= ids
+    elif table == "places_custodyperiod":
+        found["custodyperiod"] |= ids
     elif table == "cases_occupation":
         found["person"] |= set(
             _PERSON_OCCUPATIONS.objects.filter(occupation_id__in=ids).values_list(
@@ -148,9 +165,26 @@ def _expand(found: Affected) -> None:
     if citations:
         for row in Citation.objects.filter(pk__in=citations).values(
             "person_id", "detention_id", "case_event_id", "allegation_id", "statement_id",
-            "reported_count_id",
+            "reported_count_id", "facility_id", "custody_period_id",
         ):  # fmt: skip
             _add_refs(found, "sources_citation", {k: v for k, v in row.items() if v})
+    custody = found.pop("custodyperiod", set())
+    if custody:
+        for row in CustodyPeriod.objects.filter(pk__in=custody).values(
+            "detention_id", "facility_id"
+        ):
+            _add_refs(found, "places_custodyperiod", row)
+    facilities = found.pop("facility+", set())
+    if facilities:
+        # its name and slug are in the custody periods and allegations naming it,
+        # and a custody period is hidden with it
+        found["facility"] |= facilities
+        found["detention+"] |= set(
+            CustodyPeriod.objects.filter(facility_id__in=facilities).values_list(
+                "detention_id", flat=True
+            )
+        )
+        found["allegation"] |= _ids(Allegation, facility_id__in=facilities)
     events = found.pop("caseevent", set())
     if events:
         found["detention+"] |= set(
@@ -186,6 +220,15 @@ def _expand(found: Affected) -> None:
         found["person"] |= set(
             _STATEMENT_PERSONS.objects.filter(statement_id__in=statements).values_list(
                 "person_id", flat=True
+            )
+        )
+    if found.get("person"):
+        # the number held now at a facility counts the persons whose status is
+        # held and whose current place is there: any change of either marked the
+        # person, and their place may be any facility they were ever held at
+        found["facility"] |= set(
+            CustodyPeriod.objects.filter(detention__person_id__in=found["person"]).values_list(
+                "facility_id", flat=True
             )
         )
     for kind in list(found):

@@ -20,6 +20,8 @@ from cases.reads.rows import (
     source_rows,
     statement_rows,
 )
+from places.models import Facility
+from places.reads import FACILITY_FIELDS, facility_rows
 from sources.models import ReportedCount, Source
 from sources.reads import REPORTED_COUNT_FIELDS, reported_count_rows
 
@@ -29,7 +31,7 @@ class Kind:
     name: str  # as in the API's paths, in the singular
     model: type
     fields: tuple[str, ...]
-    build: object  # cases.reads.rows.<kind>_rows
+    build: object  # cases.reads.rows.<kind>_rows (places.reads.facility_rows)
 
 
 # parents before children, so a mirror being filled meets a reference's target first
@@ -38,6 +40,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("organization", Organization, ORGANIZATION_FIELDS, organization_rows),
         Kind("source", Source, SOURCE_FIELDS, source_rows),
+        Kind("facility", Facility, FACILITY_FIELDS, facility_rows),
         Kind("person", Person, PERSON_FIELDS, person_rows),
         Kind("detention", Detention, DETENTION_FIELDS, detention_rows),
         Kind("allegation", Allegation, ALLEGATION_FIELDS, allegation_rows),

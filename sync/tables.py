@@ -24,8 +24,14 @@ WATCHED: dict[str, tuple[str, ...]] = {
         "allegation_id",
         "statement_id",
         "reported_count_id",
+        "facility_id",
+        "custody_period_id",
     ),  # fmt: skip
     "sources_reportedcount": (),
+    # the places app: facilities (with their other names) and custody periods
+    "places_facility": (),
+    "places_facilityname": ("facility_id",),
+    "places_custodyperiod": ("detention_id", "facility_id"),
     # vocabularies: their codes are in the rows
     "cases_occupation": (),
     "cases_legalstage": (),
@@ -35,4 +41,5 @@ WATCHED: dict[str, tuple[str, ...]] = {
     "cases_allegationstatus": (),
     "cases_statementkind": (),
     "cases_sourcekind": (),
+    "places_facilitykind": (),
 }

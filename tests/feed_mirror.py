@@ -35,6 +35,7 @@ LISTS = {
     "source": "sources",
     "organization": "organizations",
     "reported-count": "reported-counts",
+    "facility": "facilities",
 }
 
 Records = dict[tuple[str, str], dict]

@@ -47,12 +47,14 @@ from cases.services import (
     records_trash,
 )
 from cases.visibility import Reader
+from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
 from sync.dependencies import affected_records
 from sync.models import Entry, Epoch
 from sync.reads import reader_epoch
 from sync.tables import WATCHED
 from tests import factories
+from tests.facility_records import custody, dated_source, facility
 from tests.feed_mirror import API, Mirror, feed_pages, fresh_pull, get, second_connection
 
 PUBLIC, PARTNERS, INTERNAL = Visibility.PUBLIC, Visibility.PARTNERS, Visibility.INTERNAL
@@ -91,6 +93,7 @@ def ops(mirror: Mirror, record) -> list[str]:
         Source: "source",
         Organization: "organization",
         ReportedCount: "reported-count",
+        Facility: "facility",
     }[type(record)]
     return mirror.changed(kind, record.uuid)
 
@@ -509,6 +512,144 @@ def test_a_reported_count_follows_its_publisher(mirrors, db):
         assert ops(mirror, count) == ["remove"]
 
 
+# --- the places app: facilities, custody periods, transfers ------------------------------
+
+
+@pytest.fixture
+def held_at(case):
+    """The case's person held at a prison since their arrest (the custody period
+    cited by a dated source), and the allegation reported there."""
+    prison = facility("Prison No. 13", names=[("Тюрьма № 13", "ru")], region="Baku")
+    period = custody(
+        case["detention"], prison, "2023-12-08", source=dated_source("Arrest report", "2024-01")
+    )
+    Allegation.objects.filter(pk=case["allegation"].pk).update(facility=prison)
+    return {**case, "prison": prison, "period": period}
+
+
+def places_of(mirror: Mirror, held_at) -> tuple:
+    """(current facility's slug, the detention's facilities, the allegation's
+    facility) in the mirror."""
+    person = record_of(mirror, "person", held_at["person"].uuid)
+    detention = record_of(mirror, "detention", held_at["detention"].uuid)
+    allegation = record_of(mirror, "allegation", held_at["allegation"].uuid)
+    return (
+        (person["current_facility"] or {}).get("slug"),
+        [p["facility"] for p in detention["custody_periods"]],
+        allegation["facility"],
+    )
+
+
+def held_now(mirror: Mirror, record) -> int | None:
+    row = record_of(mirror, "facility", record.uuid)
+    return None if row is None else row["held_now"]
+
+
+def test_a_transfer_moves_the_current_place_and_who_is_held_where(mirrors, held_at):
+    prison, period = held_at["prison"], held_at["period"]
+    synced(mirrors)
+    for mirror in mirrors:
+        assert places_of(mirror, held_at) == (prison.slug, [prison.slug], prison.slug)
+        assert held_now(mirror, prison) == 1
+    colony = facility("Colony No. 2", region="Ganja")
+    synced(mirrors, " after a new facility")
+    dated(period, held_until="2024-06")
+    custody(held_at["detention"], colony, "2024-06", source=dated_source("Transfer", "2024-07"))
+    synced(mirrors, " after the transfer")
+    for mirror in mirrors:
+        assert places_of(mirror, held_at) == (colony.slug, [prison.slug, colony.slug], prison.slug)
+        assert (held_now(mirror, prison), held_now(mirror, colony)) == (0, 1)
+    # closed by a bulk update (no save): the person is held nowhere now
+    CustodyPeriod.objects.filter(facility=colony).update(
+        held_until=datetime.date(2024, 9, 1), held_until_precision=3
+    )
+    synced(mirrors, " after the last period closed")
+    for mirror in mirrors:
+        assert places_of(mirror, held_at)[0] is None
+        assert held_now(mirror, colony) == 0
+
+
+def test_a_release_leaves_the_place_but_no_longer_counts_as_held_now(mirrors, held_at):
+    synced(mirrors)
+    dated(held_at["detention"], released_on="2024-05")
+    synced(mirrors, " after the release")
+    for mirror in mirrors:
+        assert places_of(mirror, held_at)[0] == held_at["prison"].slug  # the open period stays
+        assert held_now(mirror, held_at["prison"]) == 0
+
+
+def test_a_facility_renamed_resends_every_row_naming_it(mirrors, held_at):
+    synced(mirrors)
+    Facility.objects.filter(pk=held_at["prison"].pk).update(name="Baku Prison No. 13")
+    synced(mirrors, " after renaming the facility")
+    anonymous, _partner = mirrors
+    person = record_of(anonymous, "person", held_at["person"].uuid)
+    assert person["current_facility"]["name"] == "Baku Prison No. 13"
+    assert person["detentions"][0]["custody_periods"][0]["facility_name"] == "Baku Prison No. 13"
+    assert ops(anonymous, held_at["person"]) == ops(anonymous, held_at["detention"]) == ["upsert"]
+
+
+def test_a_facility_made_internal_hides_its_custody_periods_and_leaves_allegations_unnamed(
+    mirrors, held_at
+):
+    synced(mirrors)
+    records_publish(queryset=Facility.objects.filter(pk=held_at["prison"].pk), visibility=INTERNAL)
+    synced(mirrors, " after the facility went internal")
+    for mirror in mirrors:
+        assert places_of(mirror, held_at) == (None, [], None)
+        assert ops(mirror, held_at["prison"]) == ["remove"]
+    records_publish(queryset=Facility.objects.filter(pk=held_at["prison"].pk), visibility=PUBLIC)
+    synced(mirrors, " after it was published again")
+    for mirror in mirrors:
+        assert places_of(mirror, held_at)[2] == held_at["prison"].slug
+
+
+def test_a_custody_period_without_citations_is_hidden_with_the_current_place(mirrors, held_at):
+    synced(mirrors)
+    Citation.objects.filter(custody_period=held_at["period"]).delete()
+    synced(mirrors, " after its citations went")
+    for mirror in mirrors:
+        assert places_of(mirror, held_at) == (None, [], held_at["prison"].slug)
+        assert held_now(mirror, held_at["prison"]) == 0
+    factories.cite(held_at["prison"], source_obj=factories.source("Another", visibility=PUBLIC))
+    Citation.objects.filter(facility=held_at["prison"]).update(visibility=INTERNAL)
+    synced(mirrors, " after the facility's citations went internal")
+    for mirror in mirrors:
+        assert record_of(mirror, "facility", held_at["prison"].uuid) is None
+        assert places_of(mirror, held_at)[2] is None
+
+
+def test_a_custody_period_moved_by_raw_sql_resends_both_persons(mirrors, held_at):
+    other = factories.person("Other Prisoner")
+    other_detention = factories.detention(other, arrested="2024", stage="pre-trial-detention")
+    synced(mirrors)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE places_custodyperiod SET detention_id = %s WHERE id = %s",
+            [other_detention.pk, held_at["period"].pk],
+        )
+    synced(mirrors, " after moving the custody period")
+    anonymous, _partner = mirrors
+    assert places_of(anonymous, held_at)[:2] == (None, [])
+    moved = record_of(anonymous, "person", other.uuid)
+    assert moved["current_facility"]["slug"] == held_at["prison"].slug
+
+
+def test_a_facilitys_names_kind_and_operator_resend_the_facility(mirrors, held_at):
+    prison = held_at["prison"]
+    service = factories.organization("Penitentiary Service")
+    Facility.objects.filter(pk=prison.pk).update(operator=service)
+    synced(mirrors)
+    anonymous, _partner = mirrors
+    assert record_of(anonymous, "facility", prison.uuid)["operator"] == service.slug
+    FacilityName.objects.filter(facility=prison).update(visibility=INTERNAL)
+    FacilityKind.objects.filter(code="prison").update(code="prison-closed")
+    records_publish(queryset=Organization.objects.filter(pk=service.pk), visibility=INTERNAL)
+    synced(mirrors, " after hiding its other name and operator, renaming its kind")
+    row = record_of(anonymous, "facility", prison.uuid)
+    assert (row["names"], row["kind"], row["operator"]) == ([], "prison-closed", None)
+
+
 # --- Last-Modified is gone (What to build, item 2) -------------------------------------
 
 
@@ -672,6 +813,11 @@ def test_records_are_their_list_rows(mirrors, case):
     source = dated(factories.source("Dated", accessed_on=datetime.date(2024, 5, 6)),
                    published_on="2024-05")  # fmt: skip
     factories.cite(case["event"], source_obj=source, locator="p. 1", excerpt="quoted")
+    prison = facility("Prison No. 13", names=[("Тюрьма № 13", "ru")], region="Baku",
+                      latitude="40.40930", longitude="49.86710")  # fmt: skip
+    dated(prison, address_confirmed_on="2024-05")
+    custody(case["detention"], prison, "2023-12-10", source=source)
+    Allegation.objects.filter(pk=case["allegation"].pk).update(facility=prison)
     kinds = set()
     for mirror in mirrors:
         pulled = fresh_pull(mirror.client, mirror.headers)
@@ -685,8 +831,10 @@ def test_records_are_their_list_rows(mirrors, case):
         kinds |= {kind for kind, _uuid in fed}
     assert kinds == {
         "person", "detention", "allegation", "statement", "source", "organization",
-        "reported-count",
+        "reported-count", "facility",
     }  # fmt: skip
+    (row,) = [r for r in pulled.values() if r.get("current_facility")]
+    assert row["current_facility"]["slug"] == prison.slug
 
 
 def test_the_partner_feed_holds_partners_records_the_public_feed_does_not(mirrors, db):
@@ -713,6 +861,25 @@ def test_every_watched_table_has_its_three_triggers(db):
             assert (table, name) in found, f"{table} has no {name} trigger"
 
 
+def test_every_watched_table_logs_the_keys_its_rule_reads(db):
+    """The triggers pass each table's keys of sync.tables (a later migration that
+    adds a key to a table re-creates its triggers)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname, t.tgnargs, t.tgargs FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname IN ('sync_insert', 'sync_update', 'sync_delete')"
+            " AND NOT t.tgisinternal"
+        )
+        found = {
+            (table, name): tuple(bytes(args).decode().split("\x00")[:count])
+            for table, name, count, args in cursor.fetchall()
+        }
+    for table, keys in WATCHED.items():
+        for name in ("sync_insert", "sync_update", "sync_delete"):
+            assert found[(table, name)] == keys, f"{table} {name}"
+
+
 def test_every_table_a_served_row_reads_is_watched():
     """Every table the list rows or their visibility read (sync.tables)."""
     expected = {
@@ -721,13 +888,17 @@ def test_every_table_a_served_row_reads_is_watched():
         "cases_statement", "cases_statement_persons", "sources_source", "sources_citation",
         "sources_reportedcount", "cases_occupation", "cases_legalstage", "cases_releasereason",
         "cases_caseeventkind", "cases_allegationkind", "cases_allegationstatus",
-        "cases_statementkind", "cases_sourcekind",
+        "cases_statementkind", "cases_sourcekind", "places_facility", "places_facilityname",
+        "places_custodyperiod", "places_facilitykind",
     }  # fmt: skip
     assert expected <= set(WATCHED)
 
 
 def test_every_watched_table_has_a_dependency_rule(db):
-    refs = {"person_id": 1, "detention_id": 1, "statement_id": 1, "source_id": 1}
+    refs = {
+        "person_id": 1, "detention_id": 1, "statement_id": 1, "source_id": 1, "facility_id": 1,
+        "custody_period_id": 1,
+    }  # fmt: skip
     for table in WATCHED:
         affected_records([(table, 1, refs)])  # raises for a table without a rule
     with pytest.raises(ValueError, match="no rule"):
