@@ -22,10 +22,10 @@ from cases.admin_bases import (
 from cases.admin_workflow import RecordInlineMixin, VersionedModelForm
 from cases.choices import Visibility
 from cases.models import Person
-from cases.search import SearchQueryError, search_key
+from cases.search import SearchQueryError
 from cases.visibility import Reader, visible
 from places.models import CustodyPeriod, Facility, FacilityName
-from places.reads import current_places
+from places.reads import current_places, search_facilities
 
 _REACH = {Visibility.INTERNAL: 0, Visibility.PARTNERS: 1, Visibility.PUBLIC: 2}
 
@@ -99,21 +99,14 @@ class FacilityAdmin(RecordAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        # any spelling of the name or of another name, by the persons' name keys
+        # any spelling of the name or of another name (places.reads, as the API searches)
         if not search_term.strip():
             return queryset, False
         try:
-            key = search_key(search_term)
+            return search_facilities(queryset, search_term, reader=Reader.STAFF), False
         except SearchQueryError as error:  # a pasted paragraph: say so, search nothing
             self.message_user(request, str(error), messages.WARNING)
             return queryset.none(), False
-        if not key:
-            return queryset.none(), False
-        named = FacilityName.objects.filter(deleted_at__isnull=True, name_key__contains=key)
-        return (
-            queryset.filter(Q(name_key__contains=key) | Q(pk__in=named.values("facility_id"))),
-            False,
-        )
 
     @admin.display(description=_("other names"))
     def other_names(self, obj):
