@@ -182,12 +182,14 @@ def facility_map(facilities: list[dict]) -> FacilityMap | None:
         [(float(f["longitude"]), float(f["latitude"])) for f in placed]
     )
     stretch = math.cos(math.radians((south + north) / 2))
+    # a view taller than MAX_HEIGHT at the full width is widened (more longitude)
+    # rather than drawn narrower, so the drawing always fills the frame
+    wide_enough = (north - south) * WIDTH / MAX_HEIGHT / stretch
+    if east - west < wide_enough:
+        middle = (west + east) / 2
+        west, east = middle - wide_enough / 2, middle + wide_enough / 2
     scale = WIDTH / ((east - west) * stretch)
-    height = (north - south) * scale
-    if height > MAX_HEIGHT:  # a tall view: narrower units, the same width
-        scale *= MAX_HEIGHT / height
-        height = MAX_HEIGHT
-    height = round(height)
+    height = round((north - south) * scale)
 
     def project(lon: float, lat: float) -> tuple[float, float]:
         return (lon - west) * stretch * scale, (north - lat) * scale

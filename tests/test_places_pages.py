@@ -441,3 +441,30 @@ LIST_QUERIES = 4
 # the facility, its names, its operator, who is held now, its custody periods, its
 # allegations and their persons, the citations, their sources
 PAGE_QUERIES = 9
+
+
+@pytest.mark.parametrize(
+    "coordinates",
+    [
+        [(40.4093, 49.8671)],  # one facility: its surroundings
+        [(40.4093, 49.8671), (40.6828, 46.3606)],  # wide
+        [(38.0, 46.0), (42.0, 46.2)],  # tall: widened, not drawn narrower
+        [(55.75, 37.62), (43.1, 131.9)],  # Moscow to Vladivostok
+    ],
+)
+def test_the_map_fills_its_frame_and_keeps_every_point_inside(coordinates):
+    from places.map import MAX_HEIGHT, WIDTH, facility_map
+
+    drawn = facility_map(
+        [
+            {"slug": f"f{i}", "name": f"F{i}", "latitude": lat, "longitude": lon, "held_now": 0}
+            for i, (lat, lon) in enumerate(coordinates)
+        ]
+    )
+    assert drawn.width == WIDTH and 0 < drawn.height <= MAX_HEIGHT
+    for point in drawn.points:
+        assert 0 < point.x < drawn.width and 0 < point.y < drawn.height
+    assert drawn.countries  # every view here is over land
+    xs = [p.x for p in drawn.points]
+    if len(xs) > 1:  # the points spread over most of the frame
+        assert max(xs) - min(xs) > drawn.width / 3 or drawn.height == MAX_HEIGHT
