@@ -549,8 +549,8 @@ def test_list_query_count_does_not_grow_with_the_page_size(client):
         Charge.objects.create(detention=detention, article=f"1{i}", visibility="public")
     small = _queries(client, "/api/v1/persons/", page_size=2)
     large = _queries(client, "/api/v1/persons/", page_size=40)
-    # person_rows' 8 (custody periods and the current place one of them), and the
-    # throttle's read and write in the shared cache
+    # 8 (the custody periods and the current place one more), and the throttle's
+    # read and write in the shared cache
     assert small == large == 10
     for url in ("/api/v1/detentions/", "/api/v1/statements/", "/api/v1/allegations/"):
         assert _queries(client, url, page_size=2) == _queries(client, url, page_size=40)

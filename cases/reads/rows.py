@@ -155,7 +155,8 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
     """Persons (PersonSerializer) from `.values(*PERSON_FIELDS)` rows, with their
     visible name variants, occupations, detentions with charges and custody
     periods, their current place (places.reads' rule) and their status with its
-    date (cases.reads.status, in Python): 8 queries."""
+    date (cases.reads.status, in Python): one query per kind of child (the
+    custody periods and the current place one) and the status's."""
     # Fixed SQL over id arrays: this runs for every list page, and building
     # four ORM queries cost more than running them (measured in `make bench`).
     ids = [row["id"] for row in rows]
