@@ -107,6 +107,7 @@ def test_the_map_is_served_by_casebook_and_leads_to_a_facility(
     assert page.locator("h1").inner_text().startswith("Ganja Colony No. 2")
     assert "Rauf Mammadov" in page.locator("section[aria-labelledby=held-now-title]").inner_text()
     assert accessibility_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "facility-page.png"), full_page=True)
     assert csp_violations == []
 
 
@@ -121,6 +122,8 @@ def test_a_person_page_shows_transfers_and_how_to_write_accessibly(
     timeline = page.locator("ol.timeline").inner_text()
     assert "Transferred from Baku Prison No. 1 to Ganja Colony No. 2" in timeline
     assert accessibility_violations(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "person-how-to-write.png"), full_page=True)
     page.locator("ol.timeline a", has_text="Baku Prison No. 1").first.click()
     page.wait_for_url("**/facilities/baku-prison-no-1/")
     assert (
