@@ -63,8 +63,68 @@ def status_rows(cur, ids: list[int], detention_ids: list[int]) -> dict:
     return {"calls": len(calls), "status_dates": len(dates)}
 
 
+# Whether the API's person rows carry custody periods and the current place
+# (issue 16): the caller sets it from a response, so that the raw SQL reads what
+# the view reads, no more.
+ROWS_CARRY_PLACES = False
+
+# Custody periods `cp` visible to the public: their own level and citation, their
+# detention's, their person's level, their facility's level and citation
+# (cases.visibility; places.reads.visible_custody_sql), after CUSTODY_JOINS.
+CUSTODY_JOINS = (
+    " JOIN cases_detention cp_d ON cp_d.id = cp.detention_id"
+    " JOIN cases_person cp_p ON cp_p.id = cp_d.person_id"
+    " JOIN places_facility cp_f ON cp_f.id = cp.facility_id"
+)
+VISIBLE_CUSTODY = (
+    f"cp.visibility = {PUBLIC} AND {cited('cp', 'custody_period_id')} "
+    f"AND cp_d.visibility = {PUBLIC} AND {cited('cp_d', 'detention_id')} "
+    f"AND cp_p.visibility = {PUBLIC} "
+    f"AND cp_f.visibility = {PUBLIC} AND {cited('cp_f', 'facility_id')}"
+)
+
+
+def current_custody(persons: str) -> str:
+    """One row per person held somewhere now, among the persons `persons` (a
+    condition on cp_d.person_id): (person_id, custody_id, facility_id,
+    published_on, published_on_precision), the open visible custody period with
+    the newest public source, then the one that began last, then the last
+    entered (places.reads.current_custody_sql), by hand."""
+    return (
+        "SELECT DISTINCT ON (cp_d.person_id) cp_d.person_id, cp.id AS custody_id, "
+        "cp.facility_id, newest.published_on, newest.published_on_precision "
+        f"FROM places_custodyperiod cp{CUSTODY_JOINS} LEFT JOIN LATERAL ("
+        " SELECT s.published_on, s.published_on_precision FROM sources_citation c"
+        " JOIN sources_source s ON s.id = c.source_id WHERE c.custody_period_id = cp.id"
+        f" AND c.visibility = {PUBLIC} AND s.visibility = {PUBLIC}"
+        " AND s.published_on IS NOT NULL AND NOT s.is_confidential"
+        " ORDER BY s.published_on DESC, s.published_on_precision DESC LIMIT 1) newest ON TRUE "
+        f"WHERE cp.held_until IS NULL AND {VISIBLE_CUSTODY} AND {persons} "
+        "ORDER BY cp_d.person_id, newest.published_on DESC NULLS LAST, "
+        "cp.held_from DESC NULLS LAST, cp.id DESC"
+    )
+
+
+def custody_children(cur, ids: list[int], detention_ids: list[int]) -> dict:
+    """The visible custody periods of a page's detentions, in order, and which is
+    each person's current place (cases.reads.rows._custody_of): 1 query."""
+    rows = cur.execute(
+        "SELECT cp.detention_id, cp.id, cp.uuid, cp_f.slug, cp_f.name, cp_f.region, cp.held_from, "
+        "cp.held_from_precision, cp.held_until, cp.held_until_precision, cp.note, cp_d.person_id, "
+        "cur.custody_id IS NOT NULL, cur.published_on, cur.published_on_precision "
+        f"FROM places_custodyperiod cp{CUSTODY_JOINS} "
+        f"LEFT JOIN ({current_custody('cp_d.person_id = ANY(%(ids)s)')}) cur "
+        "ON cur.custody_id = cp.id "
+        f"WHERE cp.detention_id = ANY(%(detentions)s) AND {VISIBLE_CUSTODY} "
+        "ORDER BY cp.detention_id, cp.held_from, cp.id",
+        {"ids": ids, "detentions": detention_ids},
+    ).fetchall()
+    return {"custody_periods": len(rows), "current_places": sum(1 for r in rows if r[12])}
+
+
 def person_children(cur, ids: list[int]) -> dict:
-    """What person_rows reads for a page of visible persons: 6 queries."""
+    """What person_rows reads for a page of visible persons: 6 queries (7 when
+    the rows carry custody periods and the current place)."""
     variants = cur.execute(
         "SELECT person_id, name, language, kind FROM cases_namevariant "
         f"WHERE person_id = ANY(%s) AND visibility = {PUBLIC} ORDER BY person_id, language, name",
@@ -96,6 +156,7 @@ def person_children(cur, ids: list[int]) -> dict:
         "detentions": len(detentions),
         "charges": len(charges),
         **status_rows(cur, ids, [d[0] for d in detentions]),
+        **(custody_children(cur, ids, [d[0] for d in detentions]) if ROWS_CARRY_PLACES else {}),
     }
 
 

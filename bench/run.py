@@ -6,7 +6,9 @@ Environment: BENCH_PERSONS (default 100000), BENCH_RESEED=1 (seed again),
 BENCH_ITERATIONS (timed requests per endpoint, default 40), BENCH_WARMUP
 (default 5), BENCH_EXPLAIN=1 (print EXPLAIN ANALYZE of each list's page query),
 BENCH_ONLY=list,history,page,counts (only the endpoints whose kind or label names
-one of these, and `counts`: the filter counts uncached; no change feed).
+one of these, and `counts`: the filter counts uncached; no other section), or
+names of sections: BENCH_ONLY=places (only that section: search, duplicates,
+feed, lists, places).
 
 Runs in process against the real views (django.test.Client, the app's
 middleware included, no HTTP server), on a separate database that it migrates
@@ -112,6 +114,7 @@ def main() -> None:
     from django.urls import clear_url_caches
 
     from bench import raw
+    from bench.places import rows_carry_places
     from bench.search_speed import raw_search  # the search as cases.reads.search does it
     from bench.seed import ensure_dataset
     from cases.search import name_key
@@ -131,6 +134,8 @@ def main() -> None:
     settings.ROOT_URLCONF = "bench.urls"
     clear_url_caches()
     client = Client()
+    # person rows with custody periods (issue 16): the raw SQL reads them too
+    raw.ROWS_CARRY_PLACES = rows_carry_places(client)
 
     connection.ensure_connection()
     cursor = connection.connection.cursor()  # psycopg cursor on Django's connection
@@ -276,10 +281,16 @@ def main() -> None:
 
     only = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
     # BENCH_ONLY=page,list,counts: the cases whose kind or label names one of these
-    # (`counts`: the filter counts uncached); the change feed is left out
-    if only:
+    # (`counts`: the filter counts uncached); the other sections are left out, unless
+    # named (BENCH_ONLY=places: that section alone)
+    sections = [part for part in only if part in SECTIONS]
+    only = [part for part in only if part not in SECTIONS]
+    if only or sections:
         cases = [c for c in cases if any(part in (c["kind"], c["label"]) or part in c["label"]
                                          for part in only)]  # fmt: skip
+    if sections and not only:
+        _run_sections(sections, client, persons)
+        return
 
     warnings: list[str] = []
     print(
@@ -341,7 +352,8 @@ def main() -> None:
                       "cases_caseevent", "cases_allegation", "cases_person_occupations",
                       "cases_statement", "cases_statement_persons", "cases_affiliation",
                       "cases_paceassessment", "sources_source", "sources_citation",
-                      "cases_issuedslug", "cases_organization")
+                      "cases_issuedslug", "cases_organization", "places_facility",
+                      "places_facilityname", "places_custodyperiod")
     }  # fmt: skip
     _report(cases, counts, dataset, iterations, warmup, warnings, one, facet_timings)
 
@@ -354,17 +366,31 @@ def main() -> None:
                 ).fetchall():
                     print("   ", line)
 
-    if only:
+    if only and not sections:
         return
+    _run_sections(sections or SECTIONS, client, persons)
+
+
+SECTIONS = ("search", "duplicates", "feed", "lists", "places")
+
+
+def _run_sections(names, client, persons: int) -> None:
     from bench.duplicates_speed import duplicates_section  # possible duplicates (issue 20)
     from bench.feed import feed_section  # the change feed (issue 14)
     from bench.lists import lists_section  # importing an edition of a list (issue 18)
+    from bench.places import places_section  # places of detention (issue 16)
     from bench.search_speed import search_section  # name search (issue 20)
 
-    search_section(client, persons)
-    duplicates_section(persons)
-    feed_section(client, persons)
-    lists_section(persons)
+    run = {
+        "search": lambda: search_section(client, persons),
+        "duplicates": lambda: duplicates_section(persons),
+        "feed": lambda: feed_section(client, persons),
+        "lists": lambda: lists_section(persons),
+        "places": lambda: places_section(client, persons),
+    }
+    for name in SECTIONS:
+        if name in names:
+            run[name]()
 
 
 def _check_same_rows(case: dict, body: dict, fetched: dict, warnings: list[str]) -> None:

@@ -12,6 +12,7 @@ name keys computed with cases.search.name_key.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import random
 import time
@@ -20,6 +21,14 @@ from collections import Counter
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from bench.facility_names import (
+    LETTER_LANGUAGES,
+    LETTER_RULES,
+    NEW_OPERATORS,
+    OPERATORS,
+    PARCEL_RULES,
+    facility_specs,
+)
 from bench.names import (
     AZERBAIJANI_FIRST_NAMES,
     AZERBAIJANI_SURNAMES,
@@ -29,7 +38,7 @@ from bench.names import (
 )
 from cases.search import name_key, readable_ascii
 
-GENERATOR_VERSION = 3  # 3: nearly every fact cited publicly; persons.is_unnamed
+GENERATOR_VERSION = 4  # 4: facilities and custody periods; 3: nearly every fact cited publicly
 RANDOM_SEED = 1900  # PACE Resolution 1900
 
 TODAY = datetime.date(2025, 6, 30)
@@ -42,12 +51,13 @@ TABLES = (
     "cases_person_occupations", "cases_affiliation", "cases_detention", "cases_charge",
     "cases_caseevent", "cases_paceassessment", "cases_allegation", "cases_statement",
     "cases_statement_persons", "sources_source", "sources_citation", "cases_withdrawal",
-    "cases_seedrecord",
+    "cases_seedrecord", "places_facility", "places_facilityname", "places_custodyperiod",
 )  # fmt: skip
 # Tables given explicit ids (their identity sequences are moved past them afterwards).
 TABLES_WITH_IDS = (
     "cases_organization", "cases_person", "cases_affiliation", "cases_detention",
     "cases_caseevent", "cases_allegation", "cases_statement", "sources_source",
+    "places_facility", "places_custodyperiod",
 )  # fmt: skip
 RELATED_TABLES = tuple(
     t for t in TABLES if t not in ("cases_person", "cases_withdrawal", "cases_seedrecord")
@@ -171,6 +181,7 @@ def _start_of(day: datetime.date, precision: int) -> datetime.date:
 class _Generator:
     def __init__(self, persons: int, seed: int = RANDOM_SEED):
         self.n = persons
+        self.seed = seed
         self.rng = random.Random(seed)
         self.keys: dict[str, str] = {}
         self.stats: Counter = Counter()
@@ -277,6 +288,8 @@ def seed(persons: int, *, seed: int = RANDOM_SEED, log=print) -> int:
                       "allegationkind", "allegationstatus", "statementkind", "sourcekind"):  # fmt: skip
             cur.execute(f"SELECT code, id FROM cases_{table}")
             vocab[table] = dict(cur.fetchall())
+        cur.execute("SELECT code, id FROM places_facilitykind")
+        vocab["facilitykind"] = dict(cur.fetchall())
         writer = _Writer(cur, log)
         # The possible-duplicate pairs (derived data, not history) are kept by
         # statement triggers that, for a write this large, only queue its persons
@@ -351,14 +364,25 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
     rand, randrange, choice = rng.random, rng.randrange, rng.choice
     n = gen.n
 
-    # organizations: a fixed list, all public
+    # Places of detention come from a generator of their own, so that every other
+    # row is the same as before the places app existed (generator version 3).
+    places = _Places(_Generator(n, gen.seed + 16), vocab)
+
+    # organizations: a fixed list, all public; then the bodies that run facilities,
+    # kept out of the kinds' lists (not arresting authorities, publishers or issuers)
     org_ids: dict[str, list[int]] = {}
 
     def organizations():
-        for i, (name, abbreviation, kind, country) in enumerate(ORGANIZATIONS, start=1):
-            org_ids.setdefault(kind, []).append(i)
-            created, updated = gen.moment()
-            yield (i, gen.uuid(), "public", created, updated, name, slugify(readable_ascii(name)),
+        for i, (name, abbreviation, kind, country) in enumerate(
+            ORGANIZATIONS + NEW_OPERATORS, start=1
+        ):
+            places.org_by_name[name] = i
+            own = i <= len(ORGANIZATIONS)
+            if own:
+                org_ids.setdefault(kind, []).append(i)
+            created, updated = (gen if own else places.gen).moment()
+            uuid = (gen if own else places.gen).uuid()
+            yield (i, uuid, "public", created, updated, name, slugify(readable_ascii(name)),
                    abbreviation, kind, country, "", "", "")  # fmt: skip
 
     out.copy("cases_organization", ("id", *RECORD, "name", "slug", "abbreviation", "kind",
@@ -547,6 +571,8 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
              "summary", "internal_notes", "legal_stage_id", "arresting_authority_id", "person_id",
              "release_reason_id"), detention_rows())  # fmt: skip
 
+    places.write(out, detentions, people)
+
     article_weights = [a[2] for a in ARTICLES]
 
     def charges():
@@ -639,7 +665,8 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
                        "", allegation_kinds[gen.weighted(ALLEGATION_WEIGHTS)],
                        choice(statuses) if rand() < 0.8 else None,
                        detention[0] if detention else None,
-                       choice(enforcers) if rand() < 0.3 else None, pid, None, "")  # fmt: skip
+                       choice(enforcers) if rand() < 0.3 else None, pid, None, "",
+                       places.allegation_facility(detention[0] if detention else None))  # fmt: skip
             if rand() < 0.01:  # unnamed fellow detainees this person reported
                 aid += 1
                 allegations.append(aid)
@@ -648,13 +675,13 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
                        "fellow detainees at the facility (unnamed)", None, None, None, None,
                        randrange(2, 60), choice(PERPETRATORS), "Synthetic allegation.", "",
                        allegation_kinds["torture"], None, None, None, None, pid,
-                       "")  # fmt: skip
+                       "", None)  # fmt: skip
 
     out.copy("cases_allegation", ("id", *RECORD, "victim_description", "started_on",
              "started_on_precision", "ended_on", "ended_on_precision", "count", "perpetrator",
              "description", "internal_notes", "kind_id", "status_id", "detention_id",
              "perpetrator_organization_id", "person_id", "reported_by_id",
-             "reported_by_description"),
+             "reported_by_description", "facility_id"),
              allegation_rows())  # fmt: skip
 
     # statements calling for the release of a few persons each
@@ -744,3 +771,228 @@ def _seed_rows(gen: _Generator, out: _Writer, vocab: dict) -> None:
     out.copy("sources_citation", (*RECORD, "claim", "locator", "excerpt", "confidence",
              "person_id", "affiliation_id", "detention_id", "case_event_id", "allegation_id",
              "statement_id", "source_id"), citations())  # fmt: skip
+    places.write_citations(out, public_sources)
+
+
+# the kinds of facility a custody period is at, by where it falls in the detention
+FIRST_KINDS = {"police-station": 60, "pre-trial-detention-centre": 40}
+PRE_TRIAL_KINDS = {
+    "pre-trial-detention-centre": 88,
+    "police-station": 10,
+    "psychiatric-institution": 2,
+}
+SENTENCED_KINDS = {
+    "colony-general": 30, "colony-strict": 35, "colony-special": 5, "colony-settlement": 5,
+    "prison": 12, "pre-trial-detention-centre": 12, "psychiatric-institution": 1,
+}  # fmt: skip
+SENTENCED_STAGES = ("convicted", "on-appeal", "pardoned", "released", "deceased")
+# How many custody periods a detention has, as cumulative shares: a held person's
+# current detention none (place unknown) 8%, one 42%, two 32%, three 18%; an
+# ended detention none 75%, one 17%, two 8%.
+HELD_PERIODS = (0.08, 0.50, 0.82)
+RELEASED_PERIODS = (0.75, 0.92)
+
+
+class _Places:
+    """Facilities (with their other names) and custody periods, streamed with COPY
+    like the rest. Most facilities are public and cited, a few internal; most held
+    persons have one to three custody periods on their current detention
+    (consecutive: transfers), the last open; some released detentions have closed
+    ones. Nearly every custody period and facility is cited by a public source."""
+
+    def __init__(self, gen: _Generator, vocab: dict):
+        self.gen = gen
+        self.vocab = vocab
+        self.org_by_name: dict[str, int] = {}
+        self.specs = facility_specs(gen.rng)
+        self.facility_ids: list[int] = []
+        self.custody: list[int] = []  # custody period ids
+        self.by_detention: dict[int, list[int]] = {}  # detention id: its facilities' ids
+        self.by_kind: dict[str, list[tuple[int, float]]] = {}  # kind: (id, weight)
+
+    def write(self, out: _Writer, detentions: list[tuple], people: list[tuple]) -> None:
+        self._facilities(out)
+        self._custody(out, detentions, people)
+
+    def _facilities(self, out: _Writer) -> None:
+        gen, rng = self.gen, self.gen.rng
+        kinds = self.vocab["facilitykind"]
+        weights: dict[str, list[tuple[int, float]]] = {}
+        slug_counts: Counter = Counter()
+
+        def rows():
+            for fid, spec in enumerate(self.specs, start=1):
+                self.facility_ids.append(fid)
+                weights.setdefault(spec.kind, []).append((fid, spec.weight))
+                base = slugify(readable_ascii(spec.name))[:110]
+                slug_counts[base] += 1
+                slug = base if slug_counts[base] == 1 else f"{base}-{slug_counts[base]}"
+                r = rng.random()
+                level = "internal" if r < 0.05 else "partners" if r < 0.08 else "public"
+                confirmed = datetime.date(2019, 1, 1) + datetime.timedelta(days=rng.randrange(2300))
+                p = gen.precision(0.3, 0.5)
+                rules = rng.random() < 0.6
+                created, updated = gen.moment()
+                yield (fid, gen.uuid(), level, created, updated, spec.name, slug,
+                       gen.key(spec.name), kinds[spec.kind], self.org_by_name[OPERATORS[spec.operator]],
+                       "Azerbaijan", spec.region, spec.locality, spec.latitude, spec.longitude,
+                       spec.postal_address, _start_of(confirmed, p), p,
+                       rng.choice(LETTER_LANGUAGES) if rules else "",
+                       rng.choice(LETTER_RULES) if rules else "",
+                       rng.choice(PARCEL_RULES) if rules else "",
+                       _start_of(confirmed, p) if rules else None, p if rules else None,
+                       "Synthetic facility." if rng.random() < 0.5 else "", "")  # fmt: skip
+
+        out.copy("places_facility", ("id", *RECORD, "name", "slug", "name_key", "kind_id",
+                 "operator_id", "country", "region", "locality", "latitude", "longitude",
+                 "postal_address", "address_confirmed_on", "address_confirmed_on_precision",
+                 "letter_language", "letter_rules", "parcel_rules", "rules_confirmed_on",
+                 "rules_confirmed_on_precision", "description", "internal_notes"), rows())  # fmt: skip
+        self.by_kind = weights
+
+        def names():
+            for fid, spec in enumerate(self.specs, start=1):
+                for name, language in spec.names:
+                    created, updated = gen.moment()
+                    level = "internal" if rng.random() < 0.03 else "public"
+                    yield (gen.uuid(), level, created, updated, name, language, gen.key(name), fid)
+
+        out.copy("places_facilityname", (*RECORD, "name", "language", "name_key", "facility_id"),
+                 names())  # fmt: skip
+
+    def _chooser(self, kinds: dict[str, int]):
+        """A function drawing a facility: its kind by `kinds`, then the facility by
+        its weight among those of its kind (one draw, bisected)."""
+        ids, cumulative, total = [], [], 0.0
+        for kind, kind_weight in kinds.items():
+            pairs = self.by_kind.get(kind, [])
+            kind_total = sum(weight for _fid, weight in pairs)
+            for fid, weight in pairs:
+                total += kind_weight * weight / kind_total
+                ids.append(fid)
+                cumulative.append(total)
+        rand = self.gen.rng.random
+        return lambda: ids[bisect.bisect(cumulative, rand() * total)]
+
+    def _custody(self, out: _Writer, detentions: list[tuple], people: list[tuple]) -> None:
+        gen, rng = self.gen, self.gen.rng
+        rand, randrange = rng.random, rng.randrange
+        held_stages = {k for k in STAGES_HELD if k != "house-arrest"}  # held at home
+        first_place, pre_trial, sentenced_at = (
+            self._chooser(kinds) for kinds in (FIRST_KINDS, PRE_TRIAL_KINDS, SENTENCED_KINDS)
+        )
+
+        def periods_of(shares: tuple[float, ...]) -> int:
+            r, count = rand(), 0
+            while count < len(shares) and r >= shares[count]:
+                count += 1
+            return count
+
+        def rows():
+            cid = 0
+            for did, pid, arrest, release, stage in detentions:
+                if arrest is None:
+                    continue
+                held = release is None and stage in held_stages
+                if held:
+                    count = periods_of(HELD_PERIODS)
+                elif release is not None:
+                    count = periods_of(RELEASED_PERIODS)
+                else:
+                    continue
+                end = release or TODAY
+                if count == 0 or end <= arrest:
+                    continue
+                sentenced = stage in SENTENCED_STAGES
+                # the days a transfer happened on, after the arrest and before the end
+                days, day = [arrest], arrest
+                for index in range(1, count):
+                    left = (end - day).days
+                    if left < 4:
+                        break
+                    first_police = index == 1
+                    day += datetime.timedelta(
+                        days=randrange(1, min(left, 12)) if first_police and rand() < 0.6
+                        else randrange(1, max(2, left // (count - index + 1)))
+                    )  # fmt: skip
+                    days.append(day)
+                periods = len(days)
+                starts: list[tuple] = []
+                for start in days:
+                    p = gen.precision(0.8, 0.15)
+                    if starts and _start_of(start, p) <= starts[-1][0]:
+                        p = 3  # a month or year would sort the transfer before the last
+                    starts.append((_start_of(start, p), p))
+                facilities = []
+                for index in range(periods):
+                    if index == periods - 1:
+                        chosen = sentenced_at if sentenced else pre_trial
+                    elif index == 0:
+                        chosen = first_place
+                    else:
+                        chosen = sentenced_at if sentenced and rand() < 0.5 else pre_trial
+                    facilities.append(chosen())
+                self.by_detention[did] = facilities
+                first, surname = people[pid - 1][0], people[pid - 1][1]
+                for index in range(periods):
+                    cid += 1
+                    self.custody.append(cid)
+                    last = index == periods - 1
+                    if not last:
+                        until = starts[index + 1]
+                    elif release is not None:
+                        p = gen.precision(0.75, 0.2)
+                        until = (_start_of(release, p), p)
+                    else:
+                        until = (None, None)
+                    open_now = until[0] is None
+                    letter = open_now and rand() < 0.7
+                    r = rand()
+                    letter_level = "public" if r < 0.4 else "partners" if r < 0.55 else "internal"
+                    confirmed = TODAY - datetime.timedelta(days=randrange(0, 700))
+                    lp = gen.precision(0.5, 0.4)
+                    created, updated = gen.moment()
+                    yield (cid, gen.uuid(), gen.vis(), created, updated, did, facilities[index],
+                           *starts[index], *until,
+                           "Transferred (synthetic)." if index and rand() < 0.3 else "",
+                           f"{surname[1]} {first[1]}" if letter else "",
+                           "Write the unit number on the envelope." if letter and rand() < 0.3 else "",
+                           _start_of(confirmed, lp) if letter else None, lp if letter else None,
+                           letter_level, "")  # fmt: skip
+
+        out.copy("places_custodyperiod", ("id", *RECORD, "detention_id", "facility_id",
+                 "held_from", "held_from_precision", "held_until", "held_until_precision", "note",
+                 "recipient_line", "letter_note", "letter_confirmed_on",
+                 "letter_confirmed_on_precision", "letter_visibility", "internal_notes"),
+                 rows())  # fmt: skip
+
+    def allegation_facility(self, detention_id: int | None) -> int | None:
+        """Half of the allegations tied to a detention with custody periods name
+        one of its facilities."""
+        facilities = self.by_detention.get(detention_id) if detention_id else None
+        rng = self.gen.rng
+        if not facilities or rng.random() < 0.5:
+            return None
+        return rng.choice(facilities)
+
+    def write_citations(self, out: _Writer, public_sources: list[int]) -> None:
+        """A public citation of a public source for nearly every facility and
+        custody period (facts: cases.visibility, rule 3)."""
+        gen, rng = self.gen, self.gen.rng
+
+        def rows():
+            for target, ids, share in (("facility", self.facility_ids, 0.97),
+                                       ("custody", self.custody, CITED)):  # fmt: skip
+                for fact_id in ids:
+                    if rng.random() >= share:
+                        continue
+                    created, updated = gen.moment()
+                    yield (gen.uuid(), "public", created, updated, "", f"para. {rng.randrange(1, 40)}",
+                           "The source reports this fact (synthetic excerpt).",
+                           rng.choice(("low", "medium", "high")),
+                           fact_id if target == "facility" else None,
+                           fact_id if target == "custody" else None,
+                           rng.choice(public_sources))  # fmt: skip
+
+        out.copy("sources_citation", (*RECORD, "claim", "locator", "excerpt", "confidence",
+                 "facility_id", "custody_period_id", "source_id"), rows())  # fmt: skip
