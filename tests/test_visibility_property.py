@@ -13,13 +13,19 @@ also hold political-prisoner lists (of a publisher or none) with their editions
 and entries, and case groups with their members: editions and case groups are
 cited facts; an entry is seen with its edition, list and person; the lists'
 pages and the diff of every pair of a list's editions are read like the rest.
+And places of detention: facilities (cited facts, with other names and an
+organization that runs them), custody periods of the detentions (cited facts,
+under their detention, person and facility) with how to write to the person
+there under its own level (`letter_visibility`), and allegations naming a
+facility; the facilities' pages and API, the persons filtered by facility, and
+the person page's "How to write" are read like the rest.
 
 Who may see what is computed here from the generated graph by a rule of its
 own, not by cases.visibility (a copy of the policy could not catch a bug in
 it): a record is visible to a reader when its own level and the level of each
 record above it allow, and neither it nor any of those is in the trash; a fact
 (affiliation, detention, case event, allegation, statement, reported count, edition
-of a list, case group) also needs a
+of a list, case group, facility, custody period) also needs a
 citation the reader may see: one at a level the reader sees, not in the trash,
 of a source the reader sees (a confidential one counts). Each fact gets none,
 one or two citations, each at a random level, of a source at a random level, so
@@ -35,6 +41,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache as memoize
 from urllib.parse import unquote
 
@@ -69,6 +76,8 @@ from cases.models import (
 from cases.partial_dates import PartialDate
 from cases.visibility import STAFF_ONLY_FIELDS
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
+from places.choices import FACILITY_KINDS
+from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
 from tests import factories
 
@@ -143,6 +152,28 @@ class AllegationSpec:
     perpetrator: int | None  # organization
     kind: str
     at: Level
+    facility: int | None = None  # where it happened
+
+
+@dataclass(frozen=True)
+class FacilitySpec:
+    at: Level
+    names: tuple[Level, ...]  # its other names
+    kind: str | None
+    operator: int | None  # organization
+    located: bool  # with coordinates (on the map)
+
+
+@dataclass(frozen=True)
+class CustodySpec:
+    """A person held at a facility during a detention, with how to write there."""
+
+    detention: int
+    facility: int
+    at: Level
+    since: int  # year
+    open: bool  # still held there (else until the next year)
+    letter: str  # letter_visibility: how to write's own level
 
 
 @dataclass(frozen=True)
@@ -165,7 +196,7 @@ class SourceSpec:
 
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement", "reported_count",
-    "edition", "case_group",
+    "edition", "case_group", "facility", "custody_period",
 )  # fmt: skip
 
 
@@ -223,6 +254,11 @@ class Graph:
     reported_counts: tuple[ReportedCountSpec, ...] = ()
     prisoner_lists: tuple[ListSpec, ...] = ()
     case_groups: tuple[CaseGroupSpec, ...] = ()
+    facilities: tuple[FacilitySpec, ...] = ()
+    custody_periods: tuple[CustodySpec, ...] = ()
+    # custody periods whose recipient line the person's page must show the public
+    # ("How to write": the current place of a person held); explicit examples only
+    letters_shown: tuple[int, ...] = ()
 
 
 def optional_index(n: int):
@@ -282,6 +318,38 @@ def graphs(draw) -> Graph:
             )
         )
     )
+    facilities = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    FacilitySpec,
+                    level_of,
+                    st.lists(level_of, max_size=2).map(tuple),
+                    st.one_of(st.none(), st.sampled_from([code for code, _l in FACILITY_KINDS])),
+                    optional_index(n_orgs),
+                    st.booleans(),
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+    )
+    custody_periods = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    CustodySpec,
+                    st.integers(0, len(detentions) - 1),
+                    st.integers(0, len(facilities) - 1),
+                    level_of,
+                    st.integers(2012, 2024),
+                    st.booleans(),
+                    levels,
+                ),
+                max_size=4,
+            )
+        )
+    )
     allegations = tuple(
         draw(
             st.lists(
@@ -293,6 +361,7 @@ def graphs(draw) -> Graph:
                     optional_index(n_orgs),
                     st.sampled_from(codes("AllegationKind")),
                     level_of,
+                    optional_index(len(facilities)),
                 ),
                 min_size=1,
                 max_size=3,
@@ -354,6 +423,8 @@ def graphs(draw) -> Graph:
         "case_event": sum(len(d.events) for d in detentions),
         "allegation": len(allegations),
         "statement": len(statements),
+        "facility": len(facilities),
+        "custody_period": len(custody_periods),
     }
     # each fact (and person) cited by none, one or two citations: shrinks towards uncited
     citations = []
@@ -365,7 +436,7 @@ def graphs(draw) -> Graph:
     return Graph(
         organizations, persons, detentions, allegations, tuple(statements), sources,
         tuple(citations), draw(st.sampled_from(["az", "ru"])), reported_counts, prisoner_lists,
-        case_groups,
+        case_groups, facilities, custody_periods,
     )  # fmt: skip
 
 
@@ -374,7 +445,7 @@ def graphs(draw) -> Graph:
 # the kinds of record that reach a partner or the public only with a citation they may see
 FACTS = {
     "affiliation", "detention", "case event", "allegation", "statement", "reported count",
-    "edition", "case group",
+    "edition", "case group", "facility", "custody period",
 }  # fmt: skip
 
 
@@ -445,6 +516,7 @@ class World:
         self.owners: dict[str, Owner] = {}
         self.secrets: dict[str, str] = {}  # other values no output may hold: what they are
         self.left_blank: set[tuple[int, str]] = set()  # (node id, field) empty on purpose
+        self.recipient_lines: list[str] = []  # of each custody period, in order
 
     def node(self, kind: str, at: Level, *parents: Node | None) -> Node:
         nodes = self.nodes.setdefault(kind, [])
@@ -584,6 +656,8 @@ def build(graph: Graph) -> World:
             )  # fmt: skip
         detentions.append(node)
 
+    facilities, custody_periods = build_places(world, graph, orgs, detentions)
+
     allegations = []
     allegation_kinds = {kind.code: kind for kind in AllegationKind.objects.all()}
     status = AllegationStatus.objects.first()
@@ -600,6 +674,7 @@ def build(graph: Graph) -> World:
             ),
             kind=allegation_kinds[spec.kind],
             status=status,
+            facility=facilities[spec.facility].obj if spec.facility is not None else None,
             **world.fields(
                 node, "victim_description", "perpetrator", "reported_by_description",
                 headline="description",
@@ -675,6 +750,7 @@ def build(graph: Graph) -> World:
         "person": persons, "affiliation": affiliations, "detention": detentions,
         "case_event": events, "allegation": allegations, "statement": statements,
         "reported_count": reported_counts, "edition": editions, "case_group": case_groups,
+        "facility": facilities, "custody_period": custody_periods,
     }  # fmt: skip
     for spec in graph.citations:
         source, target = sources[spec.source], targets[spec.target][spec.index]
@@ -730,6 +806,61 @@ def build_lists(world: World, graph: Graph, orgs: list[Node], persons: list[Node
                 )  # fmt: skip
             editions.append(edition)
     return editions
+
+
+def build_places(
+    world: World, graph: Graph, orgs: list[Node], detentions: list[Node]
+) -> tuple[list[Node], list[Node]]:
+    """The facilities with their other names, and the custody periods with how to
+    write (a node of its own under its custody period, at `letter_visibility`:
+    the recipient line and note show only where it and the custody period may)."""
+    facilities = []
+    kinds = {kind.code: kind for kind in FacilityKind.objects.all()}
+    for spec in graph.facilities:
+        node = world.node("facility", spec.at)  # the organization running it hides nothing
+        facility = Facility(
+            kind=kinds.get(spec.kind),
+            operator=orgs[spec.operator].obj if spec.operator is not None else None,
+            **world.fields(
+                node, "country", "region", "locality", "postal_address", "letter_language",
+                "letter_rules", "parcel_rules", "description", headline="name",
+                internal_notes=STAFF_ONLY,
+            ),
+            **record_fields(spec.at),
+        )  # fmt: skip
+        if spec.located:
+            facility.latitude = Decimal("40.4") + len(facilities)
+            facility.longitude = Decimal("49.8")
+        facility.address_confirmed_on = PartialDate.parse("2024-03")
+        facility.rules_confirmed_on = PartialDate.parse("2024")
+        facility.save()  # its slug is made of its name: the name's marker
+        node.obj = facility
+        for at in spec.names:
+            other = world.node("facility name", at, node)
+            other.obj = FacilityName.objects.create(
+                facility=facility, **world.fields(other, "language", headline="name"),
+                **record_fields(at),
+            )  # fmt: skip
+        facilities.append(node)
+    custody_periods = []
+    for spec in graph.custody_periods:
+        detention, facility = detentions[spec.detention], facilities[spec.facility]
+        node = world.node("custody period", spec.at, detention, facility)
+        letter = world.node("letter", Level(spec.letter, False), node)
+        period = CustodyPeriod(
+            detention=detention.obj, facility=facility.obj, letter_visibility=spec.letter,
+            **world.fields(node, headline="note", internal_notes=STAFF_ONLY),
+            **world.fields(letter, "recipient_line", "letter_note"),
+            **record_fields(spec.at),
+        )  # fmt: skip
+        period.held_from = PartialDate.parse(str(spec.since))
+        period.held_until = None if spec.open else PartialDate.parse(str(spec.since + 1))
+        period.letter_confirmed_on = PartialDate.parse("2024-05")
+        period.save()
+        node.obj = period
+        world.recipient_lines.append(period.recipient_line)
+        custody_periods.append(node)
+    return facilities, custody_periods
 
 
 def build_case_groups(world: World, graph: Graph, persons: list[Node]) -> list[Node]:
@@ -829,7 +960,7 @@ def api_operations() -> list[tuple[str, str | None]]:
 API_KINDS = {
     "persons": "person", "detentions": "detention", "allegations": "allegation",
     "statements": "statement", "sources": "source", "organizations": "organization",
-    "reported-counts": "reported count",
+    "reported-counts": "reported count", "facilities": "facility",
 }  # fmt: skip
 REQUIRED_QUERY = {"since": "2000-01-01T00:00:00Z"}
 LIST_DIFF = "/api/v1/lists/{slug}/diff/"
@@ -849,6 +980,9 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
             urls = [path]
             if path == "/api/v1/persons/":
                 urls.append(f"{path}?q={first_name}")
+                outputs.extend(facility_filter_outputs(client, world, reader, headers))
+            if path == "/api/v1/facilities/":
+                urls += [f"{path}?q={node.headline}" for node in world.all("facility name")]
             for url in urls:
                 joiner = "&" if "?" in url else "?"
                 for variant in (url, f"{url}{joiner}format=csv"):
@@ -860,6 +994,22 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
             url = path.replace("{identifier}", str(node.obj.uuid))
             outputs.append(get(client, reader, url, headers, node))
             outputs.append(get(client, reader, url, {**headers, "HTTP_ACCEPT": "text/csv"}, node))
+    return outputs
+
+
+def facility_filter_outputs(
+    client: Client, world: World, reader: str, headers: dict
+) -> list[Output]:
+    """The persons held at each facility now and ever, and in its region: a
+    facility the reader may not see is a 404, as an unknown one."""
+    outputs = []
+    for facility in world.all("facility"):
+        slug = facility.obj.slug
+        for query in (f"facility={slug}", f"held_at={slug}"):
+            outputs.append(get(client, reader, f"/api/v1/persons/?{query}", headers, facility))
+        output = get(client, reader, f"/api/v1/persons/?region={facility.obj.region}", headers)
+        output.expected_status, output.why = 200, "a region is any text"
+        outputs.append(output)
     return outputs
 
 
@@ -911,7 +1061,7 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
     for prefix in ("", f"/{language}"):
         for url in ("/", "/persons/", "/statements/", "/sources/", "/organizations/",
                     "/statistics/", "/feeds/updates/", "/feeds/statements/", "/lists/",
-                    "/groups/"):  # fmt: skip
+                    "/groups/", "/facilities/"):  # fmt: skip
             page(prefix + url)
         # a search and filters (each computes its own filter counts): answered
         # with the list, or a 400 naming a value it does not know
@@ -937,6 +1087,14 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
             page(f"{prefix}/lists/{prisoner_list.obj.slug}/changes/", prisoner_list)
         for group in world.all("case group"):
             page(f"{prefix}/groups/{group.obj.slug}/", group)
+        for facility in world.all("facility"):
+            page(f"{prefix}/facilities/{facility.obj.slug}/", facility)
+            region = facility.obj.region
+            for query in (f"facility={facility.obj.slug}", f"region={region}"):
+                page(f"{prefix}/persons/?{query}")
+            page(f"{prefix}/facilities/?region={region}&kind=prison")
+        for other in world.all("facility name"):
+            page(f"{prefix}/facilities/?q={other.headline}")
     # the changes between each edition and the next, as the page names them by date
     for prisoner_list in world.all("list"):
         editions = editions_of(world, prisoner_list)
@@ -965,7 +1123,8 @@ SHOWN_TO = {
     "anonymous": None,  # every kind
     "partner": {"person", "name variant", "organization", "affiliation", "detention", "charge",
                 "case event", "PACE criterion", "allegation", "statement", "source",
-                "reported count", "list", "edition"},
+                "reported count", "list", "edition", "facility", "facility name",
+                "custody period"},
 }  # fmt: skip
 
 
@@ -1012,6 +1171,24 @@ def problems_in(world: World, outputs: list[Output]) -> list[str]:
                         f"{reader}: {node.headline} ({node.kind}.headline of {node.describe()}) "
                         "is visible to this reader but shown nowhere"
                     )
+    return problems
+
+
+def letters_not_shown(world: World, graph: Graph, outputs: list[Output]) -> list[str]:
+    """The recipient lines an explicit example says the public must read on the
+    person's page (How to write): the leak check alone would pass if none were."""
+    problems = []
+    for index in graph.letters_shown:
+        period = world.all("custody period")[index]
+        person = period.obj.detention.person
+        marker = world.recipient_lines[index]
+        pages = [o for o in outputs if o.reader == "anonymous"
+                 and o.url.endswith(f"/persons/{person.slug}/")]  # fmt: skip
+        if not pages or not all(marker in o.body for o in pages):
+            problems.append(
+                f"the recipient line {marker} of {period.describe()} is not on "
+                f"{person.slug}'s page for the public"
+            )
     return problems
 
 
@@ -1183,6 +1360,63 @@ HIDDEN_LISTS = Graph(
 )  # fmt: skip
 
 
+# Places of detention hidden every way the policy hides them, beside what the
+# public may read: an uncited facility, an internal one, one cited for partners
+# only, one run by an organization in the trash (shown, without naming it), an
+# internal other name; custody periods under each of them, in the trash, uncited,
+# of an internal person; how to write kept internal on a public custody period,
+# and public on custody periods hidden otherwise; allegations naming hidden
+# facilities. Person 1 is held at facility 0 (custody period 1, its letter
+# public): the public reads the recipient line on their page. Run in every suite.
+HIDDEN_PLACES = Graph(
+    organizations=(PUBLIC, TRASHED),
+    persons=(
+        PersonSpec(PUBLIC, (), (), (), None),
+        PersonSpec(PUBLIC, (), (), (), None),
+        PersonSpec(INTERNAL, (), (), (), None),
+    ),
+    detentions=(
+        DetentionSpec(0, PUBLIC, None, "pre-trial-detention", 2023, False, (), (), ()),
+        DetentionSpec(1, PUBLIC, None, "pre-trial-detention", 2023, False, (), (), ()),
+        DetentionSpec(2, PUBLIC, None, "convicted", 2021, False, (), (), ()),
+    ),
+    allegations=(
+        AllegationSpec(0, 0, None, None, "torture", PUBLIC, 2),  # at an internal facility
+        AllegationSpec(1, 1, None, None, "torture", PUBLIC, 0),
+        AllegationSpec(None, None, None, None, "torture", PUBLIC, 1),  # an uncited facility
+    ),
+    statements=(StatementSpec(0, None, (0,), "report", PUBLIC),),
+    sources=(SourceSpec(None, False, False, PUBLIC), SourceSpec(None, False, False, PARTNERS)),
+    citations=(
+        *(CitationSpec(0, "detention", i, PUBLIC) for i in range(3)),
+        *(CitationSpec(0, "allegation", i, PUBLIC) for i in range(3)),
+        CitationSpec(0, "statement", 0, PUBLIC),
+        CitationSpec(0, "facility", 0, PUBLIC),  # facility 1: none
+        CitationSpec(0, "facility", 2, PUBLIC),
+        CitationSpec(1, "facility", 3, PUBLIC),  # a source for partners only
+        *(CitationSpec(0, "custody_period", i, PUBLIC) for i in (0, 1, 2, 3, 4, 5, 6)),
+    ),  # none for custody period 7
+    language="az",
+    facilities=(
+        FacilitySpec(PUBLIC, (PUBLIC, INTERNAL), "prison", 1, True),
+        FacilitySpec(PUBLIC, (PUBLIC,), "colony-strict", 0, True),
+        FacilitySpec(INTERNAL, (PUBLIC,), "pre-trial-detention-centre", 0, True),
+        FacilitySpec(PUBLIC, (), None, None, False),
+    ),
+    custody_periods=(
+        CustodySpec(0, 0, PUBLIC, 2023, True, "internal"),  # how to write kept internal
+        CustodySpec(1, 0, PUBLIC, 2023, True, "public"),  # shown: person 1's current place
+        CustodySpec(0, 1, PUBLIC, 2022, False, "public"),  # at the uncited facility
+        CustodySpec(1, 2, PUBLIC, 2022, False, "public"),  # at the internal facility
+        CustodySpec(2, 0, PUBLIC, 2021, True, "public"),  # of the internal person
+        CustodySpec(0, 0, TRASHED, 2024, True, "public"),
+        CustodySpec(1, 3, PUBLIC, 2024, True, "partners"),  # a facility for partners only
+        CustodySpec(0, 3, PUBLIC, 2020, False, "public"),  # uncited
+    ),
+    letters_shown=(1,),
+)
+
+
 @pytest.fixture
 def private_media(tmp_path):
     """Photos and archived files the examples upload go to a folder of their own."""
@@ -1208,6 +1442,7 @@ def private_media(tmp_path):
 @example(graph=TRASHED_ORGANIZATION_NAMED)
 @example(graph=UNCITED_FACTS)
 @example(graph=HIDDEN_LISTS)
+@example(graph=HIDDEN_PLACES)
 def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, private_media):
     cache.clear()
     with transaction.atomic():  # each example's records are rolled back at the end
@@ -1221,6 +1456,7 @@ def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, priv
         outputs += api_outputs(client, world, "anonymous", {})
         outputs += api_outputs(client, world, "partner", {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
         problems = unmarked_fields(world) + problems_in(world, outputs)
+        problems += letters_not_shown(world, graph, outputs)
         transaction.set_rollback(True)
     assert not problems, (
         f"{len(problems)} problems:\n" + "\n".join(problems[:25])
