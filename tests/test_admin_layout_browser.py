@@ -1,7 +1,8 @@
 """The admin's change pages fit a 1,280-pixel screen: the pages a researcher works in
 most (a person with their names, affiliations, detentions and citations; a
-detention with its charges, events, PACE criteria and citations; an allegation, a
-statement, a source, a case event), each with a few rows in every table, in
+detention with its charges, events, custody periods, PACE criteria and citations;
+an allegation, a statement, a source, a case event, a facility with its other
+names and citations, a custody period with how to write), each with a few rows in every table, in
 English and in Russian (the longer labels), scroll only downwards. Any style the
 Content-Security-Policy blocks fails the test too."""
 
@@ -13,6 +14,8 @@ from django.test import Client
 
 from cases.choices import PaceCriterion
 from cases.models import Charge, Occupation, PaceAssessment
+from cases.partial_dates import PartialDate
+from places.models import CustodyPeriod, Facility, FacilityName
 from tests import factories
 from tests.conftest import ARTIFACTS
 
@@ -84,6 +87,29 @@ def case_pages(vocabularies, django_user_model):
         source,
     )
     statement.persons.set([person])
+    facility = _with_citations(
+        Facility.objects.create(
+            name="Baku Pre-trial Detention Centre No. 1 of the Ministry of Justice",
+            region="Baku", postal_address=LONG, letter_rules=LONG, parcel_rules=LONG,
+        ),
+        source,
+    )  # fmt: skip
+    for name, language in (("Бакинский следственный изолятор № 1", "ru"),
+                           ("1 saylı Bakı İstintaq Təcridxanası", "az")):  # fmt: skip
+        FacilityName.objects.create(facility=facility, name=name, language=language)
+    periods = []
+    for place, since, until in (
+        (facility, "2023-11-22", "2024-03-10"),
+        (Facility.objects.create(name="Prison No. 13"), "2024-03-10", None),
+    ):
+        period = CustodyPeriod(
+            detention=detention, facility=place, note=LONG, letter_note=LONG,
+            recipient_line="Hajiyev Bakhtiyar Ali oglu, born 1983, unit 4",
+        )  # fmt: skip
+        period.held_from = PartialDate.parse(since)
+        period.held_until = PartialDate.parse(until) if until else None
+        period.save()
+        periods.append(_with_citations(period, source))
 
     user = django_user_model.objects.create_superuser("researcher", "r@example.org", "pw-unused-42")
     client = factories.staff_sign_in(Client(), user)
@@ -96,6 +122,8 @@ def case_pages(vocabularies, django_user_model):
             "statement": f"/admin/cases/statement/{statement.pk}/change/",
             "source": f"/admin/sources/source/{source.pk}/change/",
             "case event": f"/admin/cases/caseevent/{events[1].pk}/change/",
+            "facility": f"/admin/places/facility/{facility.pk}/change/",
+            "custody period": f"/admin/places/custodyperiod/{periods[1].pk}/change/",
             # the case-entry page, with the source and person of this case chosen
             "case entry": f"/admin/cases/person/enter-case/?source={source.pk}&person={person.pk}",
         },
