@@ -25,8 +25,8 @@ def kind_label(kind: FacilityKind | None) -> str:
 
 def facility_rows(facilities: QuerySet, *, reader: Reader) -> list[dict]:
     """The facilities of `facilities` (visible ones, filtered) as the list and the
-    map show them, by name: two queries (the facilities with their kinds, the
-    held-now counts)."""
+    map show them, by name: three queries (the facilities with their kinds, the
+    held-now counts: places.reads.held_now_counts)."""
     rows = list(facilities.select_related("kind").order_by("name", "pk"))
     counts = held_now_counts(reader=reader, facility_ids=[f.pk for f in rows])
     return [
@@ -57,8 +57,8 @@ def _sources(uuids, reader: Reader) -> dict:
 
 def facility_page(facility: Facility, *, reader: Reader) -> dict:
     """Everything a facility's page shows, footnoted in reading order (the
-    facility, who is held now, who was, the allegations): 8 queries whatever the
-    number of persons (7 without an operator)."""
+    facility, who is held now, who was, the allegations): 9 queries whatever the
+    number of persons (8 without an operator)."""
     names = list(
         visible(FacilityName.objects.filter(facility=facility), reader)
         .order_by("language", "name")

@@ -17,7 +17,7 @@ from cases.models import Allegation, AllegationKind, Person
 from cases.partial_dates import PartialDate
 from cases.visibility import Reader, letter_is_visible, visible
 from places.models import CustodyPeriod, Facility
-from places.reads import current_custody_sql, current_places, held_now_sql
+from places.reads import current_places, held_now_sql
 
 
 def _partial(date, precision) -> PartialDate | None:
@@ -47,15 +47,10 @@ def _custody_row(row: dict) -> dict:
 def facility_custody(facility: Facility, *, reader: Reader) -> tuple[list[dict], list[dict]]:
     """Who is held at `facility` now (the held-now rule) and who was (its other
     visible custody periods, newest first), each a custody row with its person:
-    two queries."""
-    held, held_params = held_now_sql(reader=reader, facility_ids=[facility.pk])
-    current, current_params = current_custody_sql(reader=reader)
+    three queries (held_now_sql reads the persons with an open period there first)."""
+    held, params = held_now_sql(reader=reader, facility_ids=[facility.pk])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT cur.custody_id FROM ({current}) cur"
-            f" JOIN ({held}) held ON held.person_id = cur.person_id AND cur.facility_id = %s",
-            [*current_params, *held_params, facility.pk],
-        )
+        cursor.execute(f"SELECT held.custody_id FROM ({held}) held", params)
         now_ids = {row[0] for row in cursor.fetchall()}
     rows = [
         _custody_row(row)

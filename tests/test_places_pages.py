@@ -169,6 +169,10 @@ def test_held_now_equals_the_api_count_for_every_reader(client, places):
         api = client.get("/api/v1/persons/", {"status": "held", "facility": slug})
         assert api.status_code == 200, api.content
         assert int(shown) == len(api.json()["results"])
+    # and the persons page the count links to lists those persons
+    persons_page = html(client.get("/persons/?status=held&facility=prison-a"))
+    assert "Sevda Aliyeva" in persons_page
+    assert "Rauf Mammadov" not in persons_page and "Kamal Huseynov" not in persons_page
     _token, raw = token_issue(name="Partner NGO")
     for reader in READERS:
         rows = facility_rows(visible(Facility.objects.all(), reader), reader=reader)
@@ -436,11 +440,28 @@ def test_the_facility_page_query_count_is_pinned(client, places):
     assert queries(client, "/facilities/prison-a/") == before == PAGE_QUERIES
 
 
-# the kinds, the regions, the facilities, the held-now counts
-LIST_QUERIES = 4
-# the facility, its names, its operator, who is held now, its custody periods, its
-# allegations and their persons, the citations, their sources
-PAGE_QUERIES = 9
+def test_the_person_page_query_count_does_not_grow_with_custody_periods(client, places):
+    person, detention = held("Moved Often")
+    custody(detention, places["a"], "2020-01", "2020-02")
+    url = f"/persons/{person.slug}/"
+    before = queries(client, url)
+    for month in range(2, 12):
+        custody(detention, places["b"], f"2020-{month:02d}", f"2020-{month + 1:02d}")
+    custody(detention, places["a"], "2021-01")  # and now a current place: How to write
+    after = queries(client, url)
+    assert after == before + HOW_TO_WRITE_QUERIES
+    custody(detention, places["b"], "2019-01", "2019-06")
+    assert queries(client, url) == after
+
+
+# with a current place (read for every person held), its custody period and facility,
+# and the facility's citations
+HOW_TO_WRITE_QUERIES = 2
+# the kinds, the regions, the facilities, the held-now counts (two)
+LIST_QUERIES = 5
+# the facility, its names, its operator, who is held now (two), its custody periods,
+# its allegations and their persons, the citations, their sources
+PAGE_QUERIES = 10
 
 
 @pytest.mark.parametrize(
