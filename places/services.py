@@ -80,11 +80,11 @@ def ambiguous_facility_message(candidates: list[FoundFacility]) -> str:
     """What a person reads when a name matches several facilities: which, and what to do."""
     shown = ", ".join(map(str, candidates[:5])) + (" …" if len(candidates) > 5 else "")
     return ngettext(
-        "the name matches %(n)s facility in Casebook (%(facilities)s) and cannot tell which "
-        "one is meant; expected a name that matches one facility: write it as Casebook names "
+        "the name matches %(n)s facility in Casebook (%(facilities)s) and it is not clear "
+        "which one is meant; expected a name that matches one facility: write it as Casebook names "
         "it, or tell the facilities apart in the admin first",
-        "the name matches %(n)s facilities in Casebook (%(facilities)s) and cannot tell which "
-        "one is meant; expected a name that matches one facility: write it as Casebook names "
+        "the name matches %(n)s facilities in Casebook (%(facilities)s) and it is not clear "
+        "which one is meant; expected a name that matches one facility: write it as Casebook names "
         "it, or tell the facilities apart in the admin first",
         len(candidates),
     ) % {"n": len(candidates), "facilities": shown}
