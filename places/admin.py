@@ -96,6 +96,7 @@ class FacilityAdmin(RecordAdmin):
             .get_queryset(request)
             .prefetch_related("names")
             .annotate(custody_count=Count("custody_periods", filter=alive, distinct=True))
+            .order_by(*Facility._meta.ordering)  # a grouped query drops the model's ordering
         )
 
     def get_search_results(self, request, queryset, search_term):
