@@ -224,6 +224,9 @@ def _detention_row(person: Person, detention: Detention) -> dict[str, str]:
         "release_reason": detention.release_reason.code if detention.release_reason else "",
         "allegations": _joined(kinds),
         "sources": _joined(urls),
+        # custody periods are entered in the admin; a sheet's move columns stay blank
+        "transferred_to": "",
+        "transferred_on": "",
     }
 
 
@@ -248,6 +251,8 @@ class CaseSheetResource(resources.Resource):
     sources = fields.Field(column_name="sources")
     notes = fields.Field(column_name="notes")
     case_group = fields.Field(column_name="case_group")
+    transferred_to = fields.Field(column_name="transferred_to")
+    transferred_on = fields.Field(column_name="transferred_on")
 
     class Meta:
         name = _("Case sheet (one row per detention)")
