@@ -283,6 +283,7 @@ def seed(persons: int, *, seed: int = RANDOM_SEED, log=print) -> int:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (persons integer, version integer, "
                     "seconds double precision, seeded_at timestamptz, rows bigint)")  # fmt: skip
         cur.execute(f"TRUNCATE {MARKER_TABLE}, {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        _empty_stale_history(cur)
         vocab = {}
         for table in ("occupation", "legalstage", "caseeventkind", "releasereason",
                       "allegationkind", "allegationstatus", "statementkind", "sourcekind"):  # fmt: skip
@@ -330,6 +331,25 @@ def seed(persons: int, *, seed: int = RANDOM_SEED, log=print) -> int:
             [persons, GENERATOR_VERSION, related],
         )
     return related
+
+
+def _empty_stale_history(cur) -> None:
+    """The history of the rows just emptied (the pghistory event tables of every
+    tracked table now empty, TRUNCATE's cascade included): TRUNCATE fires no row
+    trigger, so without this each seeding would add its events to the last one's,
+    under the same ids."""
+    from django.apps import apps
+
+    stale = []
+    for model in apps.get_models(include_auto_created=True):
+        tracked = getattr(model, "pgh_tracked_model", None)
+        if tracked is None:
+            continue
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {tracked._meta.db_table})")
+        if not cur.fetchone()[0]:
+            stale.append(model._meta.db_table)
+    if stale:
+        cur.execute(f"TRUNCATE {', '.join(stale)}")
 
 
 class _Writer:

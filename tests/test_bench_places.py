@@ -141,3 +141,9 @@ def test_the_seeded_places_have_the_issue_shape(bench_run):
         assert held > 0 and with_place >= held * 0.8  # most held persons' places are known
         transfers = sum(1 for rows in by_detention.values() if len(rows) > 1)
         assert transfers >= len(by_detention) * 0.3
+        # every seeded row is in the history, once
+        for table in ("places_facility", "places_facilityname", "places_custodyperiod"):
+            rows, events = conn.execute(
+                f"SELECT (SELECT count(*) FROM {table}), (SELECT count(*) FROM {table}event)"
+            ).fetchone()
+            assert rows == events > 0, table
