@@ -74,6 +74,7 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate
+from cases.sitemaps import SITEMAPS
 from cases.visibility import STAFF_ONLY_FIELDS
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.choices import FACILITY_KINDS
@@ -1110,8 +1111,8 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
             outputs.append(output)
     for name in [n.headline for n in persons + world.all("name variant")]:
         page(f"/persons/suggest/?q={name}")
-    for url in ("/robots.txt", "/sitemap.xml", "/sitemap-pages.xml", "/sitemap-persons.xml",
-                "/sitemap-organizations.xml", "/sitemap-sources.xml"):  # fmt: skip
+    # every section of the sitemap, so a section added later is read too
+    for url in ("/robots.txt", "/sitemap.xml", *(f"/sitemap-{name}.xml" for name in SITEMAPS)):
         page(url)
     return outputs
 
