@@ -543,7 +543,8 @@ def strip_private_keys(rows: list[dict]) -> list[dict]:
 
 
 def latest_persons(*, reader: Reader, limit: int = 6) -> list[dict]:
-    """The persons whose pages changed last (PersonSerializer rows): 6 queries."""
+    """The persons whose pages changed last (PersonSerializer rows): one query
+    and person_rows'."""
     rows = list(
         visible(Person.objects.all(), reader)
         .order_by("-updated_at", "-id")
