@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 
 from cases.choices import PersonStatus
 from cases.models import Detention, Person
@@ -166,30 +166,94 @@ def _partial(date, precision) -> PartialDate | None:
 # counts and the filter together for every reader.
 
 
-def held_now_sql(*, reader: Reader, facility_ids: list[int] | None = None) -> tuple[str, list]:
-    """SQL (with parameters) of one row per person held now (status held) at a
-    facility: (person_id, facility_id), at `facility_ids` or anywhere. The status
-    is read only for the persons placed there (its rule needs no dates to say
-    held)."""
-    current, current_params = current_custody_sql(reader=reader)
-    among, among_params = (
-        ("", []) if facility_ids is None else (" WHERE cur.facility_id = ANY(%s)", [facility_ids])
-    )
-    placed_sql = f"SELECT cur.person_id FROM ({current}) cur{among}"
-    placed = Person.objects.filter(pk__in=RawSQL(placed_sql, [*current_params, *among_params]))
-    status, status_params = status_sql(reader=reader, persons=placed, dated=False)
+def _open_there(*, facility_ids: list[int] | None, regions: list[str] | None) -> list[int]:
+    """The persons with an open custody period (not in the trash) at one of
+    `facility_ids` or at a facility in one of `regions` (lower case), whoever may
+    see it: the only persons whose current place can be there. One query, by the
+    index of open periods by facility."""
+    periods = CustodyPeriod.objects.filter(held_until__isnull=True, deleted_at__isnull=True)
+    if facility_ids is not None:
+        periods = periods.filter(facility_id__in=facility_ids)
+    if regions is not None:
+        periods = periods.alias(region=Lower("facility__region")).filter(region__in=regions)
+    return list(periods.order_by().values_list("detention__person_id", flat=True).distinct())
+
+
+def placed_rows(
+    *,
+    reader: Reader,
+    facility_ids: list[int] | None = None,
+    regions: list[str] | None = None,
+) -> list[tuple[int, int, int]]:
+    """(person_id, custody_id, facility_id) of the persons whose current place
+    (`current_custody_sql`) is at one of `facility_ids`, or at a facility in one
+    of `regions` (compared in lower case), or anywhere (neither given). Given
+    either, the persons with an open period there are read first (`_open_there`)
+    and the rule runs for them only: 2 queries (at 100,000 persons the rule for
+    everyone takes a second, for the busiest facility's persons a third of it,
+    for most a few ms); 1 for everyone."""
+    narrowed = facility_ids is not None or regions is not None
+    persons = _open_there(facility_ids=facility_ids, regions=regions) if narrowed else None
+    if persons == []:
+        return []
+    current, params = current_custody_sql(reader=reader, persons=persons)
+    conditions = ["TRUE"]
+    if facility_ids is not None:
+        conditions.append("cur.facility_id = ANY(%s)")
+        params = [*params, facility_ids]
+    if regions is not None:
+        conditions.append("lower(f.region) = ANY(%s)")
+        params = [*params, regions]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cur.person_id, cur.custody_id, cur.facility_id"
+            f" FROM ({current}) cur JOIN {Facility._meta.db_table} f ON f.id = cur.facility_id"
+            f" WHERE {' AND '.join(conditions)}",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def held_now_sql(
+    *,
+    reader: Reader,
+    facility_ids: list[int] | None = None,
+    regions: list[str] | None = None,
+) -> tuple[str, list]:
+    """SQL (with parameters) of one row per person held now (status held) at one
+    of `facility_ids`, in one of `regions` (lower case) or anywhere: (person_id,
+    custody_id, facility_id). The status is read with no dates (its rule needs
+    none to say held). Narrowed, the persons placed there are read first
+    (`placed_rows`, 2 queries) and the statement reads the status of those
+    persons only, by their ids; for everywhere, one statement does it all."""
+    if facility_ids is None and regions is None:
+        current, current_params = current_custody_sql(reader=reader)
+        status, status_params = status_sql(reader=reader, dated=False)
+        placed, placed_params = (
+            f"SELECT person_id, custody_id, facility_id FROM ({current}) cur",
+            current_params,
+        )
+    else:
+        rows = placed_rows(reader=reader, facility_ids=facility_ids, regions=regions)
+        columns = [list(column) for column in zip(*rows, strict=True)] or [[], [], []]
+        placed = (
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+            " AS placed(person_id, custody_id, facility_id)"
+        )
+        placed_params = columns
+        status, status_params = status_sql(reader=reader, persons=columns[0], dated=False)
     sql = (
-        f"SELECT cur.person_id, cur.facility_id FROM ({current}) cur"
-        f" JOIN ({status}) st ON st.person_id = cur.person_id"
-        f"{among}{' AND' if among else ' WHERE'} st.status = %s"
+        "SELECT placed.person_id, placed.custody_id, placed.facility_id"
+        f" FROM ({placed}) placed JOIN ({status}) st ON st.person_id = placed.person_id"
+        " WHERE st.status = %s"
     )
-    return sql, [*current_params, *status_params, *among_params, PersonStatus.HELD.value]
+    return sql, [*placed_params, *status_params, PersonStatus.HELD.value]
 
 
 def held_now_counts(*, reader: Reader, facility_ids: list[int] | None = None) -> dict[int, int]:
     """{facility id: persons held there now} (as `held_now_sql`), of `facility_ids`
-    or of every facility with someone held: one query. A facility with no one
-    held now is not in it."""
+    or of every facility with someone held: 3 queries (1 for every facility). A
+    facility with no one held now is not in it."""
     if facility_ids is not None and not facility_ids:
         return {}
     sql, params = held_now_sql(reader=reader, facility_ids=facility_ids)
@@ -229,7 +293,7 @@ def facility_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> lis
     """Facilities (places.api.serializers.FacilitySerializer) from
     `.values(*FACILITY_FIELDS)` rows of visible facilities, with their visible
     other names, the number held there now (`held_now_counts`) and their
-    citations: 3 queries (2 with `cite=False`, for a caller that adds citations
+    citations: 5 queries (4 with `cite=False`, for a caller that adds citations
     itself). The operator is named only when the reader may see it."""
     ids = [row["id"] for row in rows]
     if not ids:

@@ -254,22 +254,23 @@ def test_the_facility_list_query_count_does_not_grow_with_the_page_size(
         for person in range(2):
             _person, detention = held(f"Held {number}-{person}")
             custody(detention, place, "2024-01")
-    # the page, the other names, held now (one statement), the citations; the
-    # throttle's read and write in the shared cache
-    with django_assert_num_queries(6):
+    # the page, the other names, held now (the persons with an open period there,
+    # their current places, their status), the citations; the throttle's read and
+    # write in the shared cache
+    with django_assert_num_queries(8):
         assert len(client.get("/api/v1/facilities/", {"page_size": 2}).json()["results"]) == 2
     cache.clear()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         page = client.get("/api/v1/facilities/", {"page_size": 30}).json()["results"]
     assert len(page) == 30 and {row["held_now"] for row in page} == {2}
     cache.clear()
     filtered = _queries(client, "/api/v1/facilities/", page_size=30, q="prison", kind="prison")
-    assert filtered == 7  # and the kind looked up
+    assert filtered == 9  # and the kind looked up
 
 
 def test_the_facility_detail_query_count(client, django_assert_num_queries, world):
     _person, detention = held("Held There")
     custody(detention, world["prison"], "2024-01")
-    with django_assert_num_queries(6):  # the facility, its names, held now, citations; throttle
+    with django_assert_num_queries(8):  # the facility, its names, held now (3), citations; throttle
         response = client.get(f"/api/v1/facilities/{world['prison'].slug}/")
     assert response.json()["held_now"] == 1
