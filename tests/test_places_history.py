@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from access.services import token_issue
+from cases.api import serializers as shapes
 from cases.choices import Visibility
 from cases.models import Person
 from cases.partial_dates import PartialDate
@@ -26,6 +27,7 @@ from places.models import CustodyPeriod
 from sources.models import Citation, Source
 from tests import factories
 from tests.facility_records import custody, dated_source, facility
+from tests.test_api import _assert_shape, _keys
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +153,22 @@ def test_a_person_transferred_twice_shows_three_custody_periods_in_order(client,
     detention_row = get(client, f"/api/v1/detentions/{detention.uuid}/")
     assert [p["facility"] for p in detention_row["custody_periods"]] == slugs
     assert [len(p["citations"]) for p in detention_row["custody_periods"]] == [1, 1, 1]
+
+
+def test_the_rows_with_places_have_exactly_the_declared_shapes(client, transferred):
+    """The OpenAPI schema's shapes (cases.api.serializers) hold the custody
+    periods, the current place, the allegation's facility and the transfers."""
+    factories.allegation(transferred["person"], facility=transferred["facilities"][0])
+    for url, shape in (
+        ("/api/v1/persons/", shapes.PersonSerializer),
+        ("/api/v1/detentions/", shapes.DetentionSerializer),
+        ("/api/v1/allegations/", shapes.AllegationSerializer),
+    ):
+        (row,) = get(client, url)["results"]
+        _assert_shape(row, _keys(shape()), url)
+    history = get(client, f"/api/v1/persons/{transferred['person'].slug}/history/")
+    assert history["transfers"] and history["person"]["current_facility"]
+    _assert_shape(history, _keys(shapes.PersonHistorySerializer()), "history")
 
 
 def test_custody_periods_are_ordered_by_their_start_not_by_entry(client, transferred):
