@@ -440,8 +440,12 @@ def merge_undo(*, merge: Merge, user=None) -> None:
             model.objects.filter(pk__in=merge.moved.get(_label(model, field), [])).update(
                 **{field: other}
             )
-        keep.statements.remove(*merge.moved.get("statement.persons", []))
-        other.statements.add(*merge.moved.get("statement.persons", []))
+        moved_statements = merge.moved.get("statement.persons", [])
+        keep.statements.remove(*moved_statements)
+        # a statement deleted for good since the merge has no one to go back to
+        other.statements.add(
+            *Statement.objects.filter(pk__in=moved_statements).values_list("pk", flat=True)
+        )
         keep.occupations.remove(*merge.moved.get("person.occupations", []))
         NameVariant.objects.filter(pk__in=merge.moved.get("added_variants", [])).delete()
         kept = Person.objects.select_for_update().get(pk=keep.pk)

@@ -301,3 +301,28 @@ def test_citation_list_query_count_does_not_grow_with_the_page(
     assert Citation.objects.count() == 120
     with django_assert_max_num_queries(12):
         assert staff_client.get(admin_url(Citation)).status_code == 200
+
+
+def test_undoing_a_merge_after_a_statement_it_moved_was_deleted_for_good(staff_client):
+    """The merges list's undo puts back what still exists: a statement deleted for
+    good since the merge has no one to go back to (it was a foreign key error)."""
+    from django.contrib.auth import get_user_model
+
+    from cases import services
+    from cases.models import Merge
+
+    keep, other = factories.person("Kept Person"), factories.person("Merged Person")
+    gone, stays = factories.statement("Deleted later"), factories.statement("Still here")
+    for statement in (gone, stays):
+        statement.persons.add(other)
+    editor = get_user_model().objects.get(username="researcher")  # a superuser
+    merge = services.persons_merge(keep=keep, other=other, user=editor)
+    gone.delete()
+    response = staff_client.post(
+        admin_url(Merge), {"action": "undo", "_selected_action": [merge.pk], "index": 0}
+    )
+    assert response.status_code == 302
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
+    assert list(other.statements.all()) == [stays]
+    assert not keep.statements.exists()
