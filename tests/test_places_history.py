@@ -24,6 +24,7 @@ from cases.reads.rows import PERSON_FIELDS, person_rows
 from cases.services import records_trash
 from cases.visibility import Reader
 from places.models import CustodyPeriod
+from places.reads import current_places
 from sources.models import Citation, Source
 from tests import factories
 from tests.facility_records import custody, dated_source, facility
@@ -344,6 +345,40 @@ def test_a_confidential_sources_date_counts_for_staff_only():
     factories.cite(secret)  # also cited by the shared undated public source
     assert _current(person, Reader.PUBLIC)["slug"] == public_place.slug
     assert _current(person, Reader.STAFF)["slug"] == secret_place.slug
+
+
+def test_the_person_rows_current_place_is_places_reads_current_place_for_every_reader():
+    """person_rows reads the current place with the custody periods (one query);
+    it is places.reads.current_places' answer, whatever the levels."""
+    levels = [PUBLIC, PARTNERS, INTERNAL]
+    for i in range(6):
+        person = factories.person(f"Held {i}", visibility=levels[i % 2])
+        detention = factories.detention(person, arrested="2022", stage="pre-trial-detention")
+        for j in range(3):
+            place = facility(f"Place {i}-{j}", visibility=levels[(i + j) % 3])
+            custody(detention, place, f"202{j}", None if j != 1 or i % 2 else "2023",
+                    visibility=levels[(i * j) % 3],
+                    source=dated_source(f"Report {i}-{j}", f"2024-0{(i + 2 * j) % 9 + 1}"))  # fmt: skip
+    persons = list(Person.objects.values(*PERSON_FIELDS))
+    for reader in (Reader.PUBLIC, Reader.PARTNER, Reader.STAFF):
+        rows = person_rows(persons, reader=reader)
+        places = current_places([p["id"] for p in persons], reader=reader)
+        expected = {
+            p["id"]: {
+                "slug": places[p["id"]].facility_slug,
+                "name": places[p["id"]].facility_name,
+                "region": places[p["id"]].region,
+                "held_from": places[p["id"]].held_from,
+                "last_reported": places[p["id"]].last_reported,
+            }
+            if p["id"] in places
+            else None
+            for p in persons
+        }
+        assert {p["id"]: r["current_facility"] for p, r in zip(persons, rows, strict=True)} == (
+            expected
+        )
+        assert any(expected.values()), reader
 
 
 # --- query counts ---------------------------------------------------------------------
