@@ -231,16 +231,23 @@ class FeedMachine(RuleBasedStateMachine):
         person_levels=st.lists(levels, min_size=3, max_size=3),
         fact_levels=st.lists(levels, min_size=6, max_size=6),
         organization_levels=st.lists(levels, min_size=2, max_size=2),
+        place_levels=st.lists(levels, min_size=4, max_size=4),
         confidential=st.booleans(),
     )
-    def a_case_graph(self, person_levels, fact_levels, organization_levels, confidential):
+    def a_case_graph(
+        self, person_levels, fact_levels, organization_levels, place_levels, confidential
+    ):
         """Every sequence starts from records that depend on each other: three
         persons with a name variant each; a detention of the first with a charge
         and an event, held by one organization; an allegation about it, reported
         by the second person and laid on that organization; a call for the
         release of the first and third issued by the other organization; a dated
         source it published citing the detention and the call; a reported count.
-        Facts are also cited by the shared public source (tests.factories)."""
+        The first person was held at a pre-trial detention centre, then
+        transferred to a prison the first organization runs (the open period
+        cited by the dated source: the current place), where the allegation is
+        reported. Facts are also cited by the shared public source
+        (tests.factories)."""
         self.keep("source", factories.source(factories.CITING_SOURCE_TITLE))
         police, ngo = (
             factories.organization(self.name("Organization"), visibility=level)
@@ -280,6 +287,15 @@ class FeedMachine(RuleBasedStateMachine):
             factories.cite(detention, source_obj=source, locator="p. 2", excerpt="held"),
             factories.cite(call, source_obj=source, visibility=fact_levels[5]),
         ]
+        centre = facility(self.name("Detention centre"), kind="pre-trial-detention-centre",
+                          visibility=place_levels[0], region="Baku")  # fmt: skip
+        prison = facility(self.name("Prison"), visibility=place_levels[1], operator=police,
+                          names=[(self.name("Тюрьма"), "ru")])  # fmt: skip
+        periods = [
+            custody(detention, centre, "2023-11", "2024-01", visibility=place_levels[2]),
+            custody(detention, prison, "2024-01", visibility=place_levels[3], source=source),
+        ]
+        Allegation.objects.filter(pk=allegation.pk).update(facility=prison)
         count = ReportedCount(publisher=ngo, number=300, counted="prisoners", visibility="public")
         count.as_of = PartialDate.parse("2024-12")
         count.save()
@@ -296,6 +312,9 @@ class FeedMachine(RuleBasedStateMachine):
             ("source", [source]),
             ("count", [count]),
             ("citation", citations),
+            ("facility", [centre, prison]),
+            ("facilityname", list(prison.names.all())),
+            ("custody", periods),
         ):
             for record in records:
                 self.keep(kind, record)
@@ -563,6 +582,7 @@ class FeedMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: any(self.made[k] for k in DELETABLE))
     @rule(data=st.data())
+    @tolerant  # a name variant deleted may wait on the open transaction's name keys
     def delete_for_good(self, data):
         """Deleted, not trashed (what hangs on it goes too; an allegation about a
         deleted detention loses the link)."""
