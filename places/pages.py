@@ -25,8 +25,8 @@ def kind_label(kind: FacilityKind | None) -> str:
 
 def facility_rows(facilities: QuerySet, *, reader: Reader) -> list[dict]:
     """The facilities of `facilities` (visible ones, filtered) as the list and the
-    map show them, by name: three queries (the facilities with their kinds, the
-    held-now counts: places.reads.held_now_counts)."""
+    map show them, by name: the facilities with their kinds (one query) and the
+    held-now counts (places.reads.held_now_counts: two queries when cached)."""
     rows = list(facilities.select_related("kind").order_by("name", "pk"))
     counts = held_now_counts(reader=reader, facility_ids=[f.pk for f in rows])
     return [
@@ -57,8 +57,10 @@ def _sources(uuids, reader: Reader) -> dict:
 
 def facility_page(facility: Facility, *, reader: Reader) -> dict:
     """Everything a facility's page shows, footnoted in reading order (the
-    facility, who is held now, who was, the allegations): 9 queries whatever the
-    number of persons (8 without an operator)."""
+    facility, who is held now, who was, the allegations): the first
+    places.reads_pages.CUSTODY_SHOWN persons held now and custody periods before,
+    with their totals (the rest are on the case list the page links to). 9 queries
+    whatever the number of persons (8 without an operator)."""
     names = list(
         visible(FacilityName.objects.filter(facility=facility), reader)
         .order_by("language", "name")
@@ -71,7 +73,8 @@ def facility_page(facility: Facility, *, reader: Reader) -> dict:
             .values("slug", "name")
             .first()
         )
-    now, before = facility_custody(facility, reader=reader)
+    custody = facility_custody(facility, reader=reader)
+    now, before = custody.held_now, custody.held_before
     allegations = facility_allegations(facility, reader=reader)
     citations = citations_of(
         reader,
@@ -93,7 +96,9 @@ def facility_page(facility: Facility, *, reader: Reader) -> dict:
         "operator": operator,
         "notes": facility_notes,
         "held_now": now,
+        "held_now_total": custody.held_now_total,
         "held_before": before,
+        "held_before_total": custody.held_before_total,
         "allegations": allegations,
         "footnotes": notes.notes,
     }

@@ -13,9 +13,12 @@ facility, which are facts)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
@@ -24,6 +27,7 @@ from cases.choices import PersonStatus
 from cases.models import Detention, Person
 from cases.partial_dates import PartialDate
 from cases.reads.citations import citations_of
+from cases.reads.facets import FACETS_CACHE_SECONDS, facet_tables, table_versions
 from cases.reads.status import status_sql
 from cases.search import search_key
 from cases.visibility import (
@@ -250,12 +254,37 @@ def held_now_sql(
     return sql, [*placed_params, *status_params, PersonStatus.HELD.value]
 
 
-def held_now_counts(*, reader: Reader, facility_ids: list[int] | None = None) -> dict[int, int]:
-    """{facility id: persons held there now} (as `held_now_sql`), of `facility_ids`
-    or of every facility with someone held: 3 queries (1 for every facility). A
-    facility with no one held now is not in it."""
-    if facility_ids is not None and not facility_ids:
-        return {}
+# The counts of every facility and of every region are cached per reader, keyed
+# by the change markers of every table the rule reads (cases.reads.facets: the
+# persons' counted fields, the status's tables, the custody periods', facilities'
+# and detentions' with their citations and sources, and the withdrawals), as the
+# filter counts are: an edit of any of them gives a new key. A few facilities are
+# counted alone when the counts of all are not cached (a facility's own persons:
+# milliseconds, against a second for all at 100,000 persons), cached apart.
+HELD_NOW_CACHE_SECONDS = FACETS_CACHE_SECONDS
+# up to this many facilities asked for are counted alone when not cached
+FEW_FACILITIES = 20
+# the tables the counts read: those of the persons filter `?status=held&facility=`
+# (`?status=held&region=` reads the same: the facilities and custody periods)
+_HELD_NOW_FILTERS = ("status", "facility")
+
+
+def held_now_cache_key(
+    *, reader: Reader, facility_ids: list[int] | None = None, versions: dict[str, str] | None = None
+) -> str:
+    """The cache key of the held-now counts of `facility_ids` (sorted) or of every
+    facility (None) for `reader`: made of the change markers `versions`
+    (cases.reads.facets.table_versions: one query when not given) of the tables
+    the rule reads."""
+    if versions is None:
+        versions = table_versions()
+    tables = facet_tables("total", dict.fromkeys(_HELD_NOW_FILTERS))
+    facilities = None if facility_ids is None else sorted(facility_ids)
+    marker = [reader.value, facilities, [versions[table] for table in tables]]
+    return "places-held-now:" + hashlib.sha256(json.dumps(marker).encode()).hexdigest()
+
+
+def _count_held_now(*, reader: Reader, facility_ids: list[int] | None) -> dict[int, int]:
     sql, params = held_now_sql(reader=reader, facility_ids=facility_ids)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -264,16 +293,43 @@ def held_now_counts(*, reader: Reader, facility_ids: list[int] | None = None) ->
         return dict(cursor.fetchall())
 
 
+def held_now_counts(*, reader: Reader, facility_ids: list[int] | None = None) -> dict[int, int]:
+    """{facility id: persons held there now} (as `held_now_sql`), of `facility_ids`
+    or of every facility with someone held; a facility with no one held now is
+    not in it. Cached (`held_now_cache_key`): the change markers and the cache's
+    read, when cached; else the counts of every facility (1 statement), or of up
+    to FEW_FACILITIES asked for, counted alone (3), and the cache's write."""
+    if facility_ids is not None and not facility_ids:
+        return {}
+    versions = table_versions()
+    everywhere_key = held_now_cache_key(reader=reader, versions=versions)
+    alone = facility_ids is not None and len(facility_ids) <= FEW_FACILITIES
+    alone_key = everywhere_key
+    if alone:
+        alone_key = held_now_cache_key(reader=reader, facility_ids=facility_ids, versions=versions)
+    cached = cache.get_many([everywhere_key, alone_key])
+    counts = cached.get(everywhere_key, cached.get(alone_key))
+    if counts is None:
+        counts = _count_held_now(reader=reader, facility_ids=facility_ids if alone else None)
+        cache.set(alone_key, counts, HELD_NOW_CACHE_SECONDS)
+    if facility_ids is None:
+        return dict(counts)
+    return {pk: counts[pk] for pk in facility_ids if pk in counts}
+
+
 def held_by_region(*, reader: Reader) -> list[tuple[str, int]]:
     """[(region, persons held now there)], most first, then by region; the
-    facilities with no region together as "": one query."""
-    sql, params = held_now_sql(reader=reader)
+    facilities with no region together as "": from the held-now counts of every
+    facility (`held_now_counts`, cached), grouped by their facilities' regions:
+    one query besides theirs."""
+    counts = held_now_counts(reader=reader)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT f.region, count(*) AS n FROM ({sql}) held"
+            "SELECT f.region, sum(held.n)::bigint AS n"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS held(facility_id, n)"
             f" JOIN {Facility._meta.db_table} f ON f.id = held.facility_id"
             " GROUP BY f.region ORDER BY n DESC, f.region",
-            params,
+            [list(counts), list(counts.values())],
         )
         return [(region, n) for region, n in cursor.fetchall()]
 
@@ -292,9 +348,10 @@ FACILITY_FIELDS = (
 def facility_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> list[dict]:
     """Facilities (places.api.serializers.FacilitySerializer) from
     `.values(*FACILITY_FIELDS)` rows of visible facilities, with their visible
-    other names, the number held there now (`held_now_counts`) and their
-    citations: 5 queries (4 with `cite=False`, for a caller that adds citations
-    itself). The operator is named only when the reader may see it."""
+    other names, the number held there now (`held_now_counts`: 2 queries when
+    cached) and their citations: 2 queries and held now's (1 and held now's with
+    `cite=False`, for a caller that adds citations itself). The operator is named
+    only when the reader may see it."""
     ids = [row["id"] for row in rows]
     if not ids:
         return []

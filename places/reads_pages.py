@@ -17,50 +17,85 @@ from cases.models import Allegation, AllegationKind, Person
 from cases.partial_dates import PartialDate
 from cases.visibility import Reader, letter_is_visible, visible
 from places.models import CustodyPeriod, Facility
-from places.reads import current_places, held_now_sql
+from places.reads import current_places, custody_joins, held_now_sql, visible_custody_sql
 
 
 def _partial(date, precision) -> PartialDate | None:
     return PartialDate(date, precision) if date else None
 
 
-CUSTODY_FIELDS = (
-    "id", "held_from", "held_from_precision", "held_until", "held_until_precision", "note",
-    "detention__person_id", "detention__person__slug", "detention__person__display_name",
-)  # fmt: skip
+# a facility's page lists this many persons held there now, and as many custody
+# periods before; the rest are on the case list (`/persons/?status=held&facility=`,
+# `?held_at=`), which the page links to with the totals
+CUSTODY_SHOWN = 50
+
+_CUSTODY_COLUMNS = (
+    "cp.id, cp.held_from, cp.held_from_precision, cp.held_until, cp.held_until_precision,"
+    " cp.note, cp_p.id, cp_p.slug, cp_p.display_name"
+)
 
 
-def _custody_row(row: dict) -> dict:
+def _custody_row(row: tuple) -> dict:
+    (custody_id, held_from, held_from_precision, held_until, held_until_precision, note,
+     person_id, slug, display_name) = row  # fmt: skip
     return {
-        "id": row["id"],
-        "person": {
-            "id": row["detention__person_id"],
-            "slug": row["detention__person__slug"],
-            "display_name": row["detention__person__display_name"],
-        },
-        "held_from": _partial(row["held_from"], row["held_from_precision"]),
-        "held_until": _partial(row["held_until"], row["held_until_precision"]),
-        "note": row["note"],
+        "id": custody_id,
+        "person": {"id": person_id, "slug": slug, "display_name": display_name},
+        "held_from": _partial(held_from, held_from_precision),
+        "held_until": _partial(held_until, held_until_precision),
+        "note": note,
     }
 
 
-def facility_custody(facility: Facility, *, reader: Reader) -> tuple[list[dict], list[dict]]:
-    """Who is held at `facility` now (the held-now rule) and who was (its other
-    visible custody periods, newest first), each a custody row with its person:
-    three queries (held_now_sql reads the persons with an open period there first)."""
+@dataclass(frozen=True)
+class FacilityCustody:
+    """Who is held at a facility now and who was: the first CUSTODY_SHOWN of
+    each (custody rows with their persons) and how many there are in all."""
+
+    held_now: list[dict]
+    held_now_total: int
+    held_before: list[dict]
+    held_before_total: int
+
+
+def facility_custody(
+    facility: Facility, *, reader: Reader, shown: int | None = None
+) -> FacilityCustody:
+    """Who is held at `facility` now (the held-now rule: places.reads.held_now_sql,
+    for the persons with an open period there only), by name, and who was (its
+    other visible custody periods, newest first): the first `shown` of each
+    (CUSTODY_SHOWN) and their totals. Four queries (held now: three), whatever the
+    number of persons."""
+    if shown is None:
+        shown = CUSTODY_SHOWN
     held, params = held_now_sql(reader=reader, facility_ids=[facility.pk])
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT held.custody_id FROM ({held}) held", params)
-        now_ids = {row[0] for row in cursor.fetchall()}
-    rows = [
-        _custody_row(row)
-        for row in visible(CustodyPeriod.objects.filter(facility=facility), reader)
-        .order_by(F("held_from").desc(nulls_last=True), "-id")
-        .values(*CUSTODY_FIELDS)
-    ]
-    now = sorted((r for r in rows if r["id"] in now_ids), key=lambda r: r["person"]["display_name"])
-    before = [r for r in rows if r["id"] not in now_ids]
-    return now, before
+        # every person held now, by name (their ids leave them out of "before"), but
+        # only the first `shown` with their columns
+        cursor.execute(
+            f"SELECT held.custody_id, row_number() OVER (ORDER BY cp_p.display_name, cp.id) <= %s,"
+            f" {_CUSTODY_COLUMNS} FROM ({held}) held"
+            f" JOIN {CustodyPeriod._meta.db_table} cp ON cp.id = held.custody_id"
+            f"{custody_joins()} ORDER BY cp_p.display_name, cp.id",
+            [shown, *params],
+        )
+        now_rows = cursor.fetchall()
+        now_ids = [row[0] for row in now_rows]
+        visible_sql, visible_params = visible_custody_sql(reader)
+        cursor.execute(
+            f"SELECT {_CUSTODY_COLUMNS}, count(*) OVER ()"
+            f" FROM {CustodyPeriod._meta.db_table} cp{custody_joins()}"
+            f" WHERE cp.facility_id = %s AND {visible_sql} AND NOT (cp.id = ANY(%s))"
+            " ORDER BY cp.held_from DESC NULLS LAST, cp.id DESC LIMIT %s",
+            [facility.pk, *visible_params, now_ids, shown],
+        )
+        before_rows = cursor.fetchall()
+    return FacilityCustody(
+        held_now=[_custody_row(row[2:]) for row in now_rows if row[1]],
+        held_now_total=len(now_rows),
+        held_before=[_custody_row(row[:-1]) for row in before_rows],
+        held_before_total=before_rows[0][-1] if before_rows else 0,
+    )
 
 
 ALLEGATION_FIELDS = (

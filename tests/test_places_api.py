@@ -254,23 +254,39 @@ def test_the_facility_list_query_count_does_not_grow_with_the_page_size(
         for person in range(2):
             _person, detention = held(f"Held {number}-{person}")
             custody(detention, place, "2024-01")
-    # the page, the other names, held now (the persons with an open period there,
-    # their current places, their status), the citations; the throttle's read and
-    # write in the shared cache
-    with django_assert_num_queries(8):
+    # the page, the other names, held now, the citations; the throttle's read and
+    # write in the shared cache. Held now (places.reads.held_now_counts): the change
+    # markers and the cache's read; not cached, the counts of a few facilities
+    # counted alone (the persons with an open period there, their current places,
+    # their status) or of every facility (one statement), and the cache's write
+    with django_assert_num_queries(5 + HELD_NOW_ALONE):
         assert len(client.get("/api/v1/facilities/", {"page_size": 2}).json()["results"]) == 2
     cache.clear()
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5 + HELD_NOW_EVERYWHERE):
         page = client.get("/api/v1/facilities/", {"page_size": 30}).json()["results"]
     assert len(page) == 30 and {row["held_now"] for row in page} == {2}
+    # cached: every facility's counts serve any page of them, the first one too
+    for size in (30, 2):
+        with django_assert_num_queries(5 + HELD_NOW_CACHED):
+            client.get("/api/v1/facilities/", {"page_size": size})
     cache.clear()
     filtered = _queries(client, "/api/v1/facilities/", page_size=30, q="prison", kind="prison")
-    assert filtered == 9  # and the kind looked up
+    assert filtered == 6 + HELD_NOW_EVERYWHERE  # and the kind looked up
+
+
+# held now's queries: cached (the change markers, the cache's read), of a few
+# facilities (and the cache's write), of every facility (and the write)
+HELD_NOW_CACHED = 2
+HELD_NOW_ALONE = HELD_NOW_CACHED + 3 + 1
+HELD_NOW_EVERYWHERE = HELD_NOW_CACHED + 1 + 1
 
 
 def test_the_facility_detail_query_count(client, django_assert_num_queries, world):
     _person, detention = held("Held There")
     custody(detention, world["prison"], "2024-01")
-    with django_assert_num_queries(8):  # the facility, its names, held now (3), citations; throttle
+    # the facility, its names, held now, citations; the throttle's read and write
+    with django_assert_num_queries(5 + HELD_NOW_ALONE):
         response = client.get(f"/api/v1/facilities/{world['prison'].slug}/")
     assert response.json()["held_now"] == 1
+    with django_assert_num_queries(5 + HELD_NOW_CACHED):
+        assert client.get(f"/api/v1/facilities/{world['prison'].slug}/").json()["held_now"] == 1

@@ -252,6 +252,107 @@ def test_held_by_region_puts_facilities_without_a_region_together():
     assert held_by_region(reader=Reader.PUBLIC) == [("", 1)]
 
 
+# --- held now is cached under the change markers of what it reads --------------------
+
+
+def test_held_now_counts_are_cached_until_anything_they_read_changes(transfer):
+    """Count, edit, count again: each edit of what the rule reads (a custody
+    period, a facility, a citation, a detention, a person) gives a new cache key
+    and the counts the persons filter gives; with no edit the cached counts are
+    read (the change markers and the cache: two queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from places.reads import held_now_cache_key
+
+    a, b = transfer["a"], transfer["b"]
+
+    def counts():
+        return (
+            held_now_counts(reader=Reader.PUBLIC),
+            held_now_counts(reader=Reader.PUBLIC, facility_ids=[a.pk]),
+            held_by_region(reader=Reader.PUBLIC),
+        )
+
+    def filtered():
+        every = {
+            place.pk: len(persons(Reader.PUBLIC, status="held", facility=place.slug))
+            for place in (a, b)
+        }
+        every = {pk: n for pk, n in every.items() if n}
+        regions = {}
+        for place in (a, b):
+            place.refresh_from_db()
+            if place.pk in every:
+                regions[place.region] = regions.get(place.region, 0) + every[place.pk]
+        by_region = sorted(regions.items(), key=lambda item: (-item[1], item[0]))
+        return every, {pk: n for pk, n in every.items() if pk == a.pk}, by_region
+
+    def keys():
+        return {
+            held_now_cache_key(reader=reader, facility_ids=ids)
+            for reader in READERS
+            for ids in (None, [a.pk])
+        }
+
+    before = counts()
+    assert before == filtered() == ({a.pk: 1, b.pk: 1}, {a.pk: 1}, [("Baku", 1), ("Ganja", 1)])
+    with CaptureQueriesContext(connection) as captured:
+        assert held_now_counts(reader=Reader.PUBLIC) == before[0]
+    assert len(captured) == 2  # cached: the change markers and the cache's read
+
+    def edited(edit):
+        nonlocal before
+        old_keys = keys()
+        edit()
+        assert keys().isdisjoint(old_keys), edit.__doc__
+        after = counts()
+        assert after != before, edit.__doc__
+        assert after == filtered(), edit.__doc__
+        before = after
+
+    rauf_period = CustodyPeriod.objects.get(facility=b)
+    sevda_period = CustodyPeriod.objects.get(facility=a, held_until__isnull=True)
+    newcomer, newcomer_detention = held("Newcomer")
+
+    def open_an_uncited_period_then_cite_it():
+        """a citation"""
+        period = custody(newcomer_detention, a, "2024-10", cited=False)
+        assert counts() == before  # a period the public may not see counts for no one
+        factories.cite(period)
+
+    def close_a_custody_period():
+        """a custody period"""
+        sevda_period.held_until = PartialDate.parse("2024-11")
+        sevda_period.save()
+
+    def rename_the_region():
+        """a facility"""
+        a.region = "Absheron"
+        a.save()
+
+    def release_from_detention():
+        """a detention"""
+        detention = rauf_period.detention
+        detention.released_on = PartialDate.parse("2024-12")
+        detention.save()
+
+    def hide_the_person():
+        """a person"""
+        newcomer.visibility = INTERNAL
+        newcomer.save()
+
+    for edit in (
+        open_an_uncited_period_then_cite_it,
+        close_a_custody_period,
+        rename_the_region,
+        release_from_detention,
+        hide_the_person,
+    ):
+        edited(edit)
+    assert before == ({}, {}, [])
+
+
 # --- the facet cache follows custody periods and facilities --------------------------
 
 

@@ -22,7 +22,8 @@ from cases.pages import person_page
 from cases.partial_dates import PartialDate
 from cases.visibility import Reader, visible
 from places.models import Facility
-from places.pages import facility_rows
+from places.pages import facility_page, facility_rows
+from places.reads import FEW_FACILITIES
 from tests import factories
 from tests.facility_records import custody, facility, held
 
@@ -297,6 +298,62 @@ def test_a_hidden_custody_period_or_person_is_not_on_the_facility_page(client, p
     assert "Held here now: 1 person" in text(page)
 
 
+def test_the_facility_page_lists_the_first_persons_and_links_to_the_case_list_for_all(
+    client, places, monkeypatch
+):
+    """At a busy facility the page lists the first CUSTODY_SHOWN held now (by
+    name) and before (newest first), says how many there are in all and links to
+    the case list filtered to them; the total held now is the persons filter's."""
+    _person, detention = held("Aydin Abbasov")
+    custody(detention, places["a"], "2024-06")
+    monkeypatch.setattr("places.reads_pages.CUSTODY_SHOWN", 1)
+    page = html(client.get("/facilities/prison-a/"))
+    now = page.split('id="held-now-title"', 1)[1].split("</section>", 1)[0]
+    before = page.split('id="held-before-title"', 1)[1].split("</section>", 1)[0]
+    assert "Held here now: 2 persons" in text(now)
+    assert re.findall(r'<li><a href="/persons/([^"]+)/"', now) == ["aydin-abbasov"]
+    more = re.search(r'<p class="more"><a href="([^"]+)">([^<]+)</a>', now)
+    assert unescape(more.group(1)) == "/persons/?status=held&facility=prison-a"
+    assert more.group(2) == "The first 1 by name; all 2 persons held here now are on the case list"
+    assert re.findall(r'<li><a href="/persons/([^"]+)/"', before) == ["rauf-mammadov"]
+    more = re.search(r'<p class="more"><a href="([^"]+)">([^<]+)</a>', before)
+    assert more.group(1) == "/persons/?held_at=prison-a"
+    assert "The latest 1 of 2 stays here" in more.group(2)
+    # the case lists linked to hold the persons counted
+    listed = html(client.get("/persons/?status=held&facility=prison-a"))
+    assert "Aydin Abbasov" in listed and "Sevda Aliyeva" in listed
+    ever = html(client.get("/persons/?held_at=prison-a"))
+    assert all(name in ever for name in ("Rauf Mammadov", "Kamal Huseynov", "Sevda Aliyeva"))
+    # everyone fits: no link
+    monkeypatch.setattr("places.reads_pages.CUSTODY_SHOWN", 50)
+    assert 'class="more"' not in html(client.get("/facilities/prison-a/"))
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_facility_pages_held_now_total_is_the_persons_filters_for_every_reader(
+    places, reader, monkeypatch
+):
+    from django.http import QueryDict
+
+    from cases.filtersets import PersonFilterSet
+
+    _p, d = held("Partners Period")
+    custody(d, places["a"], "2024-04", visibility=Visibility.PARTNERS)
+    _p, d = held("Uncited Period")
+    custody(d, places["a"], "2024-04", cited=False)
+    monkeypatch.setattr("places.reads_pages.CUSTODY_SHOWN", 1)
+    for place in (places["a"], places["b"]):
+        page = facility_page(place, reader=reader)
+        data = QueryDict(mutable=True)
+        data.update({"status": "held", "facility": place.slug})
+        filtered = PersonFilterSet(data, visible(Person.objects.all(), reader), reader=reader).qs
+        assert page["held_now_total"] == filtered.count(), (reader, place)
+        assert len(page["held_now"]) == 1
+        first = sorted(filtered.values_list("display_name", flat=True))[0]
+        assert page["held_now"][0]["person"]["display_name"] == first
+    assert page["held_before_total"] == 0  # Colony B: only Rauf, held there now
+
+
 # --- the person page ------------------------------------------------------------------
 
 
@@ -423,11 +480,18 @@ def test_the_pages_render_in_three_languages(client, transferred_twice, prefix, 
 
 def test_the_facility_list_query_count_is_pinned(client, places):
     before = queries(client, "/facilities/")
+    assert queries(client, "/facilities/") == LIST_QUERIES_CACHED  # nothing changed
     for i in range(6):
         place = facility(f"Extra Prison {i}", region=f"Region {i}", latitude="41", longitude="48")
         _person, detention = held(f"Extra Person {i}")
         custody(detention, place, "2024-01")
     assert queries(client, "/facilities/") == before == LIST_QUERIES
+    assert queries(client, "/facilities/") == LIST_QUERIES_CACHED
+    # more facilities than are counted alone: every facility's counts, cached for any list
+    for i in range(6, 6 + FEW_FACILITIES):
+        facility(f"Extra Prison {i}", region=f"Region {i}")
+    assert queries(client, "/facilities/") == LIST_QUERIES_EVERYWHERE
+    assert queries(client, "/facilities/?region=Baku") == LIST_QUERIES_CACHED
 
 
 def test_the_facility_page_query_count_is_pinned(client, places):
@@ -457,11 +521,18 @@ def test_the_person_page_query_count_does_not_grow_with_custody_periods(client, 
 # with a current place (read for every person held), its custody period and facility,
 # and the facility's citations
 HOW_TO_WRITE_QUERIES = 2
-# the kinds, the regions, the facilities, the held-now counts (two)
-LIST_QUERIES = 5
-# the facility, its names, its operator, who is held now (two), its custody periods,
-# its allegations and their persons, the citations, their sources
-PAGE_QUERIES = 10
+# the kinds, the regions, the facilities, the held-now counts (places.reads.held_now_counts:
+# the change markers and the cache's read; when not cached, the counts of the few
+# facilities listed (the persons with an open period there, their current places,
+# their status) or of every facility (one statement), and the cache's write)
+LIST_QUERIES_CACHED = 3 + 2
+LIST_QUERIES = LIST_QUERIES_CACHED + 3 + 1
+LIST_QUERIES_EVERYWHERE = LIST_QUERIES_CACHED + 1 + 1
+# the facility, its names, its operator, who is held now (the persons with an open
+# period there, their current places, the first held now by name with their status),
+# the first custody periods before, its allegations and their persons, the citations,
+# their sources
+PAGE_QUERIES = 11
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,13 @@ def test_name_keys_are_trigram_indexed():
             ["%name_key_trgm"],
         )
         indexes = dict(cursor.fetchall())
-    assert set(indexes) == {"person_name_key_trgm", "namevariant_name_key_trgm"}
+    # persons and their name variants; facilities and their other names (places)
+    assert set(indexes) == {
+        "person_name_key_trgm",
+        "namevariant_name_key_trgm",
+        "facility_name_key_trgm",
+        "facilityname_name_key_trgm",
+    }
     assert all("gin" in d and "gin_trgm_ops" in d for d in indexes.values())
 
 
