@@ -266,6 +266,8 @@ class CustodyPeriod(Record):
             ),
         ]
         indexes = [
+            # a facility's custody periods newest first (its page's "held here before")
+            models.Index(name="custody_by_facility_start", fields=["facility", "-held_from"]),
             models.Index(
                 name="custody_open_by_facility",
                 fields=["facility", "detention"],

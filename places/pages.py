@@ -59,8 +59,10 @@ def facility_page(facility: Facility, *, reader: Reader) -> dict:
     """Everything a facility's page shows, footnoted in reading order (the
     facility, who is held now, who was, the allegations): the first
     places.reads_pages.CUSTODY_SHOWN persons held now and custody periods before,
-    with their totals (the rest are on the case list the page links to). 9 queries
-    whatever the number of persons (8 without an operator)."""
+    with their totals (the rest are on the case list the page links to), and the
+    newest places.reads_pages.ALLEGATIONS_SHOWN allegations with theirs. A fixed
+    number of queries whatever the number of persons (one less without an operator;
+    one more with over ALLEGATIONS_SHOWN allegations)."""
     names = list(
         visible(FacilityName.objects.filter(facility=facility), reader)
         .order_by("language", "name")
@@ -75,7 +77,7 @@ def facility_page(facility: Facility, *, reader: Reader) -> dict:
         )
     custody = facility_custody(facility, reader=reader)
     now, before = custody.held_now, custody.held_before
-    allegations = facility_allegations(facility, reader=reader)
+    allegations, allegations_total = facility_allegations(facility, reader=reader)
     citations = citations_of(
         reader,
         facility=[facility.pk],
@@ -100,5 +102,6 @@ def facility_page(facility: Facility, *, reader: Reader) -> dict:
         "held_before": before,
         "held_before_total": custody.held_before_total,
         "allegations": allegations,
+        "allegations_total": allegations_total,
         "footnotes": notes.notes,
     }

@@ -560,3 +560,22 @@ def test_the_map_fills_its_frame_and_keeps_every_point_inside(coordinates):
     xs = [p.x for p in drawn.points]
     if len(xs) > 1:  # the points spread over most of the frame
         assert max(xs) - min(xs) > drawn.width / 3 or drawn.height == MAX_HEIGHT
+
+
+def test_the_facility_page_lists_the_newest_allegations_and_says_how_many(
+    client, places, monkeypatch
+):
+    from places import reads_pages
+
+    monkeypatch.setattr(reads_pages, "ALLEGATIONS_SHOWN", 2)
+    for year in (2019, 2020, 2021):
+        person, _ = held(f"Alleging {year}")
+        allegation = factories.allegation(person, kind="torture", facility=places["a"])
+        allegation.started_on = PartialDate.parse(str(year))
+        allegation.save()
+    page = client.get("/facilities/prison-a/").content.decode()
+    section = page.split('id="allegations-title"', 1)[1].split("</section>", 1)[0]
+    assert "Alleging 2021" in section and "Alleging 2020" in section
+    assert "Alleging 2019" not in section
+    # the fixture's own allegation at the prison, undated, comes last: not shown either
+    assert "The newest 2 of 4 allegations reported here" in text(section)
