@@ -10,6 +10,7 @@ COPY casebook ./casebook
 COPY cases ./cases
 COPY lists ./lists
 COPY places ./places
+COPY interventions ./interventions
 COPY sources ./sources
 COPY sync ./sync
 RUN pip install .

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sources",
     "lists",
     "places",
+    "interventions",
     "access",
     "sync",
 ]

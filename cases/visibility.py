@@ -86,6 +86,9 @@ _PARENTS: dict[str, tuple[str, ...]] = {
     "facility": (),
     "facilityname": ("facility",),
     "custodyperiod": ("detention", "detention__person", "facility"),
+    # the interventions app: an intervention is a cited fact; its body, when hidden,
+    # is left out of what is shown, as a statement's issuer is not (the proceeding stands)
+    "intervention": ("body?",),
 }
 
 # The facts, by model name, each with the Citation field that points at one:

@@ -195,6 +195,7 @@ class ReportedCount(Record):
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement",
     "reported_count", "edition", "case_group", "facility", "custody_period",
+    "intervention",
 )  # fmt: skip
 
 
@@ -302,6 +303,15 @@ class Citation(Record):
         blank=True,
         related_name="citations",
     )
+    # the interventions app's fact, by label as well
+    intervention = models.ForeignKey(
+        "interventions.Intervention",
+        verbose_name=_("intervention"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
     locator = models.CharField(
         _("locator"), max_length=200, blank=True, help_text=_("Page, paragraph or timestamp.")
     )
@@ -328,7 +338,7 @@ class Citation(Record):
                 violation_error_message=_(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
                     "detention, case event, allegation, statement, reported count, edition of "
-                    "a list, case group, facility or custody period."
+                    "a list, case group, facility, custody period or intervention."
                 ),
             ),
             models.CheckConstraint(
@@ -356,7 +366,7 @@ class Citation(Record):
                 _(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
                     "detention, case event, allegation, statement, reported count, edition of "
-                    "a list, case group, facility or custody period (chosen: %(n)s)."
+                    "a list, case group, facility, custody period or intervention (chosen: %(n)s)."
                 )
                 % {"n": len(chosen)}
             )

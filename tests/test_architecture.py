@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("casebook", "cases", "sources", "access", "sync", "lists", "places")
+PACKAGES = ("casebook", "cases", "sources", "access", "sync", "lists", "places", "interventions")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

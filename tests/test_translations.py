@@ -51,7 +51,17 @@ _MAKEMESSAGES = (
 
 def test_the_catalogs_hold_every_string_marked_for_translation(tmp_path):
     """makemessages over a copy of the code finds no string the catalogs lack."""
-    for name in ("cases", "sources", "lists", "places", "access", "sync", "casebook", "templates"):
+    for name in (
+        "cases",
+        "sources",
+        "lists",
+        "places",
+        "interventions",
+        "access",
+        "sync",
+        "casebook",
+        "templates",
+    ):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "locale", tmp_path / "locale")
     subprocess.run(
