@@ -39,6 +39,13 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate, PartialDateError
 from cases.services import records_trash
+from interventions.choices import (
+    InterventionKind,
+    InterventionOutcome,
+    InterventionStatus,
+    WgadCategory,
+)
+from interventions.models import Intervention
 from sources.models import Citation, ReportedCount, Source
 
 # Quotation marks, dashes and spaces that typesetting varies: an excerpt is
@@ -117,7 +124,8 @@ def load_seed(
         raise SeedError(f"{path} is not valid YAML: {error}") from error
     if not isinstance(data, dict):
         raise SeedError(
-            f"{path}: expected sections organizations, sources, persons, allegations, statements"
+            f"{path}: expected sections organizations, sources, persons, allegations, "
+            "statements, reported_counts, interventions"
         )
     loader = _Loader(update=update, articles_dir=Path(path).parent / "articles")
     with transaction.atomic():
@@ -147,7 +155,7 @@ def citation_locator(locator: str, inference: str) -> str:
 # What the loader writes, parents first (SeedRecord holds the UUIDs of them all).
 SEEDED_MODELS = (
     Organization, Source, Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
-    Allegation, Statement, ReportedCount, Citation,
+    Allegation, Statement, ReportedCount, Intervention, Citation,
 )  # fmt: skip
 
 
@@ -212,6 +220,8 @@ class _Loader:
             self._statement(entry)
         for entry in data.get("reported_counts") or []:
             self._reported_count(entry)
+        for entry in data.get("interventions") or []:
+            self._intervention(entry)
 
     # -- records -------------------------------------------------------------
 
@@ -483,6 +493,50 @@ class _Loader:
             entry.get("cite"), path, where, reported_count=reported_count, required=True
         )
 
+    def _intervention(self, entry: dict) -> None:
+        """A proceeding before a body (a treaty body's review, a Working Group
+        opinion, a judgment): cited like every other fact."""
+        key = self._key(entry, "intervention")
+        if key is None:
+            return
+        where = f"intervention {key}"
+        path = f"intervention:{key}"
+        categories = [
+            self._choice(WgadCategory, code, where, "wgad_categories")
+            for code in entry.get("wgad_categories") or []
+        ]
+        intervention = self._save(
+            Intervention,
+            path,
+            where,
+            kind=self._choice(InterventionKind, entry.get("kind"), where, "kind"),
+            body=self._ref(self.organizations, entry.get("body"), where, "body"),
+            title=entry.get("title", ""),
+            reference=entry.get("reference", ""),
+            submitted_on=self._date(entry.get("submitted_on"), where, "submitted_on"),
+            communicated_on=self._date(entry.get("communicated_on"), where, "communicated_on"),
+            government_replied_on=self._date(
+                entry.get("government_replied_on"), where, "government_replied_on"
+            ),
+            decided_on=self._date(entry.get("decided_on"), where, "decided_on"),
+            status=self._choice(InterventionStatus, entry.get("status"), where, "status")
+            or InterventionStatus.SUBMITTED,
+            outcome=self._choice(InterventionOutcome, entry.get("outcome"), where, "outcome") or "",
+            opinion_number=entry.get("opinion_number", ""),
+            wgad_categories=[c for c in categories if c],
+            articles_violated=entry.get("articles_violated", ""),
+            just_satisfaction=entry.get("just_satisfaction", ""),
+            outcome_summary=entry.get("outcome_summary", ""),
+            released_after=entry.get("released_after"),
+            follow_up=entry.get("follow_up", ""),
+        )
+        if intervention is None:
+            return
+        persons = [self._ref(self.persons, k, where, "persons") for k in entry.get("persons") or []]
+        if self._fresh(intervention):
+            intervention.persons.set([p for p in persons if p])
+        self._citations(entry.get("cite"), path, where, intervention=intervention, required=True)
+
     def _citations(self, entries, path: str, where: str, *, required: bool = False, **target):
         ((target_name, owner),) = target.items()
         if owner is None:
@@ -561,6 +615,18 @@ class _Loader:
                 f"{where}: {field_name}: unknown term {text!r}; expected one of {allowed}"
             )
         return term
+
+    def _choice(self, choices, text, where: str, field_name: str) -> str | None:
+        """A fixed choice (not a vocabulary term) by its code."""
+        if text in (None, ""):
+            return None
+        if str(text) not in choices.values:
+            allowed = ", ".join(choices.values)
+            self.errors.append(
+                f"{where}: {field_name}: unknown value {text!r}; expected one of {allowed}"
+            )
+            return None
+        return str(text)
 
     def _date(self, text, where: str, field_name: str) -> PartialDate | None:
         if text in (None, ""):

@@ -159,11 +159,13 @@ def citation(source_obj: Source | None = None, **target) -> Citation:
 def delete_case_data() -> None:
     """Remove every case record (vocabularies stay), children before parents."""
     from cases.models import IssuedSlug, Merge, SeedRecord, Withdrawal
+    from interventions.models import Intervention
     from sources.models import ReportedCount
 
     for model in (
         Merge,
         Citation,
+        Intervention,  # before its body (a protected key)
         Statement,
         Allegation,
         Detention,

@@ -18,7 +18,9 @@ from cases.models import (
     Person,
     Statement,
 )
-from cases.seed import load_seed
+from cases.partial_dates import PartialDate
+from cases.seed import load_seed, plain_quotation
+from interventions.models import Intervention
 from sources.models import Citation, ReportedCount, Source
 from tests import factories
 from tests.factories import delete_case_data
@@ -52,7 +54,9 @@ ORGANIZATIONS = [
     "UN Committee Against Torture",
     "U.S. Department of State",
 ]
-CITED_FACTS = [Person, Affiliation, Detention, CaseEvent, Allegation, Statement, ReportedCount]
+CITED_FACTS = [
+    Person, Affiliation, Detention, CaseEvent, Allegation, Statement, ReportedCount, Intervention,
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +104,7 @@ def test_every_public_fact_has_at_least_one_public_citation(seeded, model):
         Allegation: "allegation",
         Statement: "statement",
         ReportedCount: "reported_count",
+        Intervention: "intervention",
     }[model]
     # ~Exists, not NOT IN: citations of other facts have NULL here, and NOT IN
     # over a set containing NULL is never true
@@ -354,3 +359,104 @@ def test_a_record_the_corrected_file_no_longer_holds_goes_to_the_trash(seeded):
     assert corrected_away.deleted_at is not None and edited.deleted_at is None
     assert Person.objects.filter(display_name="Leyla Yunus", deleted_at=None).exists()
     assert load_seed().retired == {}  # once in the trash, it stays there quietly
+
+
+CAT_REVIEW_PERSONS = {
+    "Leyla Yunus", "Arif Yunus", "Ilgar Mammadov", "Intigam Aliyev", "Mahamad Azizov",
+    "Rashadat Akhundov", "Rashad Hassanov",
+}  # fmt: skip
+
+
+def test_the_2015_committee_review_is_the_seeds_one_intervention(seeded):
+    """Article 004: the Committee Against Torture's fourth periodic review of
+    Azerbaijan, examined on November 11 and 12, 2015, concluded on December 9;
+    the 2024 U.S. statements are statements, not proceedings."""
+    (review,) = Intervention.objects.all()
+    assert review.kind == "treaty-body-review"
+    assert review.body.name == "UN Committee Against Torture"
+    assert str(review.decided_on_partial) == str(PartialDate.parse("2015-12-09"))
+    assert review.decided_on_precision == PartialDate.parse("2015-12-09").precision
+    assert (review.status, review.outcome) == ("decided", "concern-expressed")
+    assert review.reference == ""  # the article gives no number
+    assert review.submitted_on is None and review.wgad_categories == []
+    assert review.released_after is None and review.internal_notes == ""
+    assert {p.display_name for p in review.persons.all()} == CAT_REVIEW_PERSONS
+    assert review.visibility == "public"
+    article = Source.objects.get(title="Azerbaijan: UN Criticizes Torture Record").archive_text
+    # what the committee urged, quoted word for word
+    for quoted in re.findall(r"“([^”]+)”", review.outcome_summary):
+        assert plain_quotation(quoted) in plain_quotation(article), quoted
+    assert "zero-tolerance approach" in review.outcome_summary
+    assert "release human rights defenders who are deprived" in review.outcome_summary
+    citations = Citation.objects.filter(intervention=review)
+    assert citations.count() >= 3
+    assert all(c.source.archive_text == article and c.visibility == "public" for c in citations)
+    excerpts = " ".join(plain_quotation(c.excerpt) for c in citations)
+    assert "November 11 and 12, 2015, and published its conclusions on December 9" in excerpts
+    assert "fourth review under the Convention against Torture" in excerpts
+    assert not Statement.objects.filter(title=review.title).exists()
+
+
+def test_loading_twice_leaves_the_intervention_as_it_is(seeded):
+    review = Intervention.objects.get()
+    before = (review.pk, review.updated_at, list(review.persons.order_by("pk")))
+    citations = set(Citation.objects.filter(intervention=review).values_list("pk", flat=True))
+    report = load_seed()
+    assert report.unchanged.get("interventions") == 1 and report.created == {}
+    review.refresh_from_db()
+    assert (review.pk, review.updated_at, list(review.persons.order_by("pk"))) == before
+    assert set(Citation.objects.filter(intervention=review).values_list("pk", flat=True)) == (
+        citations
+    )
+
+
+def test_a_deleted_seed_intervention_stays_deleted(seeded):
+    review = Intervention.objects.get()
+    Citation.objects.filter(intervention=review).delete()
+    review.delete()
+    report = load_seed()
+    assert not Intervention.objects.exists()
+    assert report.deleted.get("interventions") == 1
+    assert report.created == {}
+
+
+def test_an_intervention_of_the_file_is_checked_like_every_fact(seeded, tmp_path):
+    bad = tmp_path / "seed.yaml"
+    bad.write_text(
+        textwrap.dedent(
+            """
+            organizations:
+              - {key: a-body, name: A Body, kind: intergovernmental}
+            sources:
+              - {key: s1, title: A source, kind: news-article}
+            persons:
+              - key: someone
+                name: Someone Named
+                cite: [{source: s1, claim: name, excerpt: x}]
+            interventions:
+              - key: uncited
+                kind: treaty-body-review
+                body: a-body
+                title: An uncited review
+                persons: [someone]
+              - key: unknown-kind
+                kind: a-friendly-chat
+                body: no-such-body
+                title: A chat
+                outcome: agreed
+                wgad_categories: [VI]
+                decided_on: "31.02.2024"
+                cite: [{source: s1, excerpt: x}]
+            """
+        )
+    )
+    with pytest.raises(CommandError) as error:
+        call_command("load_seed", "--file", str(bad))
+    message = str(error.value)
+    assert "intervention uncited: cite: every fact needs at least one citation" in message
+    assert "intervention unknown-kind: kind: unknown value 'a-friendly-chat'" in message
+    assert "intervention unknown-kind: body: no entry with key 'no-such-body'" in message
+    assert "intervention unknown-kind: outcome: unknown value 'agreed'" in message
+    assert "intervention unknown-kind: wgad_categories: unknown value 'VI'" in message
+    assert "intervention unknown-kind: decided_on:" in message
+    assert Intervention.objects.count() == 1  # the seed's own, nothing more

@@ -58,6 +58,9 @@ def facts(data: dict):
         yield f"statement {statement['key']}", statement, ("issued_on",)
     for count in data.get("reported_counts") or []:  # counts others published are facts too
         yield f"reported count {count.get('key')}", count, ("as_of",)
+    for intervention in data.get("interventions") or []:  # proceedings are facts too
+        dates = ("submitted_on", "communicated_on", "government_replied_on", "decided_on")
+        yield f"intervention {intervention.get('key')}", intervention, dates
 
 
 def citations(data: dict):
@@ -96,6 +99,20 @@ def test_statement_quotes_are_found_word_for_word_in_a_cited_article():
             cited = {cite["source"] for cite in statement["cite"]}
             quoted = any(plain(statement["quote"]) in plain(texts[key]) for key in cited)
             assert quoted, statement["key"]
+
+
+def test_what_an_intervention_quotes_is_found_word_for_word_in_a_cited_article():
+    data = seed()
+    texts = article_texts(data)
+    interventions = data.get("interventions") or []
+    assert [i["key"] for i in interventions] == ["cat-2015-azerbaijan-fourth-review"]
+    for intervention in interventions:
+        cited = {cite["source"] for cite in intervention["cite"]}
+        quoted = re.findall(r"“([^”]+)”", intervention.get("outcome_summary", ""))
+        assert quoted, intervention["key"]
+        for passage in quoted:
+            assert any(plain(passage) in plain(texts[key]) for key in cited), passage
+        assert "reference" not in intervention  # the article gives no number
 
 
 def test_no_fact_of_the_seed_lacks_a_citation():
