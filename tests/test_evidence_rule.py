@@ -26,6 +26,7 @@ from cases.models import Affiliation, Allegation, Detention, Person, Statement
 from cases.partial_dates import PartialDate
 from cases.seed import DEFAULT_SEED_FILE, load_seed
 from cases.visibility import Reader, visibility_q
+from interventions.models import Intervention
 from places.models import CustodyPeriod, Facility
 from sources.models import Citation, Source
 from tests import factories
@@ -59,6 +60,7 @@ def test_the_rule_covers_every_fact_the_visibility_policy_cites():
     names = {model._meta.model_name for model in evidence.fact_models()}
     assert {"affiliation", "detention", "caseevent", "allegation", "statement"} <= names
     assert {"facility", "custodyperiod"} <= names  # the places app's facts
+    assert "intervention" in names  # the interventions app's fact
     assert not evidence.is_fact(Person) and not evidence.is_fact(Citation)
 
 
@@ -234,6 +236,67 @@ def test_a_public_facility_restored_from_the_trash_without_its_evidence_comes_ba
     services.records_restore_from_trash(queryset=Facility.objects.filter(pk=place.pk))
     place.refresh_from_db()
     assert (place.deleted_at, place.visibility) == (None, INTERNAL)
+
+
+def intervention(*, level: str = INTERNAL) -> Intervention:
+    """An intervention without any citation, at `level`, on behalf of a cited person,
+    before a body (itself cited and public: its evidence is not the intervention's)."""
+    body = factories.organization("UN Working Group on Arbitrary Detention")
+    proceeding = Intervention.objects.create(
+        kind="wgad", body=body, title="Opinion on Bakhtiyar Hajiyev", status="decided",
+        outcome="arbitrary", wgad_categories=["II"], visibility=level,
+    )  # fmt: skip
+    proceeding.persons.add(held(level=PUBLIC).person)
+    cite(proceeding.persons.get().detentions.get())
+    return proceeding
+
+
+@pytest.mark.parametrize(
+    "level, citation, source, allowed",
+    [
+        (PUBLIC, PUBLIC, PUBLIC, True),
+        (PUBLIC, PARTNERS, PUBLIC, False),
+        (PUBLIC, INTERNAL, PUBLIC, False),
+        (PUBLIC, PUBLIC, INTERNAL, False),
+        (PARTNERS, PARTNERS, PARTNERS, True),
+        (PARTNERS, PUBLIC, PARTNERS, True),
+        (PARTNERS, INTERNAL, PUBLIC, False),
+        (PARTNERS, PARTNERS, INTERNAL, False),
+    ],
+)
+def test_an_intervention_needs_a_citation_its_level_may_see(level, citation, source, allowed):
+    fact = intervention()
+    chosen = Intervention.objects.filter(pk=fact.pk)
+    [problem] = evidence.publication_problems(fact, level, stored_visibility=INTERNAL)
+    assert problem.startswith("Intervention “Opinion on Bakhtiyar Hajiyev”: no citation"), problem
+    with pytest.raises(ValidationError, match="no citation"):
+        services.records_publish(queryset=chosen, visibility=level)
+    cite(fact, citation=citation, source=source)
+    if allowed:
+        assert services.records_publish(queryset=chosen, visibility=level) == 1
+    else:
+        with pytest.raises(ValidationError, match="is not one"):
+            services.records_publish(queryset=chosen, visibility=level)
+    fact.refresh_from_db()
+    assert fact.visibility == (level if allowed else INTERNAL)
+
+
+def test_an_intervention_needs_its_own_citation_not_its_persons_or_bodys():
+    fact = intervention()  # its person's detention is cited (public)
+    assert evidence.publication_problems(fact, PUBLIC, stored_visibility=INTERNAL)
+    trashed = cite(fact)
+    Citation.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+    assert evidence.publication_problems(fact, PUBLIC, stored_visibility=INTERNAL)
+    cite(fact)
+    assert evidence.publication_problems(fact, PUBLIC, stored_visibility=INTERNAL) == []
+
+
+def test_a_public_intervention_restored_from_the_trash_without_its_evidence_comes_back_internal():
+    fact = intervention(level=PUBLIC)  # written around the rule
+    services.records_trash(queryset=Intervention.objects.filter(pk=fact.pk))
+    services.records_restore_from_trash(queryset=Intervention.objects.filter(pk=fact.pk))
+    fact.refresh_from_db()
+    assert (fact.deleted_at, fact.visibility) == (None, INTERNAL)
 
 
 def test_records_that_are_not_facts_are_published_as_before():
