@@ -51,6 +51,9 @@ from cases.search import (
     check_search_query,
 )
 from cases.visibility import Reader, visible
+from interventions.choices import InterventionKind
+from interventions.models import Intervention
+from interventions.reads import OUTCOME_FILTER_CHOICES, outcome_q
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.models import CustodyPeriod, Facility
 from places.reads import placed_rows
@@ -513,6 +516,19 @@ class PersonFilterSet(ReaderFilterSet):
         "Held now in this region: the region of their current place's facility "
         "(the whole name, any case)."
     )
+    intervention_kind = repeatable(
+        "Has an intervention of this kind (wgad, special-procedures, ecthr...); with "
+        "intervention_outcome, one and the same intervention.",
+        ChoicesField,
+        choices=InterventionKind.choices,
+    )
+    intervention_outcome = repeatable(
+        "Has an intervention with this outcome (arbitrary, violation...) or in which the "
+        "Working Group found this category (category-i to category-v); with "
+        "intervention_kind, one and the same intervention.",
+        ChoicesField,
+        choices=OUTCOME_FILTER_CHOICES,
+    )
     updated_since = DateTimeFilter(
         method="apply_updated_since",
         help_text="Changed at or after this time (ISO 8601), the person or anything in their history.",
@@ -562,6 +578,20 @@ class PersonFilterSet(ReaderFilterSet):
     # Where a person is held: applied before the status, which then reads the
     # status of the few persons held there only (cases.reads.status.with_status).
     PLACE_FILTERS = ("facility", "held_at", "region")
+    # The intervention conditions apply to one and the same visible intervention:
+    # "a WGAD opinion finding category II" is one proceeding, not a WGAD petition
+    # and some other body's finding.
+    INTERVENTION_FILTERS = ("intervention_kind", "intervention_outcome")
+
+    def intervention_condition(self) -> Q:
+        """The condition on one Intervention row made of the intervention filters given."""
+        data = self.form.cleaned_data
+        condition = Q()
+        if data.get("intervention_kind"):
+            condition &= Q(kind__in=data["intervention_kind"])
+        if data.get("intervention_outcome"):
+            condition &= outcome_q(data["intervention_outcome"])
+        return condition
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
@@ -572,6 +602,12 @@ class PersonFilterSet(ReaderFilterSet):
         detention = self.detention_condition()
         if detention:
             matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
+            queryset = queryset.filter(Exists(matching))
+        intervention = self.intervention_condition()
+        if intervention:
+            matching = self.visible(Intervention.objects).filter(
+                intervention, persons=OuterRef("pk")
+            )
             queryset = queryset.filter(Exists(matching))
         for name in self.PLACE_FILTERS:
             if data.get(name):
@@ -586,7 +622,13 @@ class PersonFilterSet(ReaderFilterSet):
             )
         for name in self.filters:
             value = data.get(name)
-            skip = ("q", *self.DETENTION_FILTERS, *self.STATUS_FILTERS, *self.PLACE_FILTERS)
+            skip = (
+                "q",
+                *self.DETENTION_FILTERS,
+                *self.STATUS_FILTERS,
+                *self.PLACE_FILTERS,
+                *self.INTERVENTION_FILTERS,
+            )
             if name not in skip and value not in (None, [], ""):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -691,10 +733,10 @@ class PersonFilterSet(ReaderFilterSet):
                 updated_at__gte=since, **{path: OuterRef("pk")}
             )
             changed |= Q(Exists(rows))
-        statements = self.visible(Statement.objects).filter(
-            updated_at__gte=since, persons=OuterRef("pk")
-        )
-        return qs.filter(changed | Q(Exists(statements)))
+        for model in (Statement, Intervention):
+            rows = self.visible(model.objects).filter(updated_at__gte=since, persons=OuterRef("pk"))
+            changed |= Q(Exists(rows))
+        return qs.filter(changed)
 
 
 # --- other lists ---------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("sources.api.urls")),  # each app serves its own records
     path("", include("lists.api.urls")),
     path("", include("places.api.urls")),
+    path("", include("interventions.api.urls")),
     path("organizations/", views.OrganizationList.as_view(), name="organization-list"),
     path(
         "organizations/<str:identifier>/",

@@ -31,6 +31,7 @@ from cases.reads.search import _AnyOf as SearchMatch  # the persons a name searc
 from cases.reads.search import search_persons
 from cases.reads.status import StatusMatch, status_sql, with_status
 from cases.visibility import visible
+from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.models import CustodyPeriod, Facility
 from sources.models import Citation, Source
@@ -92,6 +93,7 @@ _LIST_TABLES = (*_tables(PrisonerList, Edition, ListEntry), *cited("edition"))
 # (places.reads); the current place is chosen by its sources' dates
 _PLACE_TABLES = (*_tables(CustodyPeriod, Facility, Detention),
                  *cited("custody_period", "facility", "detention"))  # fmt: skip
+_INTERVENTION_TABLES = (*_tables(Intervention, Organization), *cited("intervention"))
 FILTER_TABLES: dict[str, tuple[str, ...]] = {
     "q": _tables(Person, NameVariant),  # a name: any change of a person
     **dict.fromkeys(
@@ -109,13 +111,16 @@ FILTER_TABLES: dict[str, tuple[str, ...]] = {
     "list_edition": _LIST_TABLES,
     "group": _tables(CaseGroup, CaseGroupMember),
     **dict.fromkeys(("facility", "held_at", "region"), _PLACE_TABLES),
+    # a visible intervention (cited, its body visible when it has one) of the
+    # person's; a person linked without saving the intervention is the timeout's
+    **dict.fromkeys(("intervention_kind", "intervention_outcome"), _INTERVENTION_TABLES),
 }
 _VERSIONED = (Person, NameVariant, Affiliation, Organization, Detention, Charge, CaseEvent,
               Allegation, Statement, Citation, Source, LegalStage,
               PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember,
-              CustodyPeriod, Facility)  # fmt: skip
+              CustodyPeriod, Facility, Intervention)  # fmt: skip
 _CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "statement", "edition",
-                "custody_period", "facility")  # fmt: skip
+                "custody_period", "facility", "intervention")  # fmt: skip
 # A kind of citation's change time is read among the newest citations only; when
 # none of the kind is among them, the newest citation's time stands for it (a
 # change of any citation then changes it too: never missed, at worst counted again).
