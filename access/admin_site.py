@@ -29,12 +29,13 @@ class Section:
 CASES = Section("cases", _("Cases"))
 SOURCES = Section("sources", _("Sources and evidence"))
 PLACES = Section("places", _("Places of detention"))
+INTERVENTIONS = Section("interventions", _("Interventions"))
 VOCABULARIES = Section("vocabularies", _("Vocabularies"))
 ACCESS = Section("access", _("Access"))
 SYSTEM = Section("system", _("System registers"))
 # Sections of apps not named below (officials, lists... as they arrive)
 # come between these two groups, under their app's name, alphabetically.
-LEADING = (CASES, PLACES, SOURCES)
+LEADING = (CASES, PLACES, INTERVENTIONS, SOURCES)
 TRAILING = (VOCABULARIES, ACCESS, SYSTEM)
 
 # Which section lists a model: its label ("app.Model"), else its app's label. A
@@ -59,6 +60,7 @@ SECTION_OF: dict[str, Section] = {
     "places.Facility": PLACES,
     "places.CustodyPeriod": PLACES,
     "places.FacilityName": PLACES,
+    "interventions.Intervention": INTERVENTIONS,
     "cases.Occupation": VOCABULARIES,
     "cases.LegalStage": VOCABULARIES,
     "cases.CaseEventKind": VOCABULARIES,
@@ -82,6 +84,7 @@ SECTION_OF: dict[str, Section] = {
     "cases": CASES,
     "sources": SOURCES,
     "places": PLACES,
+    "interventions": INTERVENTIONS,
     "auth": ACCESS,
     "access": ACCESS,
     "otp_totp": ACCESS,

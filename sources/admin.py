@@ -66,6 +66,7 @@ class CitationAdmin(RecordAdmin):
         "case_group",
         "facility",
         "custody_period",
+        "intervention",
     )
     # everything target.__str__ reads, so a page of citations is one query
     list_select_related = (
@@ -84,6 +85,7 @@ class CitationAdmin(RecordAdmin):
         "facility",
         "custody_period__detention__person",
         "custody_period__facility",
+        "intervention",
     )
     fieldsets = (
         (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),
@@ -101,6 +103,7 @@ class CitationAdmin(RecordAdmin):
                     "case_group",
                     "facility",
                     "custody_period",
+                    "intervention",
                     "reported_count",
                 )
             },
