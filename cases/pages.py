@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, CharField, F, Value
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from cases.models import (
     AllegationKind,
@@ -42,6 +43,12 @@ from cases.reads.status import (
 )
 from cases.visibility import Reader
 from cases.vocabularies import TermLabels
+from interventions.choices import (
+    InterventionKind,
+    InterventionOutcome,
+    InterventionStatus,
+    WgadCategory,
+)
 from lists.reads_person import PersonLists, person_lists
 from places.reads_pages import how_to_write
 from sources.models import Source
@@ -219,7 +226,7 @@ def person_claims(
 
 @dataclass
 class TimelineEntry:
-    kind: str  # detention, custody, event, release, allegation, statement
+    kind: str  # detention, custody, event, release, allegation, statement, intervention
     date: PartialDate | None
     item: dict
     notes: list[int]
@@ -232,7 +239,8 @@ class TimelineEntry:
         month ("March 2024") comes after the facts dated to a day of that month,
         since it may have happened on any of them, and a year after its months.
         On one day, the more precise first, then the arrest, custody (held at,
-        transferred), case events, release, allegations and statements."""
+        transferred), case events, release, allegations, statements and
+        interventions."""
         if self.date is None:
             key = (True, datetime.date.max, 0, self.order)
         else:
@@ -242,7 +250,50 @@ class TimelineEntry:
 
 KIND_ORDER = {
     "detention": 0, "custody": 1, "event": 2, "release": 3, "allegation": 4, "statement": 5,
+    "intervention": 6,
 }  # fmt: skip
+
+INTERVENTION_DATES = (
+    ("submitted_on", _lazy("Submitted:")),
+    ("communicated_on", _lazy("Communicated to the government:")),
+    ("government_replied_on", _lazy("The government replied:")),
+    ("decided_on", _lazy("Decided:")),
+)
+
+
+def intervention_item(intervention: dict) -> tuple[PartialDate | None, dict]:
+    """Where an intervention stands on the timeline (the date of its decision,
+    else of its submission) and what the page says of it: its kind, status and
+    outcome in the reader's language, the Working Group's categories found with
+    their meaning, and its other dates (those it is not placed at)."""
+    placed_at = intervention["decided_on"] or intervention["submitted_on"]
+    placed_by = "decided_on" if intervention["decided_on"] else "submitted_on"
+    return placed_at, {
+        **intervention,
+        "kind_label": _choice_label(InterventionKind, intervention["kind"]),
+        "status_label": _choice_label(InterventionStatus, intervention["status"]),
+        "outcome_label": _choice_label(InterventionOutcome, intervention["outcome"]),
+        "categories": [
+            {"code": code, "label": _choice_label(WgadCategory, code)}
+            for code in intervention["wgad_categories"]
+        ],
+        "other_dates": [
+            {"label": label, "date": intervention[name]}
+            for name, label in INTERVENTION_DATES
+            if intervention[name] and not (placed_at and name == placed_by)
+        ],
+    }
+
+
+def _choice_label(choices, code: str) -> str:
+    """A choice's label in the reader's language; a code no longer among the
+    choices as it is; nothing for no code."""
+    if not code:
+        return ""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code
 
 
 def custody_items(periods: list[dict]) -> list[dict]:
@@ -485,13 +536,16 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     for s in history["statements"]:
         s = {**s, "kind_label": labels["statement_kind"].get(s["kind"] or "", "")}
         add("statement", s["issued_on"], s, s["citations"])
+    for i in history["interventions"]:
+        placed_at, item = intervention_item(i)
+        add("intervention", placed_at, item, i["citations"])
     entries.sort(key=lambda pair: pair[0].sort_key)
     for entry, citations in entries:
         entry.notes = notes.cite(citations)
 
     moments = [row["updated_at"]] + [
         item["updated_at"]
-        for group in ("detentions", "allegations", "statements")
+        for group in ("detentions", "allegations", "statements", "interventions")
         for item in history[group]
         if item.get("updated_at")
     ]

@@ -47,6 +47,8 @@ from cases.reads.statistics import case_statistics, first_arrest_month, headline
 from cases.reads.status import current_since
 from cases.search import SearchQueryError, check_search_query
 from cases.visibility import photo_is_visible, visible
+from interventions.choices import InterventionKind
+from interventions.reads import OUTCOME_FILTER_CHOICES, intervention_counts
 from places.reads import held_by_region
 from sources.models import Source
 
@@ -361,6 +363,32 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- statistics --------------------------------------------------------------------
 
 
+def _intervention_tables(counts: dict) -> dict:
+    """The statistics page's interventions (interventions.reads.intervention_counts)
+    as tables: one row a year (the year of the decision, else of the submission),
+    one column a kind that has any, and a total; the outcomes and the Working
+    Group's categories found that have any, in the order of their choices."""
+    kinds = [(code, label) for code, label in InterventionKind.choices if counts["by_kind"][code]]
+    return {
+        "total": counts["total"],
+        "undated": counts["undated"],
+        "kinds": [{"code": code, "label": label} for code, label in kinds],
+        "by_year": [
+            {
+                "year": year,
+                "counts": [by_kind.get(code, 0) for code, _label in kinds],
+                "total": sum(by_kind.values()),
+            }
+            for year, by_kind in counts["by_year"].items()
+        ],
+        "by_outcome": [
+            {"code": value, "label": label, "n": counts["by_outcome"][value]}
+            for value, label in OUTCOME_FILTER_CHOICES
+            if counts["by_outcome"].get(value)
+        ],
+    }
+
+
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -411,6 +439,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 {"label": region or _("Region not recorded"), "persons": n}
                 for region, n in held_by_region(reader=READER)
             ],
+            "interventions": _intervention_tables(intervention_counts(reader=READER)),
             **currency,
         },
     )

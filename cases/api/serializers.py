@@ -294,6 +294,45 @@ class StatementHistorySerializer(StatementSerializer):
     citations = CitationSerializer(many=True)
 
 
+class InterventionHistorySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    kind = serializers.CharField(
+        help_text="wgad, special-procedures, ecthr, treaty-body, treaty-body-review, "
+        "parliamentary-resolution, trial-observation or other."
+    )
+    title = serializers.CharField()
+    body = OrganizationRefSerializer(
+        allow_null=True, help_text="The body it was brought before; null when none is recorded."
+    )
+    reference = serializers.CharField(help_text="The body's number for it.")
+    submitted_on = PartialDateField()
+    communicated_on = PartialDateField(help_text="Communicated to the government on.")
+    government_replied_on = PartialDateField()
+    decided_on = PartialDateField()
+    status = serializers.CharField(
+        help_text="in-preparation, submitted, communicated, government-replied, decided or closed."
+    )
+    outcome = serializers.CharField(
+        allow_null=True,
+        help_text="arbitrary, not-arbitrary, violation, no-violation, inadmissible, struck-out, "
+        "adopted, concern-expressed, other; null when none is recorded.",
+    )
+    opinion_number = serializers.CharField(help_text="The Working Group's opinion number.")
+    wgad_categories = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The categories of arbitrary detention the Working Group found, I to V.",
+    )
+    articles_violated = serializers.CharField(help_text="For the ECtHR: the articles violated.")
+    just_satisfaction = serializers.CharField()
+    outcome_summary = serializers.CharField()
+    released_after = serializers.BooleanField(
+        allow_null=True, help_text="Released after the decision; null when not known."
+    )
+    follow_up = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    citations = CitationSerializer(many=True)
+
+
 class TransferSerializer(serializers.Serializer):
     detention = serializers.UUIDField()
     transferred_on = PartialDateField(help_text="The `held_from` of the later custody period.")
@@ -316,6 +355,12 @@ class PersonHistorySerializer(serializers.Serializer):
         many=True, help_text="Done to the person, or reported by them (then `person` may differ)."
     )
     statements = StatementHistorySerializer(many=True)
+    interventions = InterventionHistorySerializer(
+        many=True,
+        help_text="Proceedings on the person's behalf (a Working Group opinion, an urgent "
+        "appeal, a judgment, a resolution) you may see, by the date of their decision, else "
+        "of their submission.",
+    )
     transfers = TransferSerializer(
         many=True,
         help_text="Two consecutive custody periods of one detention (by `held_from`, then "
