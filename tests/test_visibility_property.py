@@ -75,7 +75,9 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate
 from cases.sitemaps import SITEMAPS
-from cases.visibility import STAFF_ONLY_FIELDS
+from cases.visibility import STAFF_ONLY_FIELDS, Reader
+from interventions.choices import InterventionKind, InterventionOutcome, WgadCategory
+from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.choices import FACILITY_KINDS
 from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
@@ -187,6 +189,20 @@ class StatementSpec:
 
 
 @dataclass(frozen=True)
+class InterventionSpec:
+    """A proceeding before a body (or none) on behalf of persons."""
+
+    kind: str
+    body: int | None  # organization
+    persons: tuple[int, ...]
+    at: Level
+    outcome: str  # "" when none yet
+    categories: tuple[str, ...]  # the Working Group's categories found
+    year: int | None  # of the decision or the submission, or undated
+    decided: bool  # the year is the decision's (else the submission's)
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     publisher: int | None
     confidential: bool
@@ -197,7 +213,7 @@ class SourceSpec:
 
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement", "reported_count",
-    "edition", "case_group", "facility", "custody_period",
+    "edition", "case_group", "facility", "custody_period", "intervention",
 )  # fmt: skip
 
 
@@ -260,6 +276,7 @@ class Graph:
     # custody periods whose recipient line the person's page must show the public
     # ("How to write": the current place of a person held); explicit examples only
     letters_shown: tuple[int, ...] = ()
+    interventions: tuple[InterventionSpec, ...] = ()
 
 
 def optional_index(n: int):
@@ -384,6 +401,26 @@ def graphs(draw) -> Graph:
                 draw(level_of),
             )
         )
+    interventions = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    InterventionSpec,
+                    st.sampled_from(InterventionKind.values),
+                    optional_index(n_orgs),
+                    st.lists(person_index, max_size=3, unique=True).map(tuple),
+                    level_of,
+                    st.sampled_from(["", *InterventionOutcome.values]),
+                    st.lists(st.sampled_from(WgadCategory.values), max_size=2, unique=True).map(
+                        tuple
+                    ),
+                    st.one_of(st.none(), st.integers(2015, 2024)),
+                    st.booleans(),
+                ),
+                max_size=3,
+            )
+        )
+    )
     sources = tuple(
         draw(
             st.lists(
@@ -426,6 +463,7 @@ def graphs(draw) -> Graph:
         "statement": len(statements),
         "facility": len(facilities),
         "custody_period": len(custody_periods),
+        "intervention": len(interventions),
     }
     # each fact (and person) cited by none, one or two citations: shrinks towards uncited
     citations = []
@@ -437,7 +475,7 @@ def graphs(draw) -> Graph:
     return Graph(
         organizations, persons, detentions, allegations, tuple(statements), sources,
         tuple(citations), draw(st.sampled_from(["az", "ru"])), reported_counts, prisoner_lists,
-        case_groups, facilities, custody_periods,
+        case_groups, facilities, custody_periods, interventions=interventions,
     )  # fmt: skip
 
 
@@ -446,7 +484,7 @@ def graphs(draw) -> Graph:
 # the kinds of record that reach a partner or the public only with a citation they may see
 FACTS = {
     "affiliation", "detention", "case event", "allegation", "statement", "reported count",
-    "edition", "case group", "facility", "custody period",
+    "edition", "case group", "facility", "custody period", "intervention",
 }  # fmt: skip
 
 
@@ -705,6 +743,8 @@ def build(graph: Graph) -> World:
         node.obj = statement
         statements.append(node)
 
+    interventions = build_interventions(world, graph, orgs, persons)
+
     sources = []
     source_kind = SourceKind.objects.first()
     for spec in graph.sources:
@@ -752,6 +792,7 @@ def build(graph: Graph) -> World:
         "case_event": events, "allegation": allegations, "statement": statements,
         "reported_count": reported_counts, "edition": editions, "case_group": case_groups,
         "facility": facilities, "custody_period": custody_periods,
+        "intervention": interventions,
     }  # fmt: skip
     for spec in graph.citations:
         source, target = sources[spec.source], targets[spec.target][spec.index]
@@ -864,6 +905,39 @@ def build_places(
     return facilities, custody_periods
 
 
+def build_interventions(
+    world: World, graph: Graph, orgs: list[Node], persons: list[Node]
+) -> list[Node]:
+    """The interventions, under their body (a visibility parent) when they have one.
+    The persons they concern are not parents: each is shown only where the reader
+    may see that person (their own markers)."""
+    interventions = []
+    for spec in graph.interventions:
+        body = orgs[spec.body] if spec.body is not None else None
+        node = world.node("intervention", spec.at, body)
+        intervention = Intervention(
+            kind=spec.kind,
+            body=body.obj if body else None,
+            status="decided" if spec.decided else "submitted",
+            outcome=spec.outcome,
+            wgad_categories=list(spec.categories),
+            released_after=spec.decided or None,
+            **world.fields(
+                node, "reference", "opinion_number", "articles_violated", "just_satisfaction",
+                "outcome_summary", "follow_up", headline="title", internal_notes=STAFF_ONLY,
+            ),
+            **record_fields(spec.at),
+        )  # fmt: skip
+        if spec.year is not None:
+            when = "decided_on" if spec.decided else "submitted_on"
+            setattr(intervention, when, PartialDate.parse(str(spec.year)))
+        intervention.save()
+        intervention.persons.set([persons[i].obj for i in spec.persons])
+        node.obj = intervention
+        interventions.append(node)
+    return interventions
+
+
 def build_case_groups(world: World, graph: Graph, persons: list[Node]) -> list[Node]:
     groups = []
     for spec in graph.case_groups:
@@ -914,6 +988,7 @@ class Output:
     expected_status: int | None = None  # None: any answer but a server error
     why: str = ""
     csv_by_header: bool = False
+    mismatch: str = ""  # what it should have listed and did not, or listed and should not
 
 
 def get(client: Client, reader: str, url: str, headers: dict, expect: Node | None = None, *,
@@ -962,6 +1037,7 @@ API_KINDS = {
     "persons": "person", "detentions": "detention", "allegations": "allegation",
     "statements": "statement", "sources": "source", "organizations": "organization",
     "reported-counts": "reported count", "facilities": "facility",
+    "interventions": "intervention",
 }  # fmt: skip
 REQUIRED_QUERY = {"since": "2000-01-01T00:00:00Z"}
 LIST_DIFF = "/api/v1/lists/{slug}/diff/"
@@ -982,6 +1058,9 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
             if path == "/api/v1/persons/":
                 urls.append(f"{path}?q={first_name}")
                 outputs.extend(facility_filter_outputs(client, world, reader, headers))
+                outputs.extend(persons_by_intervention_outputs(client, world, reader, headers))
+            if path == INTERVENTIONS_API:
+                outputs.extend(intervention_list_outputs(client, world, reader, headers))
             if path == "/api/v1/facilities/":
                 urls += [f"{path}?q={node.headline}" for node in world.all("facility name")]
             for url in urls:
@@ -1011,6 +1090,150 @@ def facility_filter_outputs(
         output = get(client, reader, f"/api/v1/persons/?region={facility.obj.region}", headers)
         output.expected_status, output.why = 200, "a region is any text"
         outputs.append(output)
+    return outputs
+
+
+INTERVENTIONS_API = "/api/v1/interventions/"
+READERS = {"anonymous": Reader.PUBLIC, "partner": Reader.PARTNER}
+
+
+def interventions_served() -> bool:
+    """Whether the API lists interventions (helper api's part of issue 19)."""
+    return any(path.startswith(INTERVENTIONS_API) for path, _kind in api_operations())
+
+
+def persons_filtered_by_intervention() -> bool:
+    from cases.filtersets import PersonFilterSet
+
+    return {"intervention_kind", "intervention_outcome"} <= set(PersonFilterSet.base_filters)
+
+
+def outcome_values(node: Node) -> set[str]:
+    """The `intervention_outcome` / `outcome` values an intervention matches: its
+    outcome and each Working Group category it found."""
+    obj = node.obj
+    return ({obj.outcome} - {""}) | {f"category-{c.lower()}" for c in obj.wgad_categories}
+
+
+def intervention_year(node: Node) -> int | None:
+    when = node.obj.decided_on_partial or node.obj.submitted_on_partial
+    return when.date.year if when else None
+
+
+def intervention_queries(world: World) -> list[tuple[str | None, str | None]]:
+    """(kind, outcome value) pairs to filter by: each kind and value generated,
+    alone and together."""
+    generated = world.all("intervention")
+    kinds = sorted({n.obj.kind for n in generated})
+    values = sorted(set().union(set(), *(outcome_values(n) for n in generated)))
+    pairs = [(k, None) for k in kinds] + [(None, v) for v in values]
+    return pairs + [(k, v) for k in kinds for v in values]
+
+
+def matches(node: Node, kind: str | None, value: str | None) -> bool:
+    return (kind is None or node.obj.kind == kind) and (
+        value is None or value in outcome_values(node)
+    )
+
+
+def read_pages(client: Client, reader: str, url: str, headers: dict, field_name: str):
+    """Every page of an API list: the outputs, and the markers in `field_name` of
+    its results (None when a page was not a 200)."""
+    outputs, markers = [], set()
+    while url:
+        output = get(client, reader, url, headers)
+        output.expected_status = 200
+        outputs.append(output)
+        if output.status != 200:
+            return outputs, None
+        data = json.loads(output.body)
+        for row in data["results"]:
+            markers.update(canonical(m) for m in MARKER.findall(str(row.get(field_name, ""))))
+        url = data.get("next")
+    return outputs, markers
+
+
+def differences(expected: set[str], found: set[str] | None) -> str:
+    if found is None or found == expected:
+        return ""
+    return f"missing {sorted(expected - found)}, unexpected {sorted(found - expected)}"
+
+
+def intervention_list_outputs(
+    client: Client, world: World, reader: str, headers: dict
+) -> list[Output]:
+    """The interventions by kind and by outcome (or category): exactly those the
+    reader may see; and the statistics' counts (interventions.reads.
+    intervention_counts) equal to the test's own count for the reader."""
+    from interventions.reads import intervention_counts
+
+    outputs = []
+    visible = [n for n in world.all("intervention") if n.visible_to(reader)]
+    for kind, value in intervention_queries(world):
+        query = "&".join(
+            part for part in (kind and f"kind={kind}", value and f"outcome={value}") if part
+        )
+        read, titles = read_pages(
+            client, reader, f"{INTERVENTIONS_API}?{query}&page_size=50", headers, "title"
+        )
+        expected = {n.headline for n in visible if matches(n, kind, value)}
+        read[0].mismatch = differences(expected, titles)
+        outputs.extend(read)
+    counts = intervention_counts(reader=READERS[reader])
+    own = {
+        "by_kind": {k: sum(n.obj.kind == k for n in visible) for k in InterventionKind.values},
+        "by_outcome": {
+            v: sum(v in outcome_values(n) for n in visible) for v in counts["by_outcome"]
+        },
+        "total": len(visible),
+        "undated": sum(intervention_year(n) is None for n in visible),
+    }
+    by_year: dict[int, dict[str, int]] = {}
+    for n in visible:
+        if intervention_year(n) is not None:
+            year = by_year.setdefault(intervention_year(n), {})
+            year[n.obj.kind] = year.get(n.obj.kind, 0) + 1
+    own["by_year"] = by_year
+    theirs = {key: counts[key] for key in own}
+    theirs["by_year"] = {
+        int(y): {k: n for k, n in kinds.items() if n} for y, kinds in counts["by_year"].items()
+    }
+    theirs["by_year"] = {y: kinds for y, kinds in theirs["by_year"].items() if kinds}
+    if theirs != own:
+        output = Output(reader, "interventions.reads.intervention_counts", 200, "")
+        output.mismatch = f"counted {theirs}, the test counts {own}"
+        outputs.append(output)
+    return outputs
+
+
+def persons_by_intervention_outputs(
+    client: Client, world: World, reader: str, headers: dict
+) -> list[Output]:
+    """The persons filtered by intervention kind and outcome: exactly the persons
+    the reader may see with ONE intervention the reader may see matching both."""
+    if not persons_filtered_by_intervention():
+        return []
+    outputs = []
+    visible = [n for n in world.all("intervention") if n.visible_to(reader)]
+    concerned = {id(n): set(n.obj.persons.values_list("pk", flat=True)) for n in visible}
+    for kind, value in intervention_queries(world):
+        query = "&".join(
+            part
+            for part in (kind and f"intervention_kind={kind}",
+                         value and f"intervention_outcome={value}")
+            if part
+        )  # fmt: skip
+        read, names = read_pages(
+            client, reader, f"/api/v1/persons/?{query}&page_size=50", headers, "display_name"
+        )
+        expected = {
+            person.headline
+            for person in world.all("person")
+            if person.visible_to(reader)
+            and any(person.obj.pk in concerned[id(n)] for n in visible if matches(n, kind, value))
+        }
+        read[0].mismatch = differences(expected, names)
+        outputs.extend(read)
     return outputs
 
 
@@ -1096,6 +1319,15 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
             page(f"{prefix}/facilities/?region={region}&kind=prison")
         for other in world.all("facility name"):
             page(f"{prefix}/facilities/?q={other.headline}")
+        if persons_filtered_by_intervention():
+            for kind, value in intervention_queries(world):
+                query = "&".join(
+                    part
+                    for part in (kind and f"intervention_kind={kind}",
+                                 value and f"intervention_outcome={value}")
+                    if part
+                )  # fmt: skip
+                page(f"{prefix}/persons/?{query}")
     # the changes between each edition and the next, as the page names them by date
     for prisoner_list in world.all("list"):
         editions = editions_of(world, prisoner_list)
@@ -1125,7 +1357,7 @@ SHOWN_TO = {
     "partner": {"person", "name variant", "organization", "affiliation", "detention", "charge",
                 "case event", "PACE criterion", "allegation", "statement", "source",
                 "reported count", "list", "edition", "facility", "facility name",
-                "custody period"},
+                "custody period", "intervention"},
 }  # fmt: skip
 
 
@@ -1137,6 +1369,8 @@ def problems_in(world: World, outputs: list[Output]) -> list[str]:
         where = f"{output.reader} {output.url}{accept}"
         if output.status >= 500:
             problems.append(f"{where}: server error {output.status}")
+        if output.mismatch:
+            problems.append(f"{where}: {output.mismatch}")
         if output.expected_status and output.status != output.expected_status:
             problems.append(
                 f"{where}: answered {output.status}, expected {output.expected_status} "
@@ -1166,6 +1400,8 @@ def problems_in(world: World, outputs: list[Output]) -> list[str]:
         for kind, nodes in world.nodes.items():
             if kinds is not None and kind not in kinds:
                 continue
+            if kind == "intervention" and not interventions_served():
+                continue  # not listed anywhere yet
             for node in nodes:
                 if node.headline and node.visible_to(reader) and node.headline not in seen[reader]:
                     problems.append(
@@ -1418,6 +1654,56 @@ HIDDEN_PLACES = Graph(
 )
 
 
+# Interventions hidden every way the policy hides them, beside what each reader
+# may read: before a body in the trash or internal, uncited, cited only by a
+# trashed citation, for partners only, in the trash, internal; a public one
+# naming an internal person, one cited by a confidential source (which counts),
+# undated. Person 1 is named only on hidden interventions: no filter by kind or
+# outcome finds them for the public (a partner finds them by the special
+# procedures' letter). Run in every suite.
+HIDDEN_INTERVENTIONS = Graph(
+    organizations=(PUBLIC, TRASHED, INTERNAL),
+    persons=(
+        PersonSpec(PUBLIC, (), (), (), None),
+        PersonSpec(PUBLIC, (), (), (), None),
+        PersonSpec(INTERNAL, (), (), (), None),
+    ),
+    detentions=(DetentionSpec(0, PUBLIC, None, "convicted", 2020, False, (), (), ()),),
+    allegations=(),
+    statements=(StatementSpec(0, None, (0,), "report", PUBLIC),),
+    sources=(
+        SourceSpec(None, False, False, PUBLIC),
+        SourceSpec(None, False, False, PARTNERS),
+        SourceSpec(None, True, False, PUBLIC),
+    ),
+    citations=(
+        CitationSpec(0, "detention", 0, PUBLIC),
+        CitationSpec(0, "statement", 0, PUBLIC),
+        CitationSpec(0, "intervention", 0, PUBLIC),
+        CitationSpec(0, "intervention", 1, PUBLIC),  # before a body in the trash
+        CitationSpec(0, "intervention", 2, PUBLIC),  # before an internal body
+        CitationSpec(1, "intervention", 4, PARTNERS),  # for partners only
+        CitationSpec(2, "intervention", 5, PUBLIC),  # a confidential source counts
+        CitationSpec(0, "intervention", 6, PUBLIC),
+        CitationSpec(0, "intervention", 7, PUBLIC),
+        CitationSpec(0, "intervention", 8, TRASHED),  # a citation in the trash
+    ),  # none for intervention 3
+    language="ru",
+    interventions=(
+        InterventionSpec("wgad", 0, (0, 2), PUBLIC, "arbitrary", ("II", "III"), 2023, True),
+        InterventionSpec("wgad", 1, (1,), PUBLIC, "arbitrary", ("II",), 2022, True),
+        InterventionSpec("ecthr", 2, (1,), PUBLIC, "violation", (), 2021, True),
+        InterventionSpec("wgad", None, (1,), PUBLIC, "arbitrary", ("II",), 2024, True),
+        InterventionSpec("special-procedures", None, (1,), PARTNERS, "", (), 2024, False),
+        InterventionSpec("treaty-body-review", 0, (0,), PUBLIC, "concern-expressed", (), None,
+                         True),
+        InterventionSpec("wgad", 0, (1,), TRASHED, "arbitrary", ("II",), 2023, True),
+        InterventionSpec("wgad", 0, (1,), INTERNAL, "not-arbitrary", ("I",), 2023, True),
+        InterventionSpec("ecthr", 0, (1,), PUBLIC, "violation", (), 2020, True),
+    ),
+)  # fmt: skip
+
+
 @pytest.fixture
 def private_media(tmp_path):
     """Photos and archived files the examples upload go to a folder of their own."""
@@ -1444,6 +1730,7 @@ def private_media(tmp_path):
 @example(graph=UNCITED_FACTS)
 @example(graph=HIDDEN_LISTS)
 @example(graph=HIDDEN_PLACES)
+@example(graph=HIDDEN_INTERVENTIONS)
 def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, private_media):
     cache.clear()
     with transaction.atomic():  # each example's records are rolled back at the end
