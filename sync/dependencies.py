@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from cases.models import Allegation, CaseEvent, Detention, Person, Statement
+from interventions.models import Intervention
 from places.models import CustodyPeriod, Facility
 from sources.models import Citation, ReportedCount, Source
 from sync.records import KINDS
@@ -30,6 +31,7 @@ Affected = dict[str, set[int]]
 
 _STATEMENT_PERSONS = Statement.persons.through
 _PERSON_OCCUPATIONS = Person.occupations.through
+_INTERVENTION_PERSONS = Intervention.persons.through
 
 # A change of a vocabulary term re-sends the records using it.
 _VOCABULARIES = {
@@ -77,11 +79,14 @@ _REFS: dict[str, dict[str, str]] = {
         "reported_count_id": "reported-count",
         "facility_id": "facility+",
         "custody_period_id": "custodyperiod",
+        "intervention_id": "intervention",
     },
     "places_facilityname": {"facility_id": "facility"},
     # a custody period: in its detention's row and its person's (current place),
     # and counted in its facility's number held now
     "places_custodyperiod": {"detention_id": "detention+", "facility_id": "facility"},
+    # an intervention's row lists the persons it is on behalf of
+    "interventions_intervention_persons": {"intervention_id": "intervention"},
 }
 
 
@@ -108,6 +113,7 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         found["source"] |= _ids(Source, publisher_id__in=ids)
         found["reported-count"] |= _ids(ReportedCount, publisher_id__in=ids)
         found["facility"] |= _ids(Facility, operator_id__in=ids)
+        found["intervention"] |= _ids(Intervention, body_id__in=ids)
     elif table == "cases_detention":
         found["detention+"] |= ids
     elif table in (
@@ -116,6 +122,7 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         "cases_person_occupations",
         "cases_statement_persons",
         "places_facilityname",
+        "interventions_intervention_persons",
     ):
         pass  # _REFS: the records it belongs to
     elif table == "cases_caseevent":
@@ -135,6 +142,8 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         found["facility+"] |= ids
     elif table == "places_custodyperiod":
         found["custodyperiod"] |= ids
+    elif table == "interventions_intervention":
+        found["intervention"] |= ids
     elif table == "cases_occupation":
         found["person"] |= set(
             _PERSON_OCCUPATIONS.objects.filter(occupation_id__in=ids).values_list(
@@ -165,7 +174,7 @@ def _expand(found: Affected) -> None:
     if citations:
         for row in Citation.objects.filter(pk__in=citations).values(
             "person_id", "detention_id", "case_event_id", "allegation_id", "statement_id",
-            "reported_count_id", "facility_id", "custody_period_id",
+            "reported_count_id", "facility_id", "custody_period_id", "intervention_id",
         ):  # fmt: skip
             _add_refs(found, "sources_citation", {k: v for k, v in row.items() if v})
     custody = found.pop("custodyperiod", set())
@@ -206,6 +215,12 @@ def _expand(found: Affected) -> None:
             )
         )
         found["statement+"] |= _ids(Statement, issuer_person_id__in=persons)
+        # an intervention lists the persons it is on behalf of that the reader may see
+        found["intervention"] |= set(
+            _INTERVENTION_PERSONS.objects.filter(person_id__in=persons).values_list(
+                "intervention_id", flat=True
+            )
+        )
     detentions = found.pop("detention+", set())
     if detentions:
         found["detention"] |= detentions

@@ -20,6 +20,8 @@ from cases.reads.rows import (
     source_rows,
     statement_rows,
 )
+from interventions.models import Intervention
+from interventions.reads import INTERVENTION_FIELDS, intervention_rows
 from places.models import Facility
 from places.reads import FACILITY_FIELDS, facility_rows
 from sources.models import ReportedCount, Source
@@ -46,5 +48,6 @@ KINDS: dict[str, Kind] = {
         Kind("allegation", Allegation, ALLEGATION_FIELDS, allegation_rows),
         Kind("statement", Statement, STATEMENT_FIELDS, statement_rows),
         Kind("reported-count", ReportedCount, REPORTED_COUNT_FIELDS, reported_count_rows),
+        Kind("intervention", Intervention, INTERVENTION_FIELDS, intervention_rows),
     )
 }

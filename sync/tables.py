@@ -26,12 +26,16 @@ WATCHED: dict[str, tuple[str, ...]] = {
         "reported_count_id",
         "facility_id",
         "custody_period_id",
+        "intervention_id",
     ),  # fmt: skip
     "sources_reportedcount": (),
     # the places app: facilities (with their other names) and custody periods
     "places_facility": (),
     "places_facilityname": ("facility_id",),
     "places_custodyperiod": ("detention_id", "facility_id"),
+    # the interventions app: interventions and the persons each is on behalf of
+    "interventions_intervention": (),
+    "interventions_intervention_persons": ("intervention_id", "person_id"),
     # vocabularies: their codes are in the rows
     "cases_occupation": (),
     "cases_legalstage": (),

@@ -36,6 +36,7 @@ LISTS = {
     "organization": "organizations",
     "reported-count": "reported-counts",
     "facility": "facilities",
+    "intervention": "interventions",
 }
 
 Records = dict[tuple[str, str], dict]
