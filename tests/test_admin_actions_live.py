@@ -45,6 +45,7 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate
+from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
@@ -160,6 +161,17 @@ def _facility() -> Facility:
     return facility
 
 
+def _intervention() -> Intervention:
+    """A cited petition decided in a year (the year filter has a choice)."""
+    intervention = Intervention(
+        kind="wgad", title=f"Petition {next(_numbers)}", status="decided", visibility=INTERNAL
+    )
+    intervention.decided_on = PartialDate.parse("2024")
+    intervention.save()
+    factories.cite(intervention)
+    return intervention
+
+
 def _custody_periods() -> list[CustodyPeriod]:
     """One open, one closed: each cited (a fact)."""
     rows = []
@@ -236,6 +248,7 @@ ROWS: dict[type, Callable[[], list]] = {
     FacilityName: lambda: [FacilityName.objects.create(facility=_facility(), name="Тюрьма № 13")],
     CustodyPeriod: _custody_periods,
     FacilityKind: _vocabulary(FacilityKind),
+    Intervention: lambda: [_intervention()],
 }
 
 

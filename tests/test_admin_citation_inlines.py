@@ -81,6 +81,11 @@ def parent_fields(model) -> dict:
             "approximate": "on",
             "counted": "political prisoners and detainees",
         },  # fmt: skip
+        "intervention": {
+            "kind": "wgad",
+            "title": "Petition for Cited Person",
+            "persons": person.pk,
+        },
     }[model._meta.model_name]
 
 
@@ -122,7 +127,7 @@ def test_every_admin_page_with_a_citation_inline_is_covered():
     names = {model._meta.model_name for model in models_with_a_citation_inline()}
     assert names == {
         "person", "affiliation", "detention", "caseevent", "allegation", "statement",
-        "reportedcount", "edition", "casegroup", "facility", "custodyperiod",
+        "reportedcount", "edition", "casegroup", "facility", "custodyperiod", "intervention",
     }  # fmt: skip
     # every fact a citation can support is added on a page with a citation inline
     assert names == {target.replace("_", "") for target in CITATION_TARGETS}

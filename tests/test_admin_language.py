@@ -262,7 +262,7 @@ def test_a_page_answering_a_post_sends_the_switch_back_to_the_index(staff_client
 def test_a_superuser_sees_the_sections_in_the_order_of_the_work(staff_client):
     page = page_of(staff_client.get("/admin/"))
     keys = page.section_keys()
-    assert keys[:3] == ["cases", "places", "sources"]
+    assert keys[:4] == ["cases", "places", "interventions", "sources"]
     assert keys[-3:] == ["vocabularies", "access", "system"]
     caption, cases = page.section("cases")
     assert caption == "Cases"
@@ -272,6 +272,9 @@ def test_a_superuser_sees_the_sections_in_the_order_of_the_work(staff_client):
     caption, places = page.section("places")
     assert caption == "Places of detention"
     assert places == ["facility", "custodyperiod", "facilityname"]
+    caption, interventions = page.section("interventions")
+    assert caption == "Interventions"
+    assert interventions == ["intervention"]
     caption, sources = page.section("sources")
     assert caption == "Sources and evidence"
     assert sources == ["source", "citation", "reportedcount"]
@@ -348,10 +351,17 @@ def test_a_researcher_sees_only_the_models_they_may_view(django_user_model):
     client = factories.staff_sign_in(Client(), member(RESEARCHER, "rahim"))
     page = page_of(client.get("/admin/"))
     # the lists app has no section of its own in SECTION_OF: it arrives as its own section
-    assert page.section_keys() == ["cases", "places", "sources", "lists", "vocabularies"]
+    assert page.section_keys() == [
+        "cases",
+        "places",
+        "interventions",
+        "sources",
+        "lists",
+        "vocabularies",
+    ]
     listed = {model for _key, _caption, models in page.sections["content-main"] for model in models}
     assert {"person", "detention", "source", "citation", "occupation"} <= listed
-    assert {"facility", "custodyperiod", "facilitykind"} <= listed
+    assert {"facility", "custodyperiod", "facilitykind", "intervention"} <= listed
     # no user accounts, tokens, devices or bookkeeping registers for a researcher
     assert not listed & {"user", "group", "partnertoken", "totpdevice", "issuedslug", "withdrawal"}
     assert client.get("/admin/auth/user/").status_code == 403
