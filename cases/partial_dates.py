@@ -220,6 +220,12 @@ class PartialDate:
         return (self.date, self.precision) < (other.date, other.precision)
 
 
+def from_columns(date, precision) -> PartialDate | None:
+    """The value of a partial date's two columns as a row read them (None when no
+    date): the pages show it at its precision, the API writes its ISO form."""
+    return PartialDate(date, precision) if date else None
+
+
 def precision_field_name(date_field_name: str) -> str:
     return f"{date_field_name}_precision"
 

@@ -22,6 +22,7 @@ from django.utils.translation import pgettext
 
 from cases.models import CaseEvent, Detention, LegalStage, Person, ReleaseReason
 from cases.partial_dates import PartialDate, PartialDateError, Precision
+from cases.partial_dates import from_columns as _partial
 from cases.reads.citations import citations_of
 from cases.reads.status import RELEASED_STAGES
 from cases.visibility import Reader, visible, visible_levels
@@ -279,10 +280,6 @@ def removal_reasons(person_ids: list[int], *, reader: Reader) -> dict[int, str]:
     for detention in newest:
         reasons[detention["person_id"]] = _reason(detention, events.get(detention["pk"], []))
     return reasons
-
-
-def _partial(date, precision) -> PartialDate | None:
-    return PartialDate(date, precision) if date else None
 
 
 def _reason(detention: dict, events: list[dict]) -> str:

@@ -26,6 +26,7 @@ from django.db.models.functions import Lower
 from cases.choices import PersonStatus
 from cases.models import Detention, Person
 from cases.partial_dates import PartialDate
+from cases.partial_dates import from_columns as _partial
 from cases.reads.citations import citations_of
 from cases.reads.facets import FACETS_CACHE_SECONDS, facet_tables, table_versions
 from cases.reads.status import status_sql
@@ -156,10 +157,6 @@ def current_places(person_ids: list[int], *, reader: Reader) -> dict[int, Curren
             source_precision,
         ) in rows  # fmt: skip
     }
-
-
-def _partial(date, precision) -> PartialDate | None:
-    return PartialDate(date, precision) if date else None
 
 
 # --- held now: the facility pages' and the statistics' counts ------------------------

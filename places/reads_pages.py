@@ -15,14 +15,10 @@ from django.db.models import F
 
 from cases.models import Allegation, AllegationKind, Person
 from cases.partial_dates import PartialDate
+from cases.partial_dates import from_columns as _partial
 from cases.visibility import Reader, letter_is_visible, visible
 from places.models import CustodyPeriod, Facility
 from places.reads import current_places, custody_joins, held_now_sql, visible_custody_sql
-
-
-def _partial(date, precision) -> PartialDate | None:
-    return PartialDate(date, precision) if date else None
-
 
 # a facility's page lists this many persons held there now, and as many custody
 # periods before; the rest are on the case list (`/persons/?status=held&facility=`,

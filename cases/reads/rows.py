@@ -16,7 +16,7 @@ from cases.models import (
     Person,
     Statement,
 )
-from cases.partial_dates import PartialDate
+from cases.partial_dates import from_columns as _partial
 from cases.reads.citations import citations_of
 from cases.reads.status import dated_status, status_reports
 from cases.visibility import (
@@ -35,12 +35,6 @@ from places.reads import current_custody_sql, custody_joins, visible_custody_sql
 # Each list is built from a few flat queries (one for the page, one per kind of
 # child) whatever the page size, with `.values()` instead of model and
 # serializer objects. The shapes are declared in cases/api/serializers.py.
-
-
-def _partial(date, precision) -> PartialDate | None:
-    """The row's value of a partial date's two columns: the pages show it at its
-    precision, the API writes its ISO form (cases.api.serializers.PartialDateField)."""
-    return PartialDate(date, precision) if date else None
 
 
 def _ref(

@@ -49,6 +49,7 @@ from django.utils.translation import gettext
 from cases.choices import STATUS_CONTEXTS, PersonStatus
 from cases.models import CaseEvent, Detention, Person, Statement
 from cases.partial_dates import PartialDate, Precision
+from cases.partial_dates import from_columns as _partial
 from cases.visibility import Reader, own_level_q, own_level_sql, visibility_q, visible
 from cases.vocabularies import TermLabels, person_form
 from sources.models import Citation
@@ -215,10 +216,6 @@ def status_reports(
         reported = issued or newest(dates.get(("call", c["statement_id"]), []))
         reports[c["person_id"]][1].append(CallReport(c["statement_id"], reported))
     return reports
-
-
-def _partial(date, precision) -> PartialDate | None:
-    return PartialDate(date, precision) if date else None
 
 
 def _citation_dates(citations: QuerySet, reader: Reader) -> QuerySet:
