@@ -11,6 +11,9 @@ COPY cases ./cases
 COPY lists ./lists
 COPY places ./places
 COPY interventions ./interventions
+COPY trials ./trials
+COPY officials ./officials
+COPY dossiers ./dossiers
 COPY sources ./sources
 COPY sync ./sync
 RUN pip install .

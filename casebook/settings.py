@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "lists",
     "places",
     "interventions",
+    "trials",
+    "officials",
+    "dossiers",
     "access",
     "sync",
 ]

@@ -35,5 +35,8 @@ urlpatterns += i18n_patterns(
     path("", include("sources.urls")),
     path("", include("lists.urls")),
     path("", include("places.urls")),
+    path("", include("trials.urls")),
+    path("", include("officials.urls")),
+    path("", include("dossiers.urls")),
     prefix_default_language=False,
 )

@@ -16,7 +16,9 @@ The policy, for a partner or the public (staff see every record not in the trash
    confidential source counts (it stays masked); a citation or source that is
    restricted or in the trash does not. Records under a fact (charges, events
    and PACE criteria of a detention; an allegation about a detention) are hidden
-   with an uncited fact, as with a fact in the trash.
+   with an uncited fact, as with a fact in the trash. An official's involvement
+   as alleged perpetrator (`TWO_PUBLISHER_FACTS`) is public only with visible
+   citations of sources from two different publishers (partners: one).
 4. Fields. Staff-only fields (`STAFF_ONLY_FIELDS`) never leave the admin; a
    confidential source is shown outside the admin only as "confidential source
    on file".
@@ -31,9 +33,11 @@ from __future__ import annotations
 from enum import Enum
 from functools import cache
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import GreaterThanOrEqual
 
 from cases.choices import Visibility
+from officials.choices import TWO_PUBLISHER_ROLES, TWO_PUBLISHERS
 from sources.models import CITATION_TARGETS, Citation, Source
 
 
@@ -89,12 +93,41 @@ _PARENTS: dict[str, tuple[str, ...]] = {
     # the interventions app: an intervention is a cited fact; its body, when hidden,
     # is left out of what is shown, as a statement's issuer is not (the proceeding stands)
     "intervention": ("body?",),
+    # the trials app: a trial and its hearings are cited facts; a defendant is the
+    # trial's (its citations cover who is tried), shown with the trial and the person
+    "trial": ("court?",),
+    "trialdefendant": ("trial", "trial__court?", "person", "detention?"),
+    "hearing": ("trial", "trial__court?"),
+    # the officials app: an official, a position and an involvement are cited facts;
+    # an involvement is hidden with the fact of a case it is in, and so with its person
+    "official": (),
+    "officialname": ("official",),
+    "position": ("official", "organization"),
+    "involvement": (
+        "official",
+        "detention?",
+        "detention__person?",
+        "case_event?",
+        "case_event__detention?",
+        "case_event__detention__person?",
+        "allegation?",
+        "allegation__person?",
+        "allegation__detention?",
+        "allegation__detention__person?",
+        "trial?",
+        "trial__court?",
+    ),
 }
 
 # The facts, by model name, each with the Citation field that points at one:
 # whatever a citation can support except a person (its claims are cited, the
 # record is not a fact), so a fact added later as a citation target is held to
 # rule 3 of the module's docstring without being named here.
+# Facts whose alleged-perpetrator roles (officials.choices.TWO_PUBLISHER_ROLES) the
+# public sees only on sources from two different publishers: naming a person as a
+# perpetrator of torture rests on more than one publisher's word.
+TWO_PUBLISHER_FACTS = frozenset({"involvement"})
+
 CITED_FACTS: dict[str, str] = {
     Citation._meta.get_field(target).related_model._meta.model_name: target
     for target in CITATION_TARGETS
@@ -146,13 +179,24 @@ def cited_sql(model: type[Model], reader: Reader, alias: str = "") -> tuple[str,
     column = Citation._meta.get_field(CITED_FACTS[name]).column
     citation_level, citation_params = own_level_sql(reader, "cited_citation")
     source_level, source_params = own_level_sql(reader, "cited_source")
-    return (
+    table = alias or model._meta.db_table
+    sql = (
         f"EXISTS (SELECT 1 FROM {Citation._meta.db_table} cited_citation"
         f" JOIN {Source._meta.db_table} cited_source ON cited_source.id = cited_citation.source_id"
-        f" WHERE cited_citation.{column} = {alias or model._meta.db_table}.id"
-        f" AND {citation_level} AND {source_level})",
-        [*citation_params, *source_params],
+        f" WHERE cited_citation.{column} = {table}.id"
+        f" AND {citation_level} AND {source_level})"
     )
+    params = [*citation_params, *source_params]
+    if name in TWO_PUBLISHER_FACTS and reader is Reader.PUBLIC:
+        sql += (
+            f" AND ({table}.role <> ALL(%s) OR (SELECT count(DISTINCT cited_source.publisher_id)"
+            f" FROM {Citation._meta.db_table} cited_citation"
+            f" JOIN {Source._meta.db_table} cited_source ON cited_source.id = cited_citation.source_id"
+            f" WHERE cited_citation.{column} = {table}.id"
+            f" AND {citation_level} AND {source_level}) >= %s)"
+        )
+        params += [list(TWO_PUBLISHER_ROLES), *citation_params, *source_params, TWO_PUBLISHERS]
+    return sql, params
 
 
 def photo_is_visible(person: Model, reader: Reader) -> bool:
@@ -195,14 +239,29 @@ def visibility_q(model: type[Model], reader: Reader, prefix: str = "") -> Q:
 
 def _cited_q(model: type[Model], reader: Reader, prefix: str) -> Q:
     """Rule 3 for records of `model` reached through `prefix`: for a fact, a
-    citation of it that the reader may see exists; nothing for other records."""
-    field = CITED_FACTS.get(model._meta.model_name)
+    citation of it that the reader may see exists; nothing for other records.
+    For the public, a fact of `TWO_PUBLISHER_FACTS` in one of its roles needs
+    citations of sources from two different publishers."""
+    name = model._meta.model_name
+    field = CITED_FACTS.get(name)
     if field is None:
         return Q()
     citations = Citation.objects.filter(
         visibility_q(Citation, reader), **{field: OuterRef(f"{prefix}pk")}
     )
-    return Q(Exists(citations))
+    condition = Q(Exists(citations))
+    if name in TWO_PUBLISHER_FACTS and reader is Reader.PUBLIC:
+        publishers = (
+            citations.filter(source__publisher__isnull=False)
+            .order_by()
+            .values(field)
+            .annotate(n=Count("source__publisher", distinct=True))
+            .values("n")
+        )
+        condition &= ~Q(**{f"{prefix}role__in": TWO_PUBLISHER_ROLES}) | Q(
+            GreaterThanOrEqual(Subquery(publishers), TWO_PUBLISHERS)
+        )
+    return condition
 
 
 @cache

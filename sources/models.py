@@ -195,7 +195,7 @@ class ReportedCount(Record):
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement",
     "reported_count", "edition", "case_group", "facility", "custody_period",
-    "intervention",
+    "intervention", "official", "position", "involvement", "trial", "hearing",
 )  # fmt: skip
 
 
@@ -312,6 +312,47 @@ class Citation(Record):
         blank=True,
         related_name="citations",
     )
+    # the officials and trials apps' facts, by label as well
+    official = models.ForeignKey(
+        "officials.Official",
+        verbose_name=_("official"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    position = models.ForeignKey(
+        "officials.Position",
+        verbose_name=_("position"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    involvement = models.ForeignKey(
+        "officials.Involvement",
+        verbose_name=_("involvement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    trial = models.ForeignKey(
+        "trials.Trial",
+        verbose_name=_("trial"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    hearing = models.ForeignKey(
+        "trials.Hearing",
+        verbose_name=_("hearing"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
     locator = models.CharField(
         _("locator"), max_length=200, blank=True, help_text=_("Page, paragraph or timestamp.")
     )
@@ -338,7 +379,8 @@ class Citation(Record):
                 violation_error_message=_(
                     "A citation supports exactly one fact: choose one of person, affiliation, "
                     "detention, case event, allegation, statement, reported count, edition of "
-                    "a list, case group, facility, custody period or intervention."
+                    "a list, case group, facility, custody period, intervention, official, position, "
+                    "involvement, trial or hearing."
                 ),
             ),
             models.CheckConstraint(

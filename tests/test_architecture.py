@@ -13,7 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("casebook", "cases", "sources", "access", "sync", "lists", "places", "interventions")
+PACKAGES = (
+    "casebook", "cases", "sources", "access", "sync", "lists", "places", "interventions", "trials",
+    "officials", "dossiers",
+)  # fmt: skip
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

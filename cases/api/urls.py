@@ -23,6 +23,9 @@ urlpatterns = [
     path("", include("lists.api.urls")),
     path("", include("places.api.urls")),
     path("", include("interventions.api.urls")),
+    path("", include("trials.api.urls")),
+    path("", include("officials.api.urls")),
+    path("", include("dossiers.api.urls")),
     path("organizations/", views.OrganizationList.as_view(), name="organization-list"),
     path(
         "organizations/<str:identifier>/",

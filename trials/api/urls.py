@@ -1,0 +1,3 @@
+"""The addresses of the trials app's endpoints, included under /api/v1/ by cases.api.urls."""
+
+urlpatterns: list = []
