@@ -57,6 +57,7 @@ from interventions.reads import OUTCOME_FILTER_CHOICES, outcome_q
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.models import CustodyPeriod, Facility
 from places.reads import placed_rows
+from trials.models import Trial, TrialDefendant
 
 # --- what a parameter may be, as the OpenAPI schema states it ------------------------
 #
@@ -256,6 +257,7 @@ UNKNOWN_RECORD_MESSAGES = {
     Edition: gettext_lazy("No edition of a list with UUID %(value)s."),
     CaseGroup: gettext_lazy("No case group with slug or UUID %(value)s."),
     Facility: gettext_lazy("No facility with slug or UUID %(value)s."),
+    Trial: gettext_lazy("No trial with slug or UUID %(value)s."),
     None: gettext_lazy("No record (%(record)s) with slug or UUID %(value)s."),
 }
 
@@ -529,6 +531,9 @@ class PersonFilterSet(ReaderFilterSet):
         ChoicesField,
         choices=OUTCOME_FILTER_CHOICES,
     )
+    trial = identifiers(
+        Trial, "A defendant in this trial (slug or UUID): the trial's co-defendants."
+    )
     updated_since = DateTimeFilter(
         method="apply_updated_since",
         help_text="Changed at or after this time (ISO 8601), the person or anything in their history.",
@@ -718,6 +723,14 @@ class PersonFilterSet(ReaderFilterSet):
             detention__person=OuterRef("pk"), facility__in=facilities
         )
         return qs.filter(Exists(periods))
+
+    # a defendant counts only where the reader may see it, its trial (cited) too:
+    # a hidden trial finds no one (its slug is refused as unknown)
+    def apply_trial(self, qs, trials):
+        defendants = self.visible(TrialDefendant.objects).filter(
+            person=OuterRef("pk"), trial__in=trials
+        )
+        return qs.filter(Exists(defendants))
 
     def apply_updated_since(self, qs, name, since):
         changed = Q(updated_at__gte=since)
