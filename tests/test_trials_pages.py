@@ -203,7 +203,9 @@ def test_the_page_query_counts_do_not_grow_with_the_trial(
     client.get("/trials/")  # warm what is read once per process
     with django_assert_num_queries(4):  # courts, trials, hearings to come, defendants
         client.get("/trials/")
-    with django_assert_num_queries(6):  # trial, defendants, involvements, hearings, citations, sources
+    with django_assert_num_queries(
+        6
+    ):  # trial, defendants, involvements, hearings, citations, sources
         client.get(f"/trials/{world['trial'].slug}/")
     for number in range(5):
         records.defendant(world["trial"], charges=f"{number}")

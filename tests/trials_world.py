@@ -52,9 +52,7 @@ def build() -> dict:
         "past": records.hearing(
             trial, before, status=HearingStatus.HELD, what_happened="The charges were read out."
         ),
-        "timed": records.hearing(
-            trial, soon, starts_at=datetime.time(11, 30), court_room="Room 5"
-        ),
+        "timed": records.hearing(trial, soon, starts_at=datetime.time(11, 30), court_room="Room 5"),
         "day": records.hearing(trial, later),
         "month": records.hearing(trial, today.strftime("%Y-%m")),
         "cancelled": records.hearing(trial, later, status=HearingStatus.CANCELLED),
