@@ -7,14 +7,32 @@ trash; a confidential source counts, masked). Every write that sets a level goes
 through here: the publish service, the admin's forms and bulk actions, restores,
 the case-sheet import; `audit_evidence` and the admin's *Needs sources* page list
 what is blocked or was written around the rule (raw SQL, old data). Lowering a
-level is never refused: taking a fact out of view must not wait for evidence."""
+level is never refused: taking a fact out of view must not wait for evidence.
+
+An involvement as alleged perpetrator (officials.choices.TWO_PUBLISHER_ROLES) is
+made public only when the citations a public reader may see come from sources of
+at least two different publishers (`has_two_publishers`); partners see it on one
+citation, as any fact. The policy hides it from the public on the same count
+(cases.visibility, TWO_PUBLISHER_FACTS), so what the rule lets through is shown."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,7 +40,16 @@ from django.utils.translation import ngettext
 from cases.choices import Visibility
 from cases.models import CaseEvent, Detention
 from cases.partial_dates import PartialDate
-from cases.visibility import CITED_FACTS, Reader, visibility_q, visible, visible_levels
+from cases.visibility import (
+    CITED_FACTS,
+    TWO_PUBLISHER_FACTS,
+    Reader,
+    _cited_q,
+    visibility_q,
+    visible,
+    visible_levels,
+)
+from officials.choices import TWO_PUBLISHER_ROLES, TWO_PUBLISHERS
 from sources.models import Citation, Source
 
 # The levels the rule guards, each with the reader who sees a fact at that level.
@@ -66,6 +93,124 @@ def is_guarded(stored: str | None, new: str) -> bool:
     """Whether a write that leaves a fact at `new` (from `stored`, None for a new
     fact) must pass the rule: partners or public, and not a lowering."""
     return new in GUARDED_LEVELS and not is_lowering(stored, new)
+
+
+def supported_q(model: type[Model], reader: Reader) -> Q:
+    """The condition on facts of `model` under which `reader` may see them on
+    their evidence: a citation that reader may see and, for the public, an
+    alleged perpetrator's sources from two publishers. The policy's own rule 3
+    (cases.visibility), so the write side and the read side cannot disagree."""
+    return _cited_q(model, reader, "")
+
+
+def _support(model: type[Model], reader: Reader) -> Coalesce:
+    """`supported_q` as a value, FALSE rather than NULL: the policy's publisher
+    count is NULL when no visible source names a publisher, and NOT NULL would
+    leave such a fact out of the lists of what is blocked."""
+    return Coalesce(
+        ExpressionWrapper(supported_q(model, reader), output_field=BooleanField()), Value(False)
+    )
+
+
+def _unsupported_q(model: type[Model], reader: Reader) -> Q:
+    """Not `supported_q`. NOT EXISTS for most facts (an anti-join); the
+    two-publisher facts through `_support`, so that NULL counts as not supported."""
+    if model._meta.model_name in TWO_PUBLISHER_FACTS and reader is Reader.PUBLIC:
+        return Q(Exact(_support(model, reader), False))
+    return ~supported_q(model, reader)
+
+
+# --- two publishers ---------------------------------------------------------------------
+
+
+def needs_two_publishers(fact: Model, visibility: str) -> bool:
+    """Whether `fact` at `visibility` needs sources from two publishers: a public
+    involvement in a role of officials.choices.TWO_PUBLISHER_ROLES."""
+    return (
+        visibility == Visibility.PUBLIC
+        and type(fact)._meta.model_name in TWO_PUBLISHER_FACTS
+        and getattr(fact, "role", None) in TWO_PUBLISHER_ROLES
+    )
+
+
+def publishers_of(citations: Iterable[Citation], reader: Reader) -> set[int]:
+    """The publishers (Organization ids) of the sources of those `citations`
+    (saved or not, as a form would leave them) that `reader` may see: the
+    citation's own level and trash, then its source's through the policy. A source
+    without a publisher names none. One query (none without such a citation)."""
+    own = [c for c in citations if c.deleted_at is None and c.visibility in visible_levels(reader)]
+    sources = {c.source_id for c in own if c.source_id is not None}
+    if not sources:
+        return set()
+    return set(
+        visible(Source.objects.filter(pk__in=sources, publisher__isnull=False), reader)
+        .values_list("publisher_id", flat=True)
+        .distinct()
+    )
+
+
+def has_two_publishers(citations: Iterable[Citation], reader: Reader = Reader.PUBLIC) -> bool:
+    """Whether the citations `reader` may see come from sources of at least two
+    different publishers (officials.choices.TWO_PUBLISHERS): the count the policy
+    makes for the public (cases.visibility), and the write side's one definition.
+    tests/test_involvement_evidence.py checks that the two agree."""
+    return len(publishers_of(citations, reader)) >= TWO_PUBLISHERS
+
+
+def two_publishers_message(fact: Model, publishers: int) -> str:
+    """Why an alleged perpetrator's involvement may not be made public: what it
+    is, which fact of a case it is in, how many publishers its public sources
+    have, and what is needed (a second source from another publisher)."""
+    values = {
+        "fact": describe_fact(fact),
+        "in": _the_fact_it_is_in(fact),
+        "role": fact.get_role_display() if hasattr(fact, "get_role_display") else "",
+        "n": publishers,
+        "needed": TWO_PUBLISHERS,
+    }
+    if not publishers:
+        return (
+            _(
+                "%(fact)s (in %(in)s): as %(role)s it is made public only on sources from at "
+                "least %(needed)d different publishers, and no source a public reader may see "
+                "names its publisher. Give each source its publisher, and cite sources from two "
+                "different publishers, before making it public (partners may see it on one "
+                "citation)."
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(fact)s (in %(in)s): as %(role)s it is made public only on sources from at least "
+            "%(needed)d different publishers; the citations a public reader may see come from "
+            "%(n)d publisher. Add a second source from another publisher before making it public "
+            "(partners may see it on one citation).",
+            "%(fact)s (in %(in)s): as %(role)s it is made public only on sources from at least "
+            "%(needed)d different publishers; the citations a public reader may see come from "
+            "%(n)d publishers. Add a second source from another publisher before making it public "
+            "(partners may see it on one citation).",
+            publishers,
+        )
+        % values
+    )
+
+
+def _the_fact_it_is_in(involvement: Model) -> str:
+    """The fact of a case an involvement is in, as a message names it ("—" while
+    a form has none chosen)."""
+    try:
+        return describe_fact(involvement.fact)
+    except (AttributeError, StopIteration, ObjectDoesNotExist):
+        return "—"
+
+
+def _two_publishers_problems(fact: Model, visibility: str, citations: list[Citation]) -> list[str]:
+    if not needs_two_publishers(fact, visibility):
+        return []
+    publishers = publishers_of(citations, GUARDED_LEVELS[visibility])
+    if len(publishers) >= TWO_PUBLISHERS:
+        return []
+    return [two_publishers_message(fact, len(publishers))]
 
 
 # --- the rule ---------------------------------------------------------------------------
@@ -153,6 +298,9 @@ def publication_problems(
         citations = [c for c in citations if c.deleted_at is None]
         if not _may_be_seen(citations, reader):
             return [refusal_message(fact, visibility, len(citations))]
+    two_publishers = _two_publishers_problems(fact, visibility, citations)
+    if two_publishers:
+        return two_publishers
     if not _enters_a_release(fact, stored_visibility, visibility):
         return []
     return release_problems(fact, visibility, citations)
@@ -236,10 +384,7 @@ def _with_evidence(queryset: QuerySet) -> QuerySet:
         .values("n")
     )
     annotations = {
-        f"cited_for_{level}": Exists(
-            Citation.objects.filter(visibility_q(Citation, reader), **{field: OuterRef("pk")})
-        )
-        for level, reader in GUARDED_LEVELS.items()
+        f"cited_for_{level}": _support(model, reader) for level, reader in GUARDED_LEVELS.items()
     }
     return queryset.select_related(*_named_with(model)).annotate(
         citation_count=counted, **annotations
@@ -280,8 +425,7 @@ def publication_refusals(queryset: QuerySet, visibility: str | None = None) -> l
         if not is_guarded(stored, level):
             continue
         if not getattr(fact, f"cited_for_{level}"):
-            message = refusal_message(fact, level, fact.citation_count or 0)
-            refusals.append(Refusal(fact, level, message))
+            refusals += [Refusal(fact, level, message) for message in _unsupported_why(fact, level)]
         elif stored is not None and stored != level and getattr(fact, "released_on", None):
             # raised to a wider level: its release is shown to new readers, and needs
             # a source too (a query for each released detention)
@@ -291,26 +435,35 @@ def publication_refusals(queryset: QuerySet, visibility: str | None = None) -> l
     return refusals
 
 
+def _unsupported_why(fact: Model, level: str) -> list[str]:
+    """Why a fact read by `_with_evidence` without support for `level` is refused:
+    no citation that level may see, or (an alleged perpetrator made public) its
+    citations' sources from fewer than two publishers (a query or two: refusals only)."""
+    if needs_two_publishers(fact, level):
+        citations = list(Citation.objects.filter(**{citation_field(type(fact)): fact.pk}))
+        if _may_be_seen(citations, GUARDED_LEVELS[level]):
+            return _two_publishers_problems(fact, level, citations)
+    return [refusal_message(fact, level, fact.citation_count or 0)]
+
+
 # --- what is blocked --------------------------------------------------------------------
 
 
 def unsupported(model: type[Model], reader: Reader) -> QuerySet:
-    """The facts of `model` (not in the trash) with no citation `reader` may see:
-    those that cannot be shown to that reader, whatever their level."""
-    field = citation_field(model)
-    cited = Citation.objects.filter(visibility_q(Citation, reader), **{field: OuterRef("pk")})
-    return model.objects.filter(deleted_at__isnull=True).filter(~Exists(cited))
+    """The facts of `model` (not in the trash) with no citation `reader` may see
+    (or, for an alleged perpetrator and the public, no two publishers): those that
+    cannot be shown to that reader, whatever their level."""
+    return model.objects.filter(deleted_at__isnull=True).filter(_unsupported_q(model, reader))
 
 
 def published_without_support(model: type[Model]) -> QuerySet:
     """The partners-level and public facts of `model` without a citation their
-    level's reader may see: written around the rule (raw SQL, older data) or left
-    so when their evidence was withdrawn. `audit_evidence` exits 1 on any."""
+    level's reader may see (a public alleged perpetrator: from two publishers):
+    written around the rule (raw SQL, older data) or left so when their evidence
+    was withdrawn. `audit_evidence` exits 1 on any."""
     condition = Q()
-    field = citation_field(model)
     for level, reader in GUARDED_LEVELS.items():
-        cited = Citation.objects.filter(visibility_q(Citation, reader), **{field: OuterRef("pk")})
-        condition |= Q(visibility=level) & ~Q(Exists(cited))
+        condition |= Q(visibility=level) & _unsupported_q(model, reader)
     return model.objects.filter(deleted_at__isnull=True).filter(condition)
 
 

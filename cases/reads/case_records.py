@@ -1,10 +1,11 @@
 """Everything under one person, for publishing a case together (issue 15, item 3):
 the person, their name variants, affiliations, detentions with charges, case
 events, custody periods and PACE criteria, allegations, the statements naming
-them, and the citations of all of these with their sources, each with its level.
+them, the officials' involvements in the detentions, events and allegations and
+in the trials the person is a defendant in, and the citations of all of these with their sources, each with its level.
 Staff read it: records in the trash are left out.
 
-A facility is not part of one person's case (many persons are held there): it is
+A facility, an official and a trial are not part of one person's case (many persons are held there): it is
 published on its own page. A custody period is shown only with its facility
 (cases.visibility), so the record names the facility's level when it is not
 public."""
@@ -28,14 +29,16 @@ from cases.models import (
     Person,
     Statement,
 )
+from officials.models import Involvement
 from places.models import CustodyPeriod
 from sources.models import Citation, Source
+from trials.models import TrialDefendant
 
 # The order a case is published in: sources and citations first, so that each
 # fact finds its citations already at the level it is given (cases.evidence).
 CASE_MODELS: tuple[type[Model], ...] = (
     Source, Citation, Person, NameVariant, Affiliation, Detention, Charge, CaseEvent,
-    CustodyPeriod, PaceAssessment, Allegation, Statement,
+    CustodyPeriod, PaceAssessment, Allegation, Involvement, Statement,
 )  # fmt: skip
 
 
@@ -64,10 +67,22 @@ def case_record_ids(person: Person) -> dict[type[Model], set[int]]:
         Allegation: _ids(Allegation, alive & (Q(person=person) | Q(detention__in=detentions))),
         Statement: _ids(Statement, alive & Q(persons=person)),
     }
+    trials = TrialDefendant.objects.filter(alive, person=person).values("trial_id")
+    ids[Involvement] = _ids(
+        Involvement,
+        alive
+        & (
+            Q(detention__in=detentions)
+            | Q(case_event__in=ids[CaseEvent])
+            | Q(allegation__in=ids[Allegation])
+            | Q(trial__in=trials)
+        ),
+    )
     cited = Q(person=person)
     for model, field in (
         (Affiliation, "affiliation"), (Detention, "detention"), (CaseEvent, "case_event"),
         (Allegation, "allegation"), (Statement, "statement"), (CustodyPeriod, "custody_period"),
+        (Involvement, "involvement"),
     ):  # fmt: skip
         cited |= Q(**{f"{field}__in": ids[model]})
     citations = Citation.objects.filter(alive & cited)
@@ -89,6 +104,8 @@ def case_records(person: Person) -> list[CaseRecord]:
         records = model.objects.filter(pk__in=ids).order_by("pk")
         if model is CustodyPeriod:
             records = records.select_related("detention__person", "facility")
+        if model is Involvement:
+            records = records.select_related("official")
         for record in records:
             result.append(CaseRecord(model, record.pk, _label(record), record.visibility))
     return result
