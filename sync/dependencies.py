@@ -7,7 +7,14 @@ custody period, hidden with its facility), the records that name it (a
 statement naming a person, an allegation's reporter or facility, a detention's
 arresting authority, the court that decided one of its events, a source's
 publisher, a facility's operator), and the facilities whose number held now a
-person's status or current place counts in.
+person's status or current place counts in. Trials and officials: a trial's row
+lists its defendants, hearings and involvements (judges, prosecutors); an
+official's row their other names, positions and involvements, each with the
+fact it is in (a detention, case event, allegation or trial, its person, a
+trial's defendants) and the source of a reply. An involvement is hidden with its
+official and its fact; an alleged perpetrator's, for the public, unless two
+publishers' sources cite it (a source's publisher is in its rows: a change of
+the source re-sends what it supports).
 
 The answer may be larger than what changed: the compaction compares each
 record with what the feed holds and sends only real changes. It must never be
@@ -23,9 +30,11 @@ from django.db.models import Q
 
 from cases.models import Allegation, CaseEvent, Detention, Person, Statement
 from interventions.models import Intervention
+from officials.models import Involvement, Position
 from places.models import CustodyPeriod, Facility
 from sources.models import Citation, ReportedCount, Source
 from sync.records import KINDS
+from trials.models import Hearing, Trial, TrialDefendant
 
 Affected = dict[str, set[int]]
 
@@ -80,6 +89,11 @@ _REFS: dict[str, dict[str, str]] = {
         "facility_id": "facility+",
         "custody_period_id": "custodyperiod",
         "intervention_id": "intervention",
+        "official_id": "official+",  # an official hidden hides their involvements in trials
+        "position_id": "position",
+        "involvement_id": "involvement",
+        "trial_id": "trial+",
+        "hearing_id": "hearing",
     },
     "places_facilityname": {"facility_id": "facility"},
     # a custody period: in its detention's row and its person's (current place),
@@ -87,6 +101,15 @@ _REFS: dict[str, dict[str, str]] = {
     "places_custodyperiod": {"detention_id": "detention+", "facility_id": "facility"},
     # an intervention's row lists the persons it is on behalf of
     "interventions_intervention_persons": {"intervention_id": "intervention"},
+    # a trial's row lists its defendants (an involvement in the trial names them
+    # too: "trial+") and its hearings
+    "trials_trialdefendant": {"trial_id": "trial+"},
+    "trials_hearing": {"trial_id": "trial"},
+    # an official's row lists their other names, positions and involvements; a
+    # trial's row its judges and prosecutors (involvements in it)
+    "officials_officialname": {"official_id": "official"},
+    "officials_position": {"official_id": "official"},
+    "officials_involvement": {"official_id": "official", "trial_id": "trial"},
 }
 
 
@@ -114,6 +137,11 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         found["reported-count"] |= _ids(ReportedCount, publisher_id__in=ids)
         found["facility"] |= _ids(Facility, operator_id__in=ids)
         found["intervention"] |= _ids(Intervention, body_id__in=ids)
+        # a court hides its trials; a position names its organization
+        found["trial+"] |= _ids(Trial, court_id__in=ids)
+        found["official"] |= set(
+            Position.objects.filter(organization_id__in=ids).values_list("official_id", flat=True)
+        )
     elif table == "cases_detention":
         found["detention+"] |= ids
     elif table in (
@@ -123,6 +151,11 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         "cases_statement_persons",
         "places_facilityname",
         "interventions_intervention_persons",
+        "trials_trialdefendant",
+        "trials_hearing",
+        "officials_officialname",
+        "officials_position",
+        "officials_involvement",
     ):
         pass  # _REFS: the records it belongs to
     elif table == "cases_caseevent":
@@ -134,6 +167,8 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
     elif table == "sources_source":
         found["source"] |= ids
         found["citation"] |= _ids(Citation, source_id__in=ids)
+        # an involvement names the source of the official's reply when it may be seen
+        found["involvement"] |= _ids(Involvement, reply_source_id__in=ids)
     elif table == "sources_citation":
         found["citation"] |= ids
     elif table == "sources_reportedcount":
@@ -144,6 +179,10 @@ def _add_rows(found: Affected, table: str, ids: set[int]) -> None:
         found["custodyperiod"] |= ids
     elif table == "interventions_intervention":
         found["intervention"] |= ids
+    elif table == "trials_trial":
+        found["trial+"] |= ids
+    elif table == "officials_official":
+        found["official+"] |= ids
     elif table == "cases_occupation":
         found["person"] |= set(
             _PERSON_OCCUPATIONS.objects.filter(occupation_id__in=ids).values_list(
@@ -167,6 +206,33 @@ def _ids(model, **condition) -> set[int]:
     return set(model.objects.filter(**condition).values_list("pk", flat=True))
 
 
+def _expand_accountability(found: Affected) -> None:
+    """Trials, officials and involvements, once the facts of a case are marked:
+    an involvement is in its official's row and, for a trial, in the trial's
+    (its judges and prosecutors); it is hidden with the fact it is in (an
+    allegation, a detention or its events, a trial), and describes that fact."""
+    if found.get("allegation"):
+        found["involvement"] |= _ids(Involvement, allegation_id__in=found["allegation"])
+    trials = found.pop("trial+", set())
+    if trials:
+        # a trial hidden hides the involvements in it; they describe it
+        found["trial"] |= trials
+        found["involvement"] |= _ids(Involvement, trial_id__in=trials)
+    officials = found.pop("official+", set())
+    if officials:
+        # the judges and prosecutors of a trial name the official, shown with them
+        found["official"] |= officials
+        found["involvement"] |= _ids(Involvement, official_id__in=officials)
+    involvements = found.pop("involvement", set())
+    if involvements:
+        for official_id, trial_id in Involvement.objects.filter(pk__in=involvements).values_list(
+            "official_id", "trial_id"
+        ):
+            found["official"].add(official_id)
+            if trial_id:
+                found["trial"].add(trial_id)
+
+
 def _expand(found: Affected) -> None:
     """From the marked rows ("person+": the person and what hangs on them) to the
     served records, in the order that lets each step add to the next."""
@@ -175,6 +241,7 @@ def _expand(found: Affected) -> None:
         for row in Citation.objects.filter(pk__in=citations).values(
             "person_id", "detention_id", "case_event_id", "allegation_id", "statement_id",
             "reported_count_id", "facility_id", "custody_period_id", "intervention_id",
+            "official_id", "position_id", "involvement_id", "trial_id", "hearing_id",
         ):  # fmt: skip
             _add_refs(found, "sources_citation", {k: v for k, v in row.items() if v})
     custody = found.pop("custodyperiod", set())
@@ -194,6 +261,16 @@ def _expand(found: Affected) -> None:
             )
         )
         found["allegation"] |= _ids(Allegation, facility_id__in=facilities)
+    positions = found.pop("position", set())
+    if positions:
+        found["official"] |= set(
+            Position.objects.filter(pk__in=positions).values_list("official_id", flat=True)
+        )
+    hearings = found.pop("hearing", set())
+    if hearings:
+        found["trial"] |= set(
+            Hearing.objects.filter(pk__in=hearings).values_list("trial_id", flat=True)
+        )
     events = found.pop("caseevent", set())
     if events:
         found["detention+"] |= set(
@@ -221,6 +298,10 @@ def _expand(found: Affected) -> None:
                 "intervention_id", flat=True
             )
         )
+        # a trial lists its defendants that the reader may see
+        found["trial+"] |= set(
+            TrialDefendant.objects.filter(person_id__in=persons).values_list("trial_id", flat=True)
+        )
     detentions = found.pop("detention+", set())
     if detentions:
         found["detention"] |= detentions
@@ -228,6 +309,20 @@ def _expand(found: Affected) -> None:
             Detention.objects.filter(pk__in=detentions).values_list("person_id", flat=True)
         )
         found["allegation"] |= _ids(Allegation, detention_id__in=detentions)
+        # a defendant is hidden with the detention the trial belongs to
+        found["trial+"] |= set(
+            TrialDefendant.objects.filter(detention_id__in=detentions).values_list(
+                "trial_id", flat=True
+            )
+        )
+        # an involvement is hidden with the fact it is in, and is described by it
+        found["involvement"] |= set(
+            Involvement.objects.filter(
+                Q(detention_id__in=detentions)
+                | Q(case_event__detention_id__in=detentions)
+                | Q(allegation__detention_id__in=detentions)
+            ).values_list("pk", flat=True)
+        )
     statements = found.pop("statement+", set())
     if statements:
         # a call for release is part of its persons' status
@@ -237,6 +332,7 @@ def _expand(found: Affected) -> None:
                 "person_id", flat=True
             )
         )
+    _expand_accountability(found)
     if found.get("person"):
         # the number held now at a facility counts the persons whose status is
         # held and whose current place is there: any change of either marked the

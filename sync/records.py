@@ -26,6 +26,8 @@ from places.models import Facility
 from places.reads import FACILITY_FIELDS, facility_rows
 from sources.models import ReportedCount, Source
 from sources.reads import REPORTED_COUNT_FIELDS, reported_count_rows
+from trials.models import Trial
+from trials.reads import TRIAL_FIELDS, trial_rows
 
 
 @dataclass(frozen=True)
@@ -49,5 +51,7 @@ KINDS: dict[str, Kind] = {
         Kind("statement", Statement, STATEMENT_FIELDS, statement_rows),
         Kind("reported-count", ReportedCount, REPORTED_COUNT_FIELDS, reported_count_rows),
         Kind("intervention", Intervention, INTERVENTION_FIELDS, intervention_rows),
+        # with its defendants, judges and prosecutors (involvements) and hearings
+        Kind("trial", Trial, TRIAL_FIELDS, trial_rows),
     )
 }

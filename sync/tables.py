@@ -27,6 +27,11 @@ WATCHED: dict[str, tuple[str, ...]] = {
         "facility_id",
         "custody_period_id",
         "intervention_id",
+        "official_id",
+        "position_id",
+        "involvement_id",
+        "trial_id",
+        "hearing_id",
     ),  # fmt: skip
     "sources_reportedcount": (),
     # the places app: facilities (with their other names) and custody periods
@@ -36,6 +41,16 @@ WATCHED: dict[str, tuple[str, ...]] = {
     # the interventions app: interventions and the persons each is on behalf of
     "interventions_intervention": (),
     "interventions_intervention_persons": ("intervention_id", "person_id"),
+    # the trials app: trials with their defendants and hearings
+    "trials_trial": (),
+    "trials_trialdefendant": ("trial_id",),
+    "trials_hearing": ("trial_id",),
+    # the officials app: officials with their other names, positions and
+    # involvements (an involvement in a trial is in the trial's row too)
+    "officials_official": (),
+    "officials_officialname": ("official_id",),
+    "officials_position": ("official_id",),
+    "officials_involvement": ("official_id", "trial_id"),
     # vocabularies: their codes are in the rows
     "cases_occupation": (),
     "cases_legalstage": (),

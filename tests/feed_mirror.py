@@ -37,6 +37,7 @@ LISTS = {
     "reported-count": "reported-counts",
     "facility": "facilities",
     "intervention": "interventions",
+    "trial": "trials",
 }
 
 Records = dict[tuple[str, str], dict]

@@ -889,7 +889,10 @@ def test_every_table_a_served_row_reads_is_watched():
         "sources_reportedcount", "cases_occupation", "cases_legalstage", "cases_releasereason",
         "cases_caseeventkind", "cases_allegationkind", "cases_allegationstatus",
         "cases_statementkind", "cases_sourcekind", "places_facility", "places_facilityname",
-        "places_custodyperiod", "places_facilitykind",
+        "places_custodyperiod", "places_facilitykind", "interventions_intervention",
+        "interventions_intervention_persons", "trials_trial", "trials_trialdefendant",
+        "trials_hearing", "officials_official", "officials_officialname", "officials_position",
+        "officials_involvement",
     }  # fmt: skip
     assert expected <= set(WATCHED)
 
@@ -897,7 +900,8 @@ def test_every_table_a_served_row_reads_is_watched():
 def test_every_watched_table_has_a_dependency_rule(db):
     refs = {
         "person_id": 1, "detention_id": 1, "statement_id": 1, "source_id": 1, "facility_id": 1,
-        "custody_period_id": 1,
+        "custody_period_id": 1, "intervention_id": 1, "official_id": 1, "position_id": 1,
+        "involvement_id": 1, "trial_id": 1, "hearing_id": 1,
     }  # fmt: skip
     for table in WATCHED:
         affected_records([(table, 1, refs)])  # raises for a table without a rule

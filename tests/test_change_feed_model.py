@@ -75,12 +75,16 @@ from cases.services import (
     records_restore_from_trash,
     records_trash,
 )
+from officials.choices import InvolvementRole
+from officials.models import Involvement, Official, OfficialName, Position
 from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
 from sync.models import Change, Entry
+from tests import accountability_records as accountability
 from tests import factories
 from tests.facility_records import custody, facility
 from tests.feed_mirror import Mirror, second_connection
+from trials.models import Hearing, Trial, TrialDefendant
 
 pytestmark = pytest.mark.slow
 
@@ -121,14 +125,27 @@ MODELS = {
     "facility": Facility,
     "facilityname": FacilityName,
     "custody": CustodyPeriod,
+    "official": Official,
+    "officialname": OfficialName,
+    "position": Position,
+    "involvement": Involvement,
+    "trial": Trial,
+    "defendant": TrialDefendant,
+    "hearing": Hearing,
 }
+# the facts a citation may support, and their citation columns
+FACTS = (
+    "detention", "event", "allegation", "statement", "count", "facility", "custody", "official",
+    "position", "involvement", "trial", "hearing",
+)  # fmt: skip
+CITATION_COLUMNS = {"event": "case_event", "count": "reported_count", "custody": "custody_period"}
 
 
 # what the machine deletes for good (persons, organizations, sources and
 # facilities it only trashes: a merge, a citation or a custody period protects them)
 DELETABLE = (
     "variant", "detention", "charge", "event", "allegation", "statement", "facilityname",
-    "custody",
+    "custody", "officialname", "position", "involvement", "trial", "defendant", "hearing",
 )  # fmt: skip
 FACILITY_KINDS = ["prison", "pre-trial-detention-centre", "colony-general"]
 
@@ -168,6 +185,10 @@ def tolerant(method):
 def reset_case_data() -> None:
     """An empty database and an empty feed for the next sequence."""
     Facility.objects.update(operator=None)  # an operator protects its organization
+    # an involvement protects its official, a trial and a position their organization
+    Involvement.objects.all().delete()
+    Trial.objects.all().delete()
+    Official.objects.all().delete()
     factories.delete_case_data()
     Facility.objects.all().delete()  # their custody periods and allegations went above
     Change.objects.all().delete()
@@ -232,10 +253,17 @@ class FeedMachine(RuleBasedStateMachine):
         fact_levels=st.lists(levels, min_size=6, max_size=6),
         organization_levels=st.lists(levels, min_size=2, max_size=2),
         place_levels=st.lists(levels, min_size=4, max_size=4),
+        accountability_levels=st.lists(levels, min_size=6, max_size=6),
         confidential=st.booleans(),
     )
     def a_case_graph(
-        self, person_levels, fact_levels, organization_levels, place_levels, confidential
+        self,
+        person_levels,
+        fact_levels,
+        organization_levels,
+        place_levels,
+        accountability_levels,
+        confidential,
     ):
         """Every sequence starts from records that depend on each other: three
         persons with a name variant each; a detention of the first with a charge
@@ -246,8 +274,12 @@ class FeedMachine(RuleBasedStateMachine):
         The first person was held at a pre-trial detention centre, then
         transferred to a prison the first organization runs (the open period
         cited by the dated source: the current place), where the allegation is
-        reported. Facts are also cited by the shared public source
-        (tests.factories)."""
+        reported. An official (with another name) holds a position in the first
+        organization, investigated the detention and is the alleged perpetrator
+        of the allegation (cited by the dated source and another publisher's);
+        the first person is tried by the first organization (a defendant of the
+        detention, a hearing), with the official as its judge. Facts are also
+        cited by the shared public source (tests.factories)."""
         self.keep("source", factories.source(factories.CITING_SOURCE_TITLE))
         police, ngo = (
             factories.organization(self.name("Organization"), visibility=level)
@@ -300,6 +332,46 @@ class FeedMachine(RuleBasedStateMachine):
         count.as_of = PartialDate.parse("2024-12")
         count.save()
         factories.cite(count)
+        other_publisher = factories.source(self.name("Source"), publisher=police)
+        at = accountability_levels
+        official = accountability.official(
+            self.name("Official"), visibility=at[0], names=[(self.name("Чиновник"), "ru")]
+        )
+        trial = accountability.trial(self.name("Trial"), court=police, opened="2024-02",
+                                     visibility=at[1])  # fmt: skip
+        involvements = [
+            accountability.involvement(official, "investigator", detention=detention,
+                                       visibility=at[2]),
+            accountability.involvement(official, "alleged-perpetrator", allegation=allegation,
+                                       visibility=at[3], sources=[source, other_publisher]),
+            accountability.involvement(official, "trial-judge", trial=trial, visibility=at[4]),
+        ]  # fmt: skip
+        for kind, records in (
+            ("official", [official]),
+            ("officialname", list(official.names.all())),
+            (
+                "position",
+                [
+                    accountability.position(
+                        official, police, "Investigator", started="2019", visibility=at[5]
+                    )
+                ],
+            ),
+            ("involvement", involvements),
+            ("trial", [trial]),
+            (
+                "defendant",
+                [
+                    accountability.defendant(
+                        trial, persons[0], detention=detention, charges="206.3.2"
+                    )
+                ],
+            ),
+            ("hearing", [accountability.hearing(trial, "2024-03-14", visibility=at[1])]),
+            ("source", [other_publisher]),
+        ):
+            for record in records:
+                self.keep(kind, record)
         for kind, records in (
             ("organization", [police, ngo]),
             ("person", persons),
@@ -549,16 +621,187 @@ class FeedMachine(RuleBasedStateMachine):
         place = self.maybe(data, "facility")
         rows(self.pick(data, "allegation")).update(facility_id=place.pk if place else None)
 
+    # --- officials and trials ----------------------------------------------------------
+
+    @rule(level=levels, cited=st.booleans())
+    def create_official(self, level, cited):
+        official = accountability.official(self.name("Official"), visibility=level, cited=cited)
+        self.keep("official", official)
+
+    @precondition(lambda self: self.made["official"])
+    @rule(data=st.data(), level=levels)
+    def add_official_name(self, data, level):
+        official = obj(self.pick(data, "official"))
+        name = accountability.official_name(
+            official, self.name("Чиновник"), language="ru", visibility=level
+        )
+        self.keep("officialname", name)
+
+    @precondition(lambda self: self.made["official"])
+    @rule(data=st.data(), level=levels, cited=st.booleans(), ended=st.booleans())
+    def add_position(self, data, level, cited, ended):
+        official, organization = self.pick(data, "official"), self.pick(data, "organization")
+        position = accountability.position(
+            obj(official), obj(organization), self.name("Judge"), started="2019",
+            ended="2023" if ended else None, visibility=level, cited=cited,
+        )  # fmt: skip
+        self.keep("position", position)
+
+    @precondition(lambda self: self.made["official"])
+    @rule(
+        data=st.data(),
+        level=levels,
+        role=st.sampled_from(InvolvementRole.values),
+        fact_kind=st.sampled_from(["detention", "event", "allegation", "trial"]),
+        sources=st.integers(0, 2),
+    )
+    def add_involvement(self, data, level, role, fact_kind, sources):
+        """In a detention, an event, an allegation or a trial; cited by none, one
+        or two sources (of one publisher or two, or none)."""
+        if not self.made[fact_kind]:
+            return
+        official, fact = obj(self.pick(data, "official")), obj(self.pick(data, fact_kind))
+        cited_by = [obj(self.pick(data, "source")) for _ in range(sources)]
+        involvement = accountability.involvement(
+            official, role, **{CITATION_COLUMNS.get(fact_kind, fact_kind): fact}, visibility=level,
+            cited=bool(cited_by), sources=cited_by,
+        )  # fmt: skip
+        self.keep("involvement", involvement)
+
+    @rule(data=st.data(), level=levels, cited=st.booleans())
+    def create_trial(self, data, level, cited):
+        court = self.maybe(data, "organization")
+        trial = accountability.trial(
+            self.name("Trial"), court=obj(court) if court else None, opened="2024-02",
+            visibility=level, cited=cited,
+        )  # fmt: skip
+        self.keep("trial", trial)
+
+    @precondition(lambda self: self.made["trial"])
+    @rule(data=st.data(), level=levels, of_a_detention=st.booleans())
+    def add_defendant(self, data, level, of_a_detention):
+        trial, person = self.pick(data, "trial"), self.pick(data, "person")
+        if TrialDefendant.objects.filter(trial_id=trial.pk, person_id=person.pk).exists():
+            return
+        detention = Detention.objects.filter(person_id=person.pk).first()
+        defendant = accountability.defendant(
+            obj(trial), obj(person), detention=detention if of_a_detention else None,
+            charges=self.name("Article"), visibility=level,
+        )  # fmt: skip
+        self.keep("defendant", defendant)
+
+    @precondition(lambda self: self.made["trial"])
+    @rule(
+        data=st.data(),
+        level=levels,
+        held=st.sampled_from(["2024-05", "2025-03-14", "2031-01-20"]),
+        cited=st.booleans(),
+    )
+    def add_hearing(self, data, level, held, cited):
+        hearing = accountability.hearing(
+            obj(self.pick(data, "trial")), held, visibility=level, cited=cited,
+            court_room=self.name("Room"),
+        )  # fmt: skip
+        self.keep("hearing", hearing)
+
+    @precondition(lambda self: self.made["official"])
+    @rule(data=st.data(), field=st.sampled_from(["name", "description", "birth_date"]))
+    @tolerant
+    def edit_official(self, data, field):
+        record = obj(self.pick(data, "official"))
+        if field == "birth_date":
+            record.birth_date = None if record.birth_date else PartialDate.parse("1970")
+        else:
+            setattr(record, field, self.name(field))
+        record.save()
+
+    @precondition(lambda self: self.made["position"])
+    @rule(data=st.data(), field=st.sampled_from(["title", "ended_on", "organization"]))
+    @tolerant
+    def edit_position(self, data, field):
+        record = obj(self.pick(data, "position"))
+        if field == "title":
+            record.title = self.name("Title")
+        elif field == "ended_on":
+            record.ended_on = None if record.ended_on else PartialDate.parse("2024-06")
+        else:
+            record.organization_id = self.pick(data, "organization").pk
+        record.save()
+
+    @precondition(lambda self: self.made["involvement"])
+    @rule(
+        data=st.data(),
+        field=st.sampled_from(["role", "description", "reply", "official"]),
+        role=st.sampled_from(InvolvementRole.values),
+    )
+    @tolerant
+    def edit_involvement(self, data, field, role):
+        """Its role (to or from alleged perpetrator), what the official did, a reply
+        with its source (or none), or another official."""
+        record = obj(self.pick(data, "involvement"))
+        if field == "role":
+            record.role = role
+        elif field == "description":
+            record.description = self.name("What they did")
+        elif field == "reply":
+            source = self.maybe(data, "source")
+            record.reply = self.name("Denied") if source else ""
+            record.reply_source_id = source.pk if source else None
+        else:
+            record.official_id = self.pick(data, "official").pk
+        record.save()
+
+    @precondition(lambda self: self.made["trial"])
+    @rule(data=st.data(), field=st.sampled_from(["title", "number", "court", "closed_on"]))
+    @tolerant
+    def edit_trial(self, data, field):
+        record = obj(self.pick(data, "trial"))
+        if field == "title":
+            record.title = self.name("Trial title")
+        elif field == "number":
+            record.number = self.name("1(101)-")
+        elif field == "court":
+            court = self.maybe(data, "organization")
+            record.court_id = court.pk if court else None
+        else:
+            record.closed_on = None if record.closed_on else PartialDate.parse("2025-01")
+        record.save()
+
+    @precondition(lambda self: self.made["defendant"])
+    @rule(data=st.data(), field=st.sampled_from(["charges", "detention"]))
+    @tolerant
+    def edit_defendant(self, data, field):
+        record = obj(self.pick(data, "defendant"))
+        if field == "charges":
+            record.charges = self.name("Article")
+        else:
+            detention = self.maybe(data, "detention")
+            record.detention_id = detention.pk if detention else None
+        record.save()
+
+    @precondition(lambda self: self.made["hearing"])
+    @rule(
+        data=st.data(),
+        status=st.sampled_from(["scheduled", "held", "postponed", "cancelled"]),
+        field=st.sampled_from(["status", "what_happened", "held_on"]),
+    )
+    @tolerant
+    def edit_hearing(self, data, status, field):
+        record = obj(self.pick(data, "hearing"))
+        if field == "status":
+            record.status = status
+        elif field == "what_happened":
+            record.what_happened = self.name("Adjourned")
+        else:
+            record.held_on = PartialDate.parse("2026-02-02")
+            record.starts_at = None
+        record.save()
+
     # --- citations ---------------------------------------------------------------
 
     @rule(data=st.data(), level=levels)
     def cite(self, data, level):
-        fact = obj(
-            self.pick(
-                data, "detention", "event", "allegation", "statement", "count", "facility",
-                "custody",
-            )
-        )  # fmt: skip
+        fact = obj(self.pick(data, *FACTS))
         source = obj(self.pick(data, "source"))
         citation = factories.cite(
             fact, source_obj=source, visibility=level, locator="p. 1", excerpt="quoted"
@@ -568,11 +811,8 @@ class FeedMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def uncite(self, data):
         """Every citation of a fact deleted: the fact goes uncited."""
-        fact = self.pick(
-            data, "detention", "event", "allegation", "statement", "count", "facility", "custody"
-        )
-        column = {"event": "case_event", "count": "reported_count", "custody": "custody_period"}
-        column = column.get(fact.kind, fact.kind)
+        fact = self.pick(data, *FACTS)
+        column = CITATION_COLUMNS.get(fact.kind, fact.kind)
         Citation.objects.filter(**{f"{column}_id": fact.pk}).delete()
 
     @precondition(lambda self: self.made["citation"])
