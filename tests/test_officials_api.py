@@ -209,3 +209,13 @@ def test_the_list_query_count_does_not_grow_with_the_page_size(client, django_as
         assert {len(row["involvements"]) for row in page} == {2}
     with django_assert_num_queries(8):
         client.get(f"/api/v1/officials/{official.slug}/")
+
+
+def test_a_nul_in_any_filter_is_a_400_naming_it(client):
+    from officials.filtersets import OfficialFilterSet
+
+    for name in OfficialFilterSet.base_filters:
+        response = get(client, "/api/v1/officials/", **{name: "a\x00b"})
+        assert response.status_code == 400 and name in response.content.decode(), name
+        page = client.get("/officials/", {name: "a\x00b"})
+        assert page.status_code == 400 and name in page.content.decode(), name

@@ -16,7 +16,7 @@ class OfficialNameSerializer(serializers.Serializer):
     )
 
 
-class PositionSerializer(serializers.Serializer):
+class OfficialPositionSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     title = serializers.CharField()
     organization = OrganizationRefSerializer()
@@ -25,7 +25,7 @@ class PositionSerializer(serializers.Serializer):
     citations = CitationSerializer(many=True)
 
 
-class InvolvementFactSerializer(serializers.Serializer):
+class OfficialInvolvementFactSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=["detention", "case_event", "allegation", "trial"],
         help_text="Which fact of a case the involvement is in.",
@@ -46,7 +46,7 @@ class InvolvementFactSerializer(serializers.Serializer):
     trial = serializers.CharField(allow_null=True, help_text="The trial's slug, for a trial.")
 
 
-class ReplySerializer(serializers.Serializer):
+class OfficialReplySerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The official's reply or denial, as published.")
     on = PartialDateField()
     source = serializers.UUIDField(
@@ -56,17 +56,17 @@ class ReplySerializer(serializers.Serializer):
     )
 
 
-class InvolvementSerializer(serializers.Serializer):
+class OfficialInvolvementSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     role = serializers.ChoiceField(choices=InvolvementRole.choices)
-    fact = InvolvementFactSerializer()
+    fact = OfficialInvolvementFactSerializer()
     description = serializers.CharField(help_text="What the official did, as the sources say.")
     citations = CitationSerializer(
         many=True,
         help_text="An alleged perpetrator's involvement is public only with citations of "
         "sources from two different publishers.",
     )
-    reply = ReplySerializer(allow_null=True)
+    reply = OfficialReplySerializer(allow_null=True)
 
 
 class OfficialSerializer(serializers.Serializer):
@@ -80,8 +80,8 @@ class OfficialSerializer(serializers.Serializer):
     nationality = serializers.CharField()
     identifiers = serializers.CharField(help_text="Published identifiers: a rank, a number.")
     description = serializers.CharField()
-    positions = PositionSerializer(many=True, help_text="The latest first.")
-    involvements = InvolvementSerializer(
+    positions = OfficialPositionSerializer(many=True, help_text="The latest first.")
+    involvements = OfficialInvolvementSerializer(
         many=True, help_text="Every involvement in a case you may see, the newest fact first."
     )
     citations = CitationSerializer(many=True)
