@@ -74,9 +74,16 @@ def test_each_reader_sees_the_involvements_at_their_level(client, partner_token,
 
 
 def test_staff_only_fields_never_leave(client, partner_token, prosecutor):
+    # not even a public photo: the API carries none
+    prosecutor.photo.name = "photos/prosecutor.jpg"
+    prosecutor.photo_source = acc.published_source("Report.az")
+    prosecutor.photo_provenance = "Checked against the office's own site."
+    prosecutor.photo_visibility = Visibility.PUBLIC
+    prosecutor.save()
     for token in (None, partner_token):
         body = get(client, "/api/v1/officials/", token).content.decode()
-        assert "Nizami" not in body and "photo" not in body and "internal_notes" not in body
+        assert "Nizami" not in body and "internal_notes" not in body
+        assert "photo" not in body and "office's own site" not in body
 
 
 def test_an_alleged_perpetrator_needs_two_publishers_for_the_public(

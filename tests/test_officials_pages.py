@@ -244,3 +244,25 @@ def test_the_pages_answer_in_three_languages(client, judge, language, heading):
     response = client.get(f"{heading}officials/{judge.slug}/")
     assert response.status_code == 200
     assert f'lang="{language}"' in response.content.decode()
+
+
+def test_the_photo_is_shown_only_at_its_level_with_its_provenance_and_source(client, judge):
+    source = acc.published_source("Report.az", "The court's new judges")
+    judge.photo.name = "photos/judge.jpg"
+    judge.photo_source = source
+    judge.photo_provenance = "The court's own announcement of his appointment, 2019."
+    judge.save()
+    url = f"/officials/{judge.slug}/"
+    assert official_page(judge, Reader.PUBLIC).photo is None  # internal by default
+    assert "photos/judge.jpg" not in client.get(url).content.decode()
+    judge.photo_visibility = Visibility.PUBLIC
+    judge.save()
+    photo = official_page(judge, Reader.PUBLIC).photo
+    assert photo.source["title"] == "The court's new judges" and photo.notes
+    page = client.get(url).content.decode()
+    assert "photos/judge.jpg" in page and "announcement of his appointment" in page
+    # a photo whose source the reader may not see is not shown
+    source.visibility = Visibility.INTERNAL
+    source.save()
+    assert official_page(judge, Reader.PUBLIC).photo is None
+    assert official_page(judge, Reader.STAFF).photo is not None
