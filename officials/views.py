@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_safe
 
 from cases.listing import READER, page_filterset
@@ -26,7 +27,7 @@ def official_list(request: HttpRequest) -> HttpResponse:
     data, filterset, errors = page_filterset(request, OfficialFilterSet)
     context = {
         "data": data,
-        "roles": InvolvementRole.choices,
+        "roles": [(code, capfirst(label)) for code, label in InvolvementRole.choices],
         "organizations": organization_choices(READER),
     }
     if errors:
