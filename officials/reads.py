@@ -307,3 +307,62 @@ def official_records(officials: list[dict], *, reader: Reader) -> dict:
         "involvements": by_official,
         "citations": citations,
     }
+
+
+def official_api_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
+    """Officials as the API gives them (officials.api.serializers.OfficialSerializer)
+    from `.values(*OFFICIAL_FIELDS)` rows of visible officials: their other names,
+    positions and involvements the reader may see, each with its citations
+    (`official_records`: 5 queries whatever the number of rows, 4 without a
+    trial). Never a photo, its provenance or internal notes."""
+    if not rows:
+        return []
+    records = official_records(rows, reader=reader)
+    citations = records["citations"]
+    result = []
+    for row in rows:
+        pk = row["id"]
+        result.append(
+            {
+                "uuid": row["uuid"],
+                "slug": row["slug"],
+                "name": row["name"],
+                "names": records["names"].get(pk, []),
+                "birth_date": _partial(row["birth_date"], row["birth_date_precision"]),
+                "nationality": row["nationality"],
+                "identifiers": row["identifiers"],
+                "description": row["description"],
+                "positions": [
+                    {
+                        "uuid": p["uuid"],
+                        "title": p["title"],
+                        "organization": p["organization"],
+                        "started_on": p["started_on"],
+                        "ended_on": p["ended_on"],
+                        "citations": citations["position"].get(p["id"], []),
+                    }
+                    for p in records["positions"].get(pk, [])
+                ],
+                "involvements": [
+                    {
+                        "uuid": i["uuid"],
+                        "role": i["role"],
+                        "fact": {
+                            "kind": i["fact"]["kind"],
+                            "uuid": i["fact"]["uuid"],
+                            "date": i["fact"]["date"],
+                            "person": i["fact"]["person"]["slug"] if i["fact"]["person"] else None,
+                            "trial": i["fact"]["trial"]["slug"] if i["fact"]["trial"] else None,
+                        },
+                        "description": i["description"],
+                        "citations": citations["involvement"].get(i["id"], []),
+                        "reply": i["reply"],
+                    }
+                    for i in records["involvements"].get(pk, [])
+                ],
+                "citations": citations["official"].get(pk, []),
+                "updated_at": row["updated_at"],
+                "_id": pk,
+            }
+        )
+    return result
