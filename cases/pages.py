@@ -50,8 +50,10 @@ from interventions.choices import (
     WgadCategory,
 )
 from lists.reads_person import PersonLists, person_lists
+from officials.choices import InvolvementRole
 from places.reads_pages import how_to_write
 from sources.models import Source
+from trials.choices import HearingStatus, TrialInstance
 
 VOCABULARY_MODELS = {
     "occupation": Occupation,
@@ -250,7 +252,7 @@ class TimelineEntry:
 
 KIND_ORDER = {
     "detention": 0, "custody": 1, "event": 2, "release": 3, "allegation": 4, "statement": 5,
-    "intervention": 6,
+    "intervention": 6, "trial": 7, "hearing": 8,
 }  # fmt: skip
 
 INTERVENTION_DATES = (
@@ -283,6 +285,82 @@ def intervention_item(intervention: dict) -> tuple[PartialDate | None, dict]:
             if intervention[name] and not (placed_at and name == placed_by)
         ],
     }
+
+
+def trial_sections(trials: list[dict], notes: Footnotes) -> list[dict]:
+    """The trials the person is a defendant in, for the page's "Trial" section,
+    footnoted in reading order: each trial, then its next hearing."""
+    result = []
+    for trial in trials:
+        upcoming = trial["next_hearing"]
+        result.append({
+            **trial,
+            "instance_label": _choice_label(TrialInstance, trial["instance"]),
+            "notes": notes.cite(trial["citations"]),
+            "next_hearing": upcoming and {
+                **upcoming,
+                "status_label": _choice_label(HearingStatus, upcoming["status"]),
+                "notes": notes.cite(upcoming["citations"]),
+            },
+        })  # fmt: skip
+    return result
+
+
+def hearing_item(hearing: dict, trial: dict) -> dict:
+    """A hearing as the timeline tells it: with its trial and court."""
+    return {
+        **hearing,
+        "status_label": _choice_label(HearingStatus, hearing["status"]),
+        "trial": {k: trial[k] for k in ("slug", "title", "number", "court", "time_zone")},
+    }
+
+
+def involvement_facts(history: dict, labels: TermLabels) -> dict:
+    """What the page calls each fact an involvement may be in, by its UUID: the
+    arrest and its date, a case event's kind and date, an allegation's kind, a
+    trial's title (all of them rows of the history, so visible to the reader)."""
+    facts = {}
+    for d in history["detentions"]:
+        facts[d["uuid"]] = (
+            gettext("the arrest of %(date)s") % {"date": d["arrested_on"]}
+            if d["arrested_on"]
+            else gettext("the arrest")
+        )
+        for e in d["events"]:
+            kind = labels["case_event"].get(e["kind"] or "", "") or gettext("a case event")
+            facts[e["uuid"]] = (
+                gettext("%(kind)s, %(date)s") % {"kind": kind, "date": e["occurred_on"]}
+                if e["occurred_on"]
+                else kind
+            )
+    for a in history["allegations"]:
+        facts[a["uuid"]] = gettext("the allegation: %(kind)s") % {
+            "kind": labels["allegation"].get(a["kind"] or "", "") or a["kind"]
+        }
+    for t in history["trials"]:
+        facts[t["uuid"]] = gettext("the trial: %(title)s") % {"title": t["title"]}
+    return facts
+
+
+def involvement_items(history: dict, labels: TermLabels, notes: Footnotes) -> list[dict]:
+    """The officials involved in the person's case, for the page's "Officials
+    involved" section, each footnoted to its citations and its reply to the
+    reply's source (when the reader may see it)."""
+    facts = involvement_facts(history, labels)
+    items = []
+    for involvement in history["involvements"]:
+        reply_source = involvement["reply_source"]
+        items.append({
+            **involvement,
+            "role_label": _choice_label(InvolvementRole, involvement["role"]),
+            "fact_text": facts.get(involvement["fact"]["uuid"], ""),
+            "notes": notes.cite(involvement["citations"]),
+            "reply_notes": notes.cite(
+                [{"source": reply_source, "claim": "", "locator": "", "excerpt": "",
+                  "confidence": "high"}]
+            ) if reply_source else [],
+        })  # fmt: skip
+    return items
 
 
 def _choice_label(choices, code: str) -> str:
@@ -413,7 +491,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     (a fixed number of queries), the lists and case groups naming them (a fixed
     number, lists.reads_person) plus the vocabulary labels and the holding stages
     (one each). Footnotes are numbered in reading order: the person's facts and
-    status, affiliations, lists and case groups, the timeline."""
+    status, affiliations, lists and case groups, the trials and their next
+    hearings, the timeline, the officials involved."""
     history = person_history(person, reader=reader)
     on_lists = person_lists(person, reader=reader)
     labels = term_labels()
@@ -467,6 +546,8 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
         writing_notes = notes.cite(
             custody_citations + facility_citations["facility"].get(writing.facility_id, [])
         )
+
+    trials = trial_sections(history["trials"], notes)
 
     entries: list[tuple[TimelineEntry, list[dict]]] = []
 
@@ -539,9 +620,15 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
     for i in history["interventions"]:
         placed_at, item = intervention_item(i)
         add("intervention", placed_at, item, i["citations"])
+    for t in history["trials"]:
+        if t["opened_on"]:
+            add("trial", t["opened_on"], t, t["citations"])
+        for h in t["hearings"]:
+            add("hearing", h["held_on"], hearing_item(h, t), h["citations"])
     entries.sort(key=lambda pair: pair[0].sort_key)
     for entry, citations in entries:
         entry.notes = notes.cite(citations)
+    involvements = involvement_items(history, labels, notes)
 
     moments = [row["updated_at"]] + [
         item["updated_at"]
@@ -569,7 +656,9 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
         "how_to_write": writing,
         "how_to_write_notes": writing_notes,
         "detentions": detentions,
+        "trials": trials,
         "timeline": [entry for entry, _citations in entries],
+        "involvements": involvements,
         "footnotes": notes.notes,
         "sources": history["sources"] + list_sources,
         "last_updated": max(moments),

@@ -578,9 +578,10 @@ def test_history_query_count_does_not_grow_with_the_history(client):
     assert Citation.objects.filter(detention__person=long).count() == 12
     short_count = _queries(client, f"/api/v1/persons/{short.slug}/history/")
     assert short_count == _queries(client, f"/api/v1/persons/{long.slug}/history/")
-    # 21 (the person row's and the detentions' custody periods one each, the
-    # person's interventions one), and the throttle's read and write in the shared cache
-    assert short_count == 23
+    # 24 (the person row's and the detentions' custody periods one each, the
+    # person's interventions one, their trials' defendants, hearings and the
+    # officials' involvements one each), and the throttle's read and write in the shared cache
+    assert short_count == 26
 
 
 def test_a_percent_sign_in_a_bad_value_is_a_400_not_a_500(client):

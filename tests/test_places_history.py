@@ -416,10 +416,10 @@ def test_person_rows_read_their_places_in_a_fixed_number_of_queries(client):
     assert _queries(client, "/api/v1/persons/", page_size=12) == 10
     for person in (short, long):  # the detail: the person found instead of the page
         assert _queries(client, f"/api/v1/persons/{person.slug}/") == 10
-    # test_api's 23: one for the allegations' facilities, none for the persons of
+    # test_api's 26: one for the allegations' facilities, none for the persons of
     # statements (there are none here)
-    assert _queries(client, f"/api/v1/persons/{short.slug}/history/") == 23
-    assert _queries(client, f"/api/v1/persons/{long.slug}/history/") == 23
+    assert _queries(client, f"/api/v1/persons/{short.slug}/history/") == 26
+    assert _queries(client, f"/api/v1/persons/{long.slug}/history/") == 26
     # detentions and allegations: the same whatever the page size
     for url in ("/api/v1/detentions/", "/api/v1/allegations/"):
         assert _queries(client, url, page_size=2) == _queries(client, url, page_size=30)

@@ -333,6 +333,77 @@ class InterventionHistorySerializer(serializers.Serializer):
     citations = CitationSerializer(many=True)
 
 
+class OfficialRefSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    slug = serializers.CharField(help_text="`/api/v1/officials/<slug>/`.")
+    name = serializers.CharField()
+
+
+class InvolvementFactSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="detention, case_event, allegation or trial: where in this history it is."
+    )
+    uuid = serializers.UUIDField(
+        help_text="The UUID of the detention, case event (in a detention's `events`), "
+        "allegation or trial of this history."
+    )
+
+
+class InvolvementHistorySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    official = OfficialRefSerializer()
+    role = serializers.CharField(
+        help_text="arresting-officer, investigator, prosecutor, trial-judge, appeal-judge, "
+        "head-of-facility or alleged-perpetrator."
+    )
+    fact = InvolvementFactSerializer(help_text="The one fact of the case the official is in.")
+    description = serializers.CharField(help_text="What the official did, as the sources say.")
+    reply = serializers.CharField(help_text="The official's reply or denial; empty when none.")
+    reply_on = PartialDateField()
+    reply_source = serializers.UUIDField(
+        allow_null=True,
+        help_text="The source of the reply (in `sources`); null when none or not visible to you.",
+    )
+    citations = CitationSerializer(many=True)
+
+
+class HearingHistorySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    held_on = PartialDateField()
+    starts_at = serializers.TimeField(
+        allow_null=True, help_text="The court's local time (the trial's `time_zone`)."
+    )
+    court_room = serializers.CharField()
+    status = serializers.CharField(help_text="scheduled, held, postponed or cancelled.")
+    what_happened = serializers.CharField()
+    citations = CitationSerializer(many=True)
+
+
+class TrialHistorySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    slug = serializers.CharField(help_text="`/api/v1/trials/<slug>/`.")
+    title = serializers.CharField()
+    number = serializers.CharField(help_text="The court's case number.")
+    court = OrganizationRefSerializer(allow_null=True)
+    instance = serializers.CharField(help_text="first-instance, appeal, cassation or other.")
+    opened_on = PartialDateField()
+    closed_on = PartialDateField(help_text="The verdict or closing.")
+    time_zone = serializers.CharField(help_text="The court's, for the hearings' times.")
+    summary = serializers.CharField()
+    charges = serializers.CharField(help_text="The person's charges, as the court case lists them.")
+    detention = serializers.UUIDField(
+        allow_null=True, help_text="The detention (in `detentions`) the trial belongs to."
+    )
+    co_defendants = PersonRefSerializer(many=True, help_text="The other defendants you may see.")
+    hearings = HearingHistorySerializer(many=True, help_text="In date order.")
+    next_hearing = HearingHistorySerializer(
+        allow_null=True,
+        help_text="The first hearing still to come in the court's time zone (one known to its "
+        "month or year until that period ends), not cancelled; null when none.",
+    )
+    citations = CitationSerializer(many=True)
+
+
 class TransferSerializer(serializers.Serializer):
     detention = serializers.UUIDField()
     transferred_on = PartialDateField(help_text="The `held_from` of the later custody period.")
@@ -360,6 +431,15 @@ class PersonHistorySerializer(serializers.Serializer):
         help_text="Proceedings on the person's behalf (a Working Group opinion, an urgent "
         "appeal, a judgment, a resolution) you may see, by the date of their decision, else "
         "of their submission.",
+    )
+    involvements = InvolvementHistorySerializer(
+        many=True,
+        help_text="Officials in a role in a fact of this history (a detention, a case event, "
+        "an allegation, a trial) you may see, by the official's name. An alleged perpetrator "
+        "is public only on sources of two different publishers.",
+    )
+    trials = TrialHistorySerializer(
+        many=True, help_text="The trials the person is a defendant in, by their opening."
     )
     transfers = TransferSerializer(
         many=True,

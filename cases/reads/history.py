@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from cases.models import Affiliation, Allegation, Detention, PaceAssessment, Person, Statement
 from cases.reads.citations import citations_of
@@ -28,7 +30,11 @@ from cases.reads.rows import (
 from cases.visibility import Reader, visible
 from interventions.choices import WgadCategory
 from interventions.models import Intervention
+from officials.models import INVOLVEMENT_TARGETS, Involvement
 from sources.models import Source
+from trials.choices import HearingStatus
+from trials.models import Hearing, Trial, TrialDefendant
+from trials.reads import court_today, is_upcoming
 
 # An intervention's columns in the history (InterventionHistorySerializer); its
 # internal notes are never read here, whoever reads.
@@ -66,12 +72,132 @@ def intervention_history_rows(rows: list[dict]) -> list[dict]:
     return result
 
 
-def person_history(person: Person, *, reader: Reader) -> dict:
+# An involvement's columns in the history (InvolvementHistorySerializer): never
+# its internal notes; the reply's source only when the reader may see it.
+INVOLVEMENT_HISTORY_FIELDS = (
+    "id", "uuid", "official__uuid", "official__slug", "official__name", "role",
+    *(f"{target}__uuid" for target in INVOLVEMENT_TARGETS),
+    "description", "reply", "reply_on", "reply_on_precision", "reply_source__uuid",
+    "reply_source_visible",
+)  # fmt: skip
+# A defendant's columns, with their trial's (TrialHistorySerializer): never the
+# trial's internal notes.
+DEFENDANT_HISTORY_FIELDS = (
+    "trial_id", "person_id", "person__uuid", "person__slug", "person__display_name",
+    "trial__uuid", "trial__slug", "trial__title", "trial__number", "trial__court__uuid",
+    "trial__court__slug", "trial__court__name", "trial__instance", "trial__opened_on",
+    "trial__opened_on_precision", "trial__closed_on", "trial__closed_on_precision",
+    "trial__time_zone", "trial__summary", "charges", "detention__uuid",
+)  # fmt: skip
+HEARING_HISTORY_FIELDS = (
+    "id", "uuid", "trial_id", "held_on", "held_on_precision", "starts_at", "court_room",
+    "status", "what_happened",
+)  # fmt: skip
+
+
+def involvement_history_rows(rows: list[dict]) -> list[dict]:
+    """Involvements read with INVOLVEMENT_HISTORY_FIELDS as the history gives
+    them (`_id` kept for the citations): the official as a reference, the fact
+    as its kind (one of officials.models.INVOLVEMENT_TARGETS) and UUID, the
+    reply's date as a PartialDate and its source's UUID, null when the reader
+    may not see that source."""
+    result = []
+    for row in rows:
+        kind = next(t for t in INVOLVEMENT_TARGETS if row[f"{t}__uuid"] is not None)
+        result.append(
+            {
+                "_id": row["id"],
+                "uuid": row["uuid"],
+                "official": _ref(row, "official", "slug", "name"),
+                "role": row["role"],
+                "fact": {"kind": kind, "uuid": row[f"{kind}__uuid"]},
+                "description": row["description"],
+                "reply": row["reply"],
+                "reply_on": _partial(row["reply_on"], row["reply_on_precision"]),
+                "reply_source": row["reply_source__uuid"] if row["reply_source_visible"] else None,
+            }
+        )
+    return result
+
+
+def next_hearing(hearings: list[dict], time_zone: str, now: datetime.datetime) -> dict | None:
+    """A trial's next hearing (as trials.reads.next_hearing): the first of its
+    hearings (in date order) still to come in the court's time zone, not
+    cancelled."""
+    today = court_today(Trial(time_zone=time_zone), now)
+    return next(
+        (
+            h
+            for h in hearings
+            if is_upcoming(h["held_on"], today) and h["status"] != HearingStatus.CANCELLED
+        ),
+        None,
+    )
+
+
+def trial_history_rows(
+    defendants: list[dict], hearings: list[dict], person: Person, now: datetime.datetime
+) -> list[dict]:
+    """The trials the person is a defendant in (TrialHistorySerializer), from
+    every visible defendant of those trials (DEFENDANT_HISTORY_FIELDS, in the
+    trials' order) and their visible hearings (HEARING_HISTORY_FIELDS, in date
+    order): the person's charges, the co-defendants, the hearings and the next."""
+    by_trial = _grouped(
+        [
+            {
+                "_id": h["id"],
+                "trial_id": h["trial_id"],
+                "uuid": h["uuid"],
+                "held_on": _partial(h["held_on"], h["held_on_precision"]),
+                "starts_at": h["starts_at"],
+                "court_room": h["court_room"],
+                "status": h["status"],
+                "what_happened": h["what_happened"],
+            }
+            for h in hearings
+        ],
+        "trial_id",
+    )
+    trials: dict[int, dict] = {}
+    others: dict[int, list[dict]] = {}
+    for row in defendants:
+        if row["person_id"] != person.pk:
+            others.setdefault(row["trial_id"], []).append(
+                _ref(row, "person", "slug", "display_name")
+            )
+            continue
+        trial_hearings = by_trial.get(row["trial_id"], [])
+        trials[row["trial_id"]] = {
+            "_id": row["trial_id"],
+            "uuid": row["trial__uuid"],
+            "slug": row["trial__slug"],
+            "title": row["trial__title"],
+            "number": row["trial__number"],
+            "court": _ref(row, "trial__court", "slug", "name"),
+            "instance": row["trial__instance"],
+            "opened_on": _partial(row["trial__opened_on"], row["trial__opened_on_precision"]),
+            "closed_on": _partial(row["trial__closed_on"], row["trial__closed_on_precision"]),
+            "time_zone": row["trial__time_zone"],
+            "summary": row["trial__summary"],
+            "charges": row["charges"],
+            "detention": row["detention__uuid"],
+            "hearings": trial_hearings,
+            "next_hearing": next_hearing(trial_hearings, row["trial__time_zone"], now),
+        }
+    for trial_id, trial in trials.items():
+        trial["co_defendants"] = others.get(trial_id, [])
+    return list(trials.values())
+
+
+def person_history(person: Person, *, reader: Reader, now: datetime.datetime | None = None) -> dict:
     """Everything about one visible person, each fact with its visible
     citations, in date order (the visible interventions on their behalf by the
-    date of their decision, else of their submission), and the transfers between their places of
-    detention (PersonHistorySerializer): a fixed number of queries whatever the
-    length of the history."""
+    date of their decision, else of their submission), the transfers between their places of
+    detention, the officials' involvements in the facts of their case and the
+    trials they are a defendant in, with their hearings and the next as of `now`
+    (PersonHistorySerializer): a fixed number of queries whatever the length of
+    the history."""
+    now = now or timezone.now()
     (person_row,) = person_rows(
         list(Person.objects.filter(pk=person.pk).values(*PERSON_FIELDS)), reader=reader
     )
@@ -128,6 +254,43 @@ def person_history(person: Person, *, reader: Reader) -> dict:
             .values(*INTERVENTION_HISTORY_FIELDS)
         )
     )
+    # the person's trials: as a subquery, so that each query below runs once
+    # whether or not the person is tried
+    their_trials = visible(TrialDefendant.objects.filter(person=person), reader).values("trial_id")
+    defendants = list(
+        visible(TrialDefendant.objects.filter(trial__in=their_trials), reader)
+        .order_by(
+            F("trial__opened_on").asc(nulls_first=True), "trial_id", "person__display_name", "id"
+        )
+        .values(*DEFENDANT_HISTORY_FIELDS)
+    )
+    hearings = list(
+        visible(Hearing.objects.filter(trial__in=their_trials), reader)
+        .order_by("held_on", F("starts_at").asc(nulls_first=True), "id")
+        .values(*HEARING_HISTORY_FIELDS)
+    )
+    trials = trial_history_rows(defendants, hearings, person, now)
+    involvements = involvement_history_rows(
+        list(
+            visible(
+                Involvement.objects.filter(
+                    Q(detention__person=person)
+                    | Q(case_event__detention__person=person)
+                    | Q(allegation__person=person)
+                    | Q(allegation__reported_by=person)
+                    | Q(trial__in=their_trials)
+                ),
+                reader,
+            )
+            .annotate(
+                reply_source_visible=Exists(
+                    visible(Source.objects.filter(pk=OuterRef("reply_source_id")), reader)
+                )
+            )
+            .order_by("official__name", "official_id", "id")
+            .values(*INVOLVEMENT_HISTORY_FIELDS)
+        )
+    )
     events = [event for d in detentions for event in d["events"]]
     custody_periods = [period for d in detentions for period in d["custody_periods"]]
     citations = citations_of(
@@ -140,6 +303,9 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         allegation=[a["_id"] for a in allegations],
         statement=[s["_id"] for s in statements],
         intervention=[i["_id"] for i in interventions],
+        involvement=[i["_id"] for i in involvements],
+        trial=[t["_id"] for t in trials],
+        hearing=[h["_id"] for t in trials for h in t["hearings"]],
     )
     for detention in detentions:
         detention["pace_criteria"] = pace.get(detention["_id"], [])
@@ -152,6 +318,9 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         (allegations, "allegation"),
         (statements, "statement"),
         (interventions, "intervention"),
+        (involvements, "involvement"),
+        (trials, "trial"),
+        ([h for t in trials for h in t["hearings"]], "hearing"),
     ):
         for item in row:
             item["citations"] = citations[kind].get(item["_id"], [])
@@ -173,10 +342,16 @@ def person_history(person: Person, *, reader: Reader) -> dict:
         "allegations": strip_private_keys(allegations),
         "statements": strip_private_keys(statements),
         "interventions": strip_private_keys(interventions),
+        "involvements": strip_private_keys(involvements),
+        "trials": strip_private_keys(trials),
         "transfers": custody_transfers(detentions),
         "sources": source_rows(
             list(
-                Source.objects.filter(uuid__in=citations["source_uuids"])
+                # the replies' sources are listed with the cited ones
+                Source.objects.filter(
+                    uuid__in=citations["source_uuids"]
+                    | {i["reply_source"] for i in involvements if i["reply_source"]}
+                )
                 .order_by(F("published_on").asc(nulls_first=True), "id")
                 .values(*SOURCE_FIELDS)
             ),
@@ -185,6 +360,8 @@ def person_history(person: Person, *, reader: Reader) -> dict:
     }
     for detention in detentions:
         strip_private_keys(detention["events"])
+    for trial in trials:
+        strip_private_keys(trial["hearings"])
     return history
 
 
