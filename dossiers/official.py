@@ -19,27 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.visibility import Reader, visible
-from dossiers.person import dossier_header
-from dossiers.render import DocxWriter, html_to_docx, html_to_pdf
+from dossiers.render import DocxWriter, LevelMarks, dossier_header, html_to_docx, html_to_pdf
 from officials.models import Official
 from officials.pages import OfficialPage, official_page
 
 TEMPLATE = "dossiers/official.html"
-# the readers below each reader, most open first: a fact the first does not see is
-# marked with the level of the first that sees it (else the reader's own)
-BELOW = {
-    Reader.PUBLIC: (),
-    Reader.PARTNER: (Reader.PUBLIC,),
-    Reader.STAFF: (Reader.PUBLIC, Reader.PARTNER),
-}
-
-
-def level_labels() -> dict[Reader, str]:
-    return {
-        Reader.PUBLIC: "",
-        Reader.PARTNER: _("partners only"),
-        Reader.STAFF: _("internal"),
-    }
 
 
 def visible_official(slug: str, reader: Reader) -> Official | None:
@@ -60,26 +44,13 @@ def _keys(page: OfficialPage) -> set:
     return keys
 
 
-class _Levels:
-    """The mark of each fact of `reader`'s page: "" where the public sees it,
-    else the label of the first level below the reader's that sees it (or the
-    reader's own)."""
+def _level_marks(official: Official, reader: Reader) -> LevelMarks:
+    def keys_below(lower: Reader) -> set | None:
+        if not visible(Official.objects.filter(pk=official.pk), lower).exists():
+            return None
+        return _keys(official_page(official, lower))
 
-    def __init__(self, official: Official, reader: Reader):
-        labels = level_labels()
-        self.reader_label = labels[reader]
-        self.seen: list[tuple[set, str]] = []
-        for lower in BELOW[reader]:
-            shown = visible(Official.objects.filter(pk=official.pk), lower).exists()
-            self.seen.append(
-                (_keys(official_page(official, lower)) if shown else set(), labels[lower])
-            )
-
-    def __call__(self, *key) -> str:
-        for keys, label in self.seen:
-            if key in keys:
-                return label
-        return self.reader_label
+    return LevelMarks(reader, keys_below)
 
 
 def official_context(official: Official, *, reader: Reader, site_url: str) -> dict:
@@ -87,7 +58,7 @@ def official_context(official: Official, *, reader: Reader, site_url: str) -> di
     involvements numbered as incidents, the replies, the sources, each fact with
     its level mark (empty for the public's)."""
     page = official_page(official, reader)
-    mark = _Levels(official, reader)
+    mark = _level_marks(official, reader)
     incidents = []
     for case in page.cases:
         for entry in case.involvements:

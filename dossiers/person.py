@@ -6,32 +6,27 @@ stylesheet (PDF), or writes its blocks to a DOCX (dossiers.render.html_to_docx):
 it contains exactly what the page shows that reader, and nothing the page hides.
 
 Read as partner or staff, the dossier may hold records the public may not see:
-every page then says so in its header (DOSSIER_HEADERS)."""
+every page then says so in its header, and each timeline entry, trial and
+official's involvement the public may not see is marked "internal" or "partners
+only" where it stands (the person's other facts are not marked one by one)."""
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.html import escape
 
 from cases.models import Person
 from cases.pages import person_page
 from cases.visibility import Reader, photo_is_visible, visible
-from dossiers.render import DocxWriter, html_to_docx, html_to_pdf
+from dossiers.render import DocxWriter, LevelMarks, dossier_header, html_to_docx, html_to_pdf
 
 PAGE_TEMPLATE = "cases/person_detail.html"
-
-
-def dossier_header(reader: Reader) -> str:
-    """The warning on every page of a dossier read beyond the public's level."""
-    if reader is Reader.STAFF:
-        return _("Staff dossier: may contain internal records not published; check before sending")
-    if reader is Reader.PARTNER:
-        return _("Partners' dossier: may contain records not public; do not publish")
-    return ""
 
 
 def visible_person(slug: str, reader: Reader) -> Person | None:
@@ -67,10 +62,68 @@ def page_request(path: str) -> HttpRequest:
 
 
 def person_html(person: Person, *, reader: Reader, site_url: str) -> str:
-    """The person page's HTML, as `reader` would see it."""
+    """The person page's HTML, as `reader` would see it; read beyond the public's
+    level, each timeline entry, trial and official's involvement the public may
+    not see is marked where it stands (`mark_levels`)."""
     context = person_page_context(person, reader=reader, site_url=site_url)
     path = reverse("person-detail", kwargs={"slug": person.slug})
-    return render_to_string(PAGE_TEMPLATE, context, request=page_request(path))
+    html = render_to_string(PAGE_TEMPLATE, context, request=page_request(path))
+    if reader is Reader.PUBLIC:
+        return html
+    return mark_levels(html, _shown(context), _level_marks(person, reader))
+
+
+# The page's blocks that are records of their own, in the order of the context's
+# lists: (the list, where a block opens, the tag after which its mark goes: else
+# right after the opening).
+MARKED_BLOCKS = (
+    ("timeline", re.compile(r'<li class="entry entry--[\w-]+">'), "<h3>"),
+    ("trials", re.compile(r'<div class="trial">'), "<h3>"),
+    ("involvements", re.compile(r'<li class="involvement involvement--[\w-]+">'), ""),
+)
+
+
+def _shown(context: dict) -> dict[str, list]:
+    """The key of each block of the page, by list: a timeline entry by its kind
+    and record, a trial or involvement by its record."""
+    return {
+        "timeline": [(e.kind, e.item.get("uuid")) for e in context["timeline"]],
+        "trials": [("trial", t.get("uuid")) for t in context.get("trials", [])],
+        "involvements": [("involvement", i.get("uuid")) for i in context.get("involvements", [])],
+    }
+
+
+def _level_marks(person: Person, reader: Reader) -> LevelMarks:
+    def keys_below(lower: Reader) -> set | None:
+        if not visible(Person.objects.filter(pk=person.pk), lower).exists():
+            return None
+        context = person_page(person, reader=lower, today=timezone.localdate())
+        return {key for keys in _shown(context).values() for key in keys}
+
+    return LevelMarks(reader, keys_below)
+
+
+def mark_levels(html: str, shown: dict[str, list], marks: LevelMarks) -> str:
+    """`html` with a level mark (`<span class="level-mark">internal</span>`) at
+    the start of each block the public may not see. A list whose blocks the page
+    does not show one for one (a template changed) is left unmarked: the header
+    of every page still warns."""
+    inserts: list[tuple[int, str]] = []
+    for name, opening, after in MARKED_BLOCKS:
+        found = list(opening.finditer(html))
+        if len(found) != len(shown[name]):
+            continue
+        for match, key in zip(found, shown[name], strict=True):
+            label = marks(*key)
+            if not label:
+                continue
+            at = match.end()
+            if after:
+                at = html.find(after, at) + len(after)
+            inserts.append((at, f'<span class="level-mark">{escape(label)}</span>'))
+    for at, mark in sorted(inserts, reverse=True):
+        html = html[:at] + mark + html[at:]
+    return html
 
 
 def _photo(person: Person, reader: Reader) -> dict[str, tuple[bytes, str]]:

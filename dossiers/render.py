@@ -30,6 +30,8 @@ from docx.shared import Pt
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from cases.visibility import Reader
+
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PRINT_STYLESHEET = "dossiers/print.css"
@@ -91,6 +93,47 @@ def static_file(name: str) -> Path | None:
         return collected
     found = finders.find(name)
     return Path(found) if found else None
+
+
+def dossier_header(reader: Reader) -> str:
+    """The warning on every page of a dossier read beyond the public's level."""
+    if reader is Reader.STAFF:
+        return _("Staff dossier: may contain internal records not published; check before sending")
+    if reader is Reader.PARTNER:
+        return _("Partners' dossier: may contain records not public; do not publish")
+    return ""
+
+
+# the readers below each reader, most open first: a fact the first does not see is
+# marked with the level of the first that sees it (else the reader's own)
+READERS_BELOW = {
+    Reader.PUBLIC: (),
+    Reader.PARTNER: (Reader.PUBLIC,),
+    Reader.STAFF: (Reader.PUBLIC, Reader.PARTNER),
+}
+
+
+def level_labels() -> dict[Reader, str]:
+    """The mark of a fact seen first at each reader's level ("" for the public's)."""
+    return {Reader.PUBLIC: "", Reader.PARTNER: _("partners only"), Reader.STAFF: _("internal")}
+
+
+class LevelMarks:
+    """The mark of each fact of `reader`'s dossier: "" where the public sees it,
+    else the label of the first level below the reader's that sees it (or the
+    reader's own). `keys_below` gives, for each reader below, the keys of the
+    facts that reader's page shows (None: the record is hidden from them)."""
+
+    def __init__(self, reader: Reader, keys_below):
+        labels = level_labels()
+        self.reader_label = labels[reader]
+        self.seen = [(keys_below(lower) or set(), labels[lower]) for lower in READERS_BELOW[reader]]
+
+    def __call__(self, *key) -> str:
+        for keys, label in self.seen:
+            if key in keys:
+                return label
+        return self.reader_label
 
 
 def page_stylesheet(header: str = "") -> str:

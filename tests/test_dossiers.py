@@ -206,8 +206,12 @@ def test_the_command_writes_dossiers_and_refuses_bad_input_clearly(tmp_path, jud
     call_command(
         "dossier", "person", prisoner.slug, "--format=docx", f"--output={staff}", "--reader=staff"
     )
-    staff_text = " ".join(text for _style, text in docx_paragraphs(staff.read_bytes()))
-    assert "Hidden internal allegation" in staff_text  # staff asked for it, and were warned
+    staff_paragraphs = docx_paragraphs(staff.read_bytes())
+    staff_text = " ".join(text for _style, text in staff_paragraphs)
+    assert "Hidden internal allegation" in staff_text  # staff asked for it, and it is marked
+    allegations = [t for _s, t in staff_paragraphs if "Allegation: torture" in t]
+    assert len(allegations) == 2
+    assert [t.startswith("[internal] Allegation") for t in allegations].count(True) == 1
     public = tmp_path / "person-public.docx"
     call_command("dossier", "person", prisoner.slug, format="docx", output=str(public))
     public_text = " ".join(text for _style, text in docx_paragraphs(public.read_bytes()))
