@@ -8,7 +8,7 @@ BENCH_ITERATIONS (timed requests per endpoint, default 40), BENCH_WARMUP
 BENCH_ONLY=list,history,page,counts (only the endpoints whose kind or label names
 one of these, and `counts`: the filter counts uncached; no other section), or
 names of sections: BENCH_ONLY=places (only that section: search, duplicates,
-feed, lists, places).
+feed, lists, places, ftm).
 
 Runs in process against the real views (django.test.Client, the app's
 middleware included, no HTTP server), on a separate database that it migrates
@@ -371,12 +371,13 @@ def main() -> None:
     _run_sections(sections or SECTIONS, client, persons)
 
 
-SECTIONS = ("search", "duplicates", "feed", "lists", "places")
+SECTIONS = ("search", "duplicates", "feed", "lists", "places", "ftm")
 
 
 def _run_sections(names, client, persons: int) -> None:
     from bench.duplicates_speed import duplicates_section  # possible duplicates (issue 20)
     from bench.feed import feed_section  # the change feed (issue 14)
+    from bench.ftm import ftm_section  # the FollowTheMoney export (issue 17)
     from bench.lists import lists_section  # importing an edition of a list (issue 18)
     from bench.places import places_section  # places of detention (issue 16)
     from bench.search_speed import search_section  # name search (issue 20)
@@ -387,6 +388,7 @@ def _run_sections(names, client, persons: int) -> None:
         "feed": lambda: feed_section(client, persons),
         "lists": lambda: lists_section(persons),
         "places": lambda: places_section(client, persons),
+        "ftm": lambda: ftm_section(client, persons),
     }
     for name in SECTIONS:
         if name in names:

@@ -27,7 +27,7 @@ from followthemoney.types import registry
 from cases.choices import NameVariantKind, OrganizationKind
 from cases.models import Affiliation, NameVariant, Organization, Person
 from cases.partial_dates import from_columns
-from cases.visibility import Reader, visible
+from cases.visibility import Reader, own_level_q, visible
 from officials.choices import InvolvementRole
 from officials.models import Involvement, Official, OfficialName, Position
 from trials.choices import TrialInstance
@@ -66,10 +66,28 @@ def post_id(organization_uuid, title: str) -> str:
 
 
 @cache
+def _country_names() -> dict[str, str]:
+    """FtM's country codes by their English names and by themselves, folded."""
+    with translation.override("en"):
+        names = {str(label).casefold(): code for code, label in registry.country.names.items()}
+    return names | {code.casefold(): code for code in registry.country.names}
+
+
+@cache
 def _country(text: str) -> str | None:
     """An ISO country code for a country's name as we store it (None when FtM
-    does not know it)."""
-    return registry.country.clean(text) if text else None
+    does not know it). Names as FtM writes them are looked up directly: FtM's
+    fuzzy lookup builds an index of every territory's names on its first call
+    (seconds), needed only for other spellings."""
+    if not text:
+        return None
+    return _country_names().get(text.strip().casefold()) or registry.country.clean(text)
+
+
+def _in_chunk(field: str, chunk: list[dict]) -> dict:
+    """The rows whose `field` (a key) falls in the id range of `chunk`: the
+    children of a keyset chunk, read by a range rather than a list of ids."""
+    return {f"{field}__gte": chunk[0]["id"], f"{field}__lte": chunk[-1]["id"]}
 
 
 def _date(date, precision) -> str | None:
@@ -78,12 +96,15 @@ def _date(date, precision) -> str | None:
 
 
 def _entity(schema: str, id_: str, **properties) -> dict:
-    """An FtM entity's dict; properties without a value are left out."""
+    """An FtM entity's dict; properties without a value are left out. (Called
+    once per entity: the single-value case is kept short.)"""
     cleaned = {}
     for name, values in properties.items():
-        values = [values] if isinstance(values, str) or values is None else values
-        kept = [value for value in dict.fromkeys(values) if value]
-        if kept:
+        if not values:
+            continue
+        if isinstance(values, str):
+            cleaned[name] = [values]
+        elif kept := [value for value in dict.fromkeys(values) if value]:
             cleaned[name] = kept
     return {"id": id_, "schema": schema, "properties": cleaned}
 
@@ -169,7 +190,7 @@ def _organizations(reader: Reader, pages: _Pages, chunk_size: int) -> Iterator[d
     )
     for chunk in _chunks(rows, chunk_size):
         titles = _grouped(
-            visible(Position.objects.filter(organization_id__in=[r["id"] for r in chunk]), reader)
+            visible(Position.objects.filter(**_in_chunk("organization_id", chunk)), reader)
             .order_by()
             .values_list("organization_id", "title")
             .distinct()
@@ -221,13 +242,15 @@ def _persons(reader: Reader, pages: _Pages, chunk_size: int) -> Iterator[dict]:
     )
     occupations = Person.occupations.through.objects
     for chunk in _chunks(rows, chunk_size):
-        ids = [row["id"] for row in chunk]
         aliases, former = defaultdict(list), defaultdict(list)
-        variants = visible(NameVariant.objects.filter(person_id__in=ids), reader)
+        # the spellings of persons of this chunk, already found visible: their own level counts
+        variants = NameVariant.objects.filter(own_level_q(reader), **_in_chunk("person_id", chunk))
         for person_id, name, kind in variants.values_list("person_id", "name", "kind"):
             (former if kind == NameVariantKind.FORMER else aliases)[person_id].append(name)
         professions = _grouped(
-            occupations.filter(person_id__in=ids).values_list("person_id", "occupation__label")
+            occupations.filter(**_in_chunk("person_id", chunk)).values_list(
+                "person_id", "occupation__label"
+            )
         )
         for row in chunk:
             yield _entity(
@@ -260,20 +283,22 @@ def _officials(reader: Reader, pages: _Pages, chunk_size: int) -> Iterator[dict]
         "description",
     )
     for chunk in _chunks(rows, chunk_size):
-        ids = [row["id"] for row in chunk]
         names = _grouped(
-            visible(OfficialName.objects.filter(official_id__in=ids), reader).values_list(
-                "official_id", "name"
-            )
+            OfficialName.objects.filter(
+                own_level_q(reader), **_in_chunk("official_id", chunk)
+            ).values_list("official_id", "name")
         )
         titles = _grouped(
-            visible(Position.objects.filter(official_id__in=ids), reader)
+            visible(Position.objects.filter(**_in_chunk("official_id", chunk)), reader)
             .order_by("official_id", "-started_on", "id")
             .values_list("official_id", "title")
         )
         judges = set(
             visible(
-                Involvement.objects.filter(official_id__in=ids, role__in=_JUDGE_ROLES), reader
+                Involvement.objects.filter(
+                    role__in=_JUDGE_ROLES, **_in_chunk("official_id", chunk)
+                ),
+                reader,
             ).values_list("official_id", flat=True)
         )
         for row in chunk:
