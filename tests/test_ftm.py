@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from followthemoney import model
 from followthemoney.types import registry
 
@@ -95,6 +96,8 @@ def accountability(seeded, db):
     internal = records.official("Internal Official", visibility=Visibility.INTERNAL)
     records.involvement(internal, InvolvementRole.TRIAL_JUDGE, trial=trial)
     records.position(judge, police, "Secret post", visibility=Visibility.INTERNAL)
+    trashed = factories.person("Trashed Person", deleted_at=timezone.now())
+    factories.affiliation(trashed, police)
     return {
         "judge": judge,
         "investigator": investigator,
@@ -106,6 +109,7 @@ def accountability(seeded, db):
         "internal_person": internal_person,
         "uncited": uncited,
         "internal": internal,
+        "trashed": trashed,
     }
 
 
@@ -185,12 +189,14 @@ def test_hidden_records_and_their_links_are_never_exported(accountability):
         entity_id("person", accountability["internal_person"].uuid),
         entity_id("official", accountability["uncited"].uuid),
         entity_id("official", accountability["internal"].uuid),
+        entity_id("person", accountability["trashed"].uuid),
     }
     for reader in (Reader.PUBLIC, Reader.PARTNER):
         entities = export(reader)
         text = orjson.dumps(entities).decode()
         assert not hidden & ids(entities)
-        for name in ("Internal Person", "Uncited Official", "Internal Official", "Secret post"):
+        for name in ("Internal Person", "Uncited Official", "Internal Official", "Secret post",
+                     "Trashed Person"):  # fmt: skip
             assert name not in text
         assert SECRET not in text
     public, partner = ids(export(Reader.PUBLIC)), ids(export(Reader.PARTNER))
