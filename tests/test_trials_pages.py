@@ -103,6 +103,7 @@ def test_the_trial_page_shows_the_trial_footnoted(client, world):
         "11:30",
         "Room 5",
         f"/persons/{world['ali'].slug}/",
+        f"/officials/{world['judge'].slug}/",
         f"/trials/{world['trial'].slug}/calendar.ics",
         "webcal://testserver/trials/",
         f"/persons/?trial={world['trial'].slug}",
