@@ -22,6 +22,8 @@ from cases.reads.rows import (
 )
 from interventions.models import Intervention
 from interventions.reads import INTERVENTION_FIELDS, intervention_rows
+from officials.models import Official
+from officials.reads import OFFICIAL_FIELDS, official_api_rows
 from places.models import Facility
 from places.reads import FACILITY_FIELDS, facility_rows
 from sources.models import ReportedCount, Source
@@ -53,5 +55,7 @@ KINDS: dict[str, Kind] = {
         Kind("intervention", Intervention, INTERVENTION_FIELDS, intervention_rows),
         # with its defendants, judges and prosecutors (involvements) and hearings
         Kind("trial", Trial, TRIAL_FIELDS, trial_rows),
+        # with their other names, positions and involvements (each with its fact)
+        Kind("official", Official, OFFICIAL_FIELDS, official_api_rows),
     )
 }

@@ -38,6 +38,7 @@ LISTS = {
     "facility": "facilities",
     "intervention": "interventions",
     "trial": "trials",
+    "official": "officials",
 }
 
 Records = dict[tuple[str, str], dict]
