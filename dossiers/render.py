@@ -3,8 +3,8 @@ stylesheet static/dossiers/print.css) fetching nothing from the network, and a
 DOCX writer (python-docx) with headings, paragraphs ending in numbered
 references ("[1][2]") and a numbered list of sources.
 
-WeasyPrint fetches what a page links to (stylesheets, images). Its fetcher here,
-`LocalFetcher`, serves only Casebook's own static files and the few images the
+WeasyPrint fetches what a page links to (stylesheets, images). Its fetcher here
+(`local_fetcher`) serves only Casebook's own static files and the few images the
 caller hands it (a photo the reader may see), by their address under the site's
 URL, and refuses every other address: nothing is fetched from the network or
 read from the disk outside the static files."""
@@ -27,8 +27,6 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.shared import Pt
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cases.visibility import Reader
 
@@ -38,45 +36,58 @@ PRINT_STYLESHEET = "dossiers/print.css"
 # DejaVu has Latin with the Azerbaijani letters (ə, ğ, ı, ş...) and Cyrillic
 FONT_STACK = '"DejaVu Sans", "Noto Sans", sans-serif'
 LOGGER = logging.getLogger("casebook.dossiers")
-# WeasyPrint reports each step of every render, and each screen-only CSS rule of
-# the site's stylesheet it ignores: a public PDF would fill the log with them.
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
-logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
 
 
 class RefusedAddress(ValueError):
     """An address a dossier may not fetch (anything but our static files)."""
 
 
-class LocalFetcher(URLFetcher):
+def _weasyprint():
+    """WeasyPrint, imported on the first PDF: importing it takes over a second
+    (it parses its own stylesheets), which no other command or page should pay.
+    It reports each step of every render, and each screen-only rule of the site's
+    stylesheet it ignores: a public PDF would fill the log with them."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
+    import weasyprint
+    import weasyprint.urls
+
+    return weasyprint
+
+
+def local_fetcher(site_url: str, images: dict[str, tuple[bytes, str]] | None = None):
     """WeasyPrint's fetcher for a dossier: the static files under `site_url`'s
     STATIC_URL, and the `images` given (path -> (bytes, content type)); every
-    other address is refused (and noted in `refused`)."""
+    other address is refused (and noted in its `refused`)."""
+    urls = _weasyprint().urls
 
-    def __init__(self, site_url: str, images: dict[str, tuple[bytes, str]] | None = None):
-        super().__init__(allowed_protocols=(), allow_redirects=False)
-        site = urlsplit(site_url)
-        self.origin = (site.scheme, site.netloc)
-        self.images = dict(images or {})
-        self.refused: list[str] = []
+    class LocalFetcher(urls.URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols=(), allow_redirects=False)
+            site = urlsplit(site_url)
+            self.origin = (site.scheme, site.netloc)
+            self.images = dict(images or {})
+            self.refused: list[str] = []
 
-    def fetch(self, url, headers=None):
-        parts = urlsplit(url)
-        path = unquote(parts.path)
-        if (parts.scheme, parts.netloc) == self.origin:
-            if path in self.images:
-                body, content_type = self.images[path]
-                return URLFetcherResponse(url, body, {"Content-Type": content_type})
-            if path.startswith(settings.STATIC_URL):
-                found = static_file(path[len(settings.STATIC_URL) :])
-                if found is not None:
-                    content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(
-                        url, found.read_bytes(), {"Content-Type": content_type}
-                    )
-        self.refused.append(url)
-        LOGGER.warning("A dossier asked for %s: refused (only static files are served)", url)
-        raise RefusedAddress(f"A dossier fetches only Casebook's static files, not {url}")
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            path = unquote(parts.path)
+            if (parts.scheme, parts.netloc) == self.origin:
+                if path in self.images:
+                    body, content_type = self.images[path]
+                    return urls.URLFetcherResponse(url, body, {"Content-Type": content_type})
+                if path.startswith(settings.STATIC_URL):
+                    found = static_file(path[len(settings.STATIC_URL) :])
+                    if found is not None:
+                        kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+                        return urls.URLFetcherResponse(
+                            url, found.read_bytes(), {"Content-Type": kind}
+                        )
+            self.refused.append(url)
+            LOGGER.warning("A dossier asked for %s: refused (only static files are served)", url)
+            raise RefusedAddress(f"A dossier fetches only Casebook's static files, not {url}")
+
+    return LocalFetcher()
 
 
 def static_file(name: str) -> Path | None:
@@ -159,13 +170,16 @@ def html_to_pdf(
 ) -> bytes:
     """The PDF of `html` (a whole page, its addresses relative to `site_url`)
     with the print stylesheet, fetching only our static files and `images`."""
-    fetcher = LocalFetcher(site_url, images)
+    weasyprint = _weasyprint()
+    fetcher = local_fetcher(site_url, images)
     stylesheet = static_file(PRINT_STYLESHEET)
     stylesheets = [
-        CSS(string=stylesheet.read_text(encoding="utf-8"), url_fetcher=fetcher),
-        CSS(string=page_stylesheet(header), url_fetcher=fetcher),
+        weasyprint.CSS(string=stylesheet.read_text(encoding="utf-8"), url_fetcher=fetcher),
+        weasyprint.CSS(string=page_stylesheet(header), url_fetcher=fetcher),
     ]
-    document = HTML(string=html, base_url=site_url, url_fetcher=fetcher, media_type="print")
+    document = weasyprint.HTML(
+        string=html, base_url=site_url, url_fetcher=fetcher, media_type="print"
+    )
     return document.write_pdf(stylesheets=stylesheets)
 
 

@@ -7,7 +7,10 @@ buttons and (PDF, public) the pages' links; nothing fetched but our static files
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,7 +21,7 @@ from pypdf import PdfReader
 from cases.visibility import Reader
 from dossiers.official import official_dossier_docx
 from dossiers.person import person_html
-from dossiers.render import LocalFetcher, RefusedAddress
+from dossiers.render import RefusedAddress, local_fetcher
 from officials.choices import InvolvementRole
 from officials.pages import official_page
 from tests import accountability_records as records
@@ -260,7 +263,7 @@ def test_the_admin_buttons_download_the_staff_dossiers(staff_client, client, jud
 
 
 def test_a_dossier_fetches_only_our_static_files():
-    fetcher = LocalFetcher(
+    fetcher = local_fetcher(
         "https://casebook.example/", {"/persons/a/photo/": (b"JPEG", "image/jpeg")}
     )
     css = fetcher.fetch("https://casebook.example/static/casebook/site.css")
@@ -278,3 +281,13 @@ def test_a_dossier_fetches_only_our_static_files():
         with pytest.raises(RefusedAddress):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 7
+
+
+def test_weasyprint_is_imported_only_when_a_pdf_is_made():
+    """Importing it takes over a second: no command, worker or test pays it at start."""
+    script = "import sys, django; django.setup(); print('weasyprint' in sys.modules)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "casebook.settings", "DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "False", result.stderr
