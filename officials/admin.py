@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases import evidence, services
-from cases.admin_bases import CitationInline, RecordAdmin, partial_date_column
+from cases.admin_bases import CitationInline, RecordAdmin, language_column, partial_date_column
 from cases.admin_workflow import RecordInlineMixin, VersionedModelForm
 from cases.search import SearchQueryError
 from cases.uploads import PhotoField
@@ -193,6 +193,17 @@ class OfficialAdmin(OfficialSearchMixin, RecordAdmin):
             return "0"
         url = reverse("admin:officials_involvement_changelist")
         return format_html('<a href="{}?official__id__exact={}">{}</a>', url, obj.pk, count)
+
+
+@admin.register(OfficialName)
+class OfficialNameAdmin(OfficialSearchMixin, RecordAdmin):
+    official_path = "official"
+    list_display = ("name", "official", "language_name", "visibility")
+    list_filter = ("visibility",)
+    language_name = language_column("language", _("language or script"))
+    search_fields = ("name",)  # any spelling of the official's names: get_search_results
+    autocomplete_fields = ("official",)
+    list_select_related = ("official",)
 
 
 @admin.register(Position)

@@ -49,10 +49,11 @@ def test_every_page_loads(staff_client):
     involvement = records.involvement(official)
     trial = records.trial("The Yagublu case")
     hearing = records.hearing(trial, "2025-03-04")
-    records.defendant(trial)
+    defendant = records.defendant(trial)
     for model, obj in (
-        (Official, official), (Position, position), (Involvement, involvement),
-        (Trial, trial), (Hearing, hearing),
+        (Official, official), (OfficialName, official.names.get()), (Position, position),
+        (Involvement, involvement), (Trial, trial), (Hearing, hearing),
+        (TrialDefendant, defendant),
     ):  # fmt: skip
         for page in (url(model), url(model, "add"), change_url(obj), url(model, "history", obj.pk)):
             assert staff_client.get(page).status_code == 200, page

@@ -86,6 +86,15 @@ class TrialAdmin(RecordAdmin):
         return super().get_queryset(request).distinct()  # searching by defendants joins them
 
 
+@admin.register(TrialDefendant)
+class TrialDefendantAdmin(RecordAdmin):
+    list_display = ("person", "trial", "charges", "visibility")
+    list_filter = ("visibility",)
+    search_fields = ("person__display_name", "trial__title", "trial__number", "charges")
+    autocomplete_fields = ("trial", "person", "detention")
+    list_select_related = ("person", "trial")
+
+
 @admin.register(Hearing)
 class HearingAdmin(RecordAdmin):
     list_display = (
