@@ -35,6 +35,7 @@ from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
 from places.models import CustodyPeriod, Facility
 from sources.models import Citation, Source
+from trials.models import Trial, TrialDefendant
 
 # A change the change times see drops the counts at once; the timeout bounds the
 # ones they cannot see: a row deleted outright that no withdrawal records (a
@@ -94,6 +95,8 @@ _LIST_TABLES = (*_tables(PrisonerList, Edition, ListEntry), *cited("edition"))
 _PLACE_TABLES = (*_tables(CustodyPeriod, Facility, Detention),
                  *cited("custody_period", "facility", "detention"))  # fmt: skip
 _INTERVENTION_TABLES = (*_tables(Intervention, Organization), *cited("intervention"))
+# a defendant of a visible trial (cited, its court visible when it has one)
+_TRIAL_TABLES = (*_tables(Trial, TrialDefendant, Organization, Detention), *cited("trial"))
 FILTER_TABLES: dict[str, tuple[str, ...]] = {
     "q": _tables(Person, NameVariant),  # a name: any change of a person
     **dict.fromkeys(
@@ -114,13 +117,14 @@ FILTER_TABLES: dict[str, tuple[str, ...]] = {
     # a visible intervention (cited, its body visible when it has one) of the
     # person's; a person linked without saving the intervention is the timeout's
     **dict.fromkeys(("intervention_kind", "intervention_outcome"), _INTERVENTION_TABLES),
+    "trial": _TRIAL_TABLES,
 }
 _VERSIONED = (Person, NameVariant, Affiliation, Organization, Detention, Charge, CaseEvent,
               Allegation, Statement, Citation, Source, LegalStage,
               PrisonerList, Edition, ListEntry, CaseGroup, CaseGroupMember,
-              CustodyPeriod, Facility, Intervention)  # fmt: skip
+              CustodyPeriod, Facility, Intervention, Trial, TrialDefendant)  # fmt: skip
 _CITED_FACTS = ("detention", "case_event", "allegation", "affiliation", "statement", "edition",
-                "custody_period", "facility", "intervention")  # fmt: skip
+                "custody_period", "facility", "intervention", "trial")  # fmt: skip
 # A kind of citation's change time is read among the newest citations only; when
 # none of the kind is among them, the newest citation's time stands for it (a
 # change of any citation then changes it too: never missed, at worst counted again).
