@@ -221,7 +221,11 @@ def test_the_api_streams_json_lines_at_each_readers_level(client, accountability
     response = client.get("/api/v1/export/ftm/", HTTP_AUTHORIZATION=f"Bearer {raw}")
     partner = [orjson.loads(line) for line in b"".join(response.streaming_content).splitlines()]
     assert ids(partner) == ids(export(Reader.PARTNER)) and ids(public) < ids(partner)
-    assert client.get("/api/v1/export/ftm/?page=2").status_code == 400
+    ndjson = client.get("/api/v1/export/ftm/", HTTP_ACCEPT="application/x-ndjson")
+    assert ndjson.status_code == 200 and ndjson.streaming
+    refused = client.get("/api/v1/export/ftm/?page=2", HTTP_ACCEPT="application/x-ndjson")
+    assert refused.status_code == 400  # an unknown parameter, said in one JSON line
+    assert "page" in orjson.loads(refused.content)["error"]["message"]
 
 
 def test_the_export_reads_a_fixed_number_of_queries_per_chunk(accountability):
