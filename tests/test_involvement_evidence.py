@@ -24,7 +24,7 @@ from cases import evidence, services
 from cases.reads.case_records import case_record_ids
 from cases.visibility import Reader, visible
 from officials.choices import InvolvementRole
-from officials.models import Involvement
+from officials.models import Involvement, InvolvementEvent
 from sources.models import Citation
 from tests import accountability_records as records
 from tests import factories
@@ -202,6 +202,20 @@ def test_restored_from_the_trash_without_two_publishers_it_comes_back_internal(s
     services.records_restore_from_trash(
         queryset=Involvement.objects.filter(pk=involvement.pk), user=editor
     )
+    assert level_of(involvement) == INTERNAL
+
+
+def test_a_version_restored_without_two_publishers_is_refused(staff_client):
+    involvement = torture("Turan", "Meydan TV", level=PUBLIC)
+    editor = User.objects.get(username="researcher")
+    public_version = InvolvementEvent.objects.filter(pgh_obj_id=involvement.pk).latest("pgh_id")
+    meydan = Citation.objects.filter(involvement=involvement, source__publisher__name="Meydan TV")
+    services.records_trash(queryset=meydan, user=editor)
+    services.records_publish(
+        queryset=Involvement.objects.filter(pk=involvement.pk), visibility=INTERNAL, user=editor
+    )
+    with pytest.raises(ValidationError, match="second source from another publisher"):
+        services.record_restore_version(obj=involvement, event=public_version, user=editor)
     assert level_of(involvement) == INTERNAL
 
 
