@@ -134,7 +134,9 @@ def test_the_schema_describes_every_endpoint(client):
                  "/api/v1/organizations/", "/api/v1/stats/", "/api/v1/withdrawals/",
                  "/api/v1/reported-counts/", "/api/v1/reported-counts/{identifier}/",
                  "/api/v1/facilities/", "/api/v1/facilities/{identifier}/",
-                 "/api/v1/interventions/", "/api/v1/interventions/{identifier}/"):  # fmt: skip
+                 "/api/v1/interventions/", "/api/v1/interventions/{identifier}/",
+                 "/api/v1/trials/", "/api/v1/trials/{identifier}/",
+                 "/api/v1/officials/", "/api/v1/officials/{identifier}/"):  # fmt: skip
         assert f"{path}:" in schema_text
 
 

@@ -21,14 +21,14 @@ class DefendantSerializer(serializers.Serializer):
     )
 
 
-class OfficialRefSerializer(serializers.Serializer):
+class TrialOfficialSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     slug = serializers.CharField(help_text="See `/officials/<slug>/`.")
     name = serializers.CharField()
 
 
 class TrialInvolvementSerializer(serializers.Serializer):
-    official = OfficialRefSerializer()
+    official = TrialOfficialSerializer()
     role = serializers.ChoiceField(choices=InvolvementRole.values)
     description = serializers.CharField(help_text="What the official did, as the sources say.")
     citations = CitationSerializer(many=True)
