@@ -4,6 +4,7 @@ serves it to that reader, to a file or to standard output."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -53,14 +54,7 @@ class Command(BaseCommand):
             READERS[reader], base_url=base_url or default_base_url(), chunk_size=chunk_size
         )
         if output is None:
-            stream = getattr(self.stdout, "_out", sys.stdout)
-            binary = getattr(stream, "buffer", None)
-            for block in lines:
-                if binary is not None:
-                    binary.write(block)
-                else:
-                    stream.write(block.decode())
-            stream.flush()
+            self._write_out(lines)
             return
         path = Path(output)
         count = 0
@@ -72,3 +66,19 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot write {path}: {error}") from error
         self.stderr.write(f"Wrote {count} entities ({reader} reader) to {path}.")
+
+    def _write_out(self, lines) -> None:
+        """To standard output, as bytes where it takes them. A reader that stops
+        reading (`| head`) ends the export quietly."""
+        stream = getattr(self.stdout, "_out", sys.stdout)
+        binary = getattr(stream, "buffer", None)
+        try:
+            for block in lines:
+                if binary is not None:
+                    binary.write(block)
+                else:
+                    stream.write(block.decode())
+            stream.flush()
+        except BrokenPipeError:
+            # Python would report the pipe again when it flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
