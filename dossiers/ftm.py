@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 
 import orjson
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -155,20 +156,27 @@ def ftm_entities(
     """Every FtM entity `reader` may see, referenced entities before the links
     that name them: organizations and their posts, persons, officials, then
     memberships, occupancies, court cases, their parties and the officials'
-    other involvements."""
+    other involvements. Read from one snapshot of the database (a read-only,
+    repeatable-read transaction): a record published or withdrawn while the
+    export streams cannot leave a link to an entity the export does not hold."""
     pages = _Pages(base_url)
     with translation.override("en"):
         roles = {value: str(label) for value, label in InvolvementRole.choices}
         instances = {value: str(label) for value, label in TrialInstance.choices}
     context = (reader, pages, chunk_size)
-    yield from _organizations(*context)
-    yield from _persons(*context)
-    yield from _officials(*context)
-    yield from _memberships(*context)
-    yield from _occupancies(*context)
-    yield from _court_cases(*context, instances)
-    yield from _defendants(*context)
-    yield from _involvements(*context, roles)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:  # inside a transaction already (a test), its snapshot holds
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield from _organizations(*context)
+        yield from _persons(*context)
+        yield from _officials(*context)
+        yield from _memberships(*context)
+        yield from _occupancies(*context)
+        yield from _court_cases(*context, instances)
+        yield from _defendants(*context)
+        yield from _involvements(*context, roles)
 
 
 def _visible_values(model: type[Model], reader: Reader, *fields: str, **filters) -> QuerySet:
