@@ -13,14 +13,16 @@ import subprocess
 import sys
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from docx import Document
+from PIL import Image
 from pypdf import PdfReader
 
 from cases.visibility import Reader
 from dossiers.official import official_dossier_docx
-from dossiers.person import person_html
+from dossiers.person import person_dossier_pdf, person_html
 from dossiers.render import RefusedAddress, local_fetcher
 from officials.choices import InvolvementRole
 from officials.pages import official_page
@@ -291,3 +293,18 @@ def test_weasyprint_is_imported_only_when_a_pdf_is_made():
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_the_photo_is_in_the_pdf_only_where_the_reader_may_see_it(prisoner):
+    image = io.BytesIO()
+    Image.new("RGB", (8, 10), "navy").save(image, "PNG")
+    prisoner.photo.save("portrait.png", ContentFile(image.getvalue()), save=False)
+    prisoner.photo_visibility = "internal"
+    prisoner.save()
+
+    def images(reader):
+        content = person_dossier_pdf(prisoner, reader=reader, site_url="http://testserver/")
+        return sum(len(page.images) for page in PdfReader(io.BytesIO(content)).pages)
+
+    assert images(Reader.PUBLIC) == 0
+    assert images(Reader.STAFF) == 1
