@@ -335,6 +335,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "120/minute"),
         "partner": os.environ.get("API_PARTNER_RATE", "1200/minute"),
+        # whole exports (the FollowTheMoney export), per token or address
+        "export": os.environ.get("API_EXPORT_RATE", "30/hour"),
     },
     # 0, not None: with None DRF would take X-Forwarded-For as written by the client
     "NUM_PROXIES": NUM_PROXIES,

@@ -228,6 +228,19 @@ def test_the_api_streams_json_lines_at_each_readers_level(client, accountability
     assert "page" in orjson.loads(refused.content)["error"]["message"]
 
 
+def test_whole_exports_are_counted_per_reader_an_hour(db, client, monkeypatch):
+    """An export is seconds of database work: API_EXPORT_RATE bounds how many a
+    token or an address starts an hour, beside the per-request rates."""
+    from cases.api.throttles import ExportRateThrottle
+
+    monkeypatch.setattr(ExportRateThrottle, "THROTTLE_RATES", {"export": "2/hour"})
+    cache.clear()
+    assert [client.get("/api/v1/export/ftm/").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/api/v1/persons/").status_code == 200  # the other endpoints are not
+    _token, raw = token_issue(name="Partner NGO")  # a partner's count is its own
+    assert client.get("/api/v1/export/ftm/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
 def test_the_export_reads_a_fixed_number_of_queries_per_chunk(accountability):
     def queries(**options) -> int:
         with CaptureQueriesContext(connection) as captured:

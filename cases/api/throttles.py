@@ -23,3 +23,15 @@ class AnonymousRateThrottle(AnonRateThrottle):
         if isinstance(request.user, PartnerToken):
             return None
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+
+class ExportRateThrottle(SimpleRateThrottle):
+    """Whole exports (`/api/v1/export/ftm/`: seconds of database work each) by
+    token or client address, on top of the per-request rates:
+    settings `API_EXPORT_RATE` (the environment's, 30 an hour by default)."""
+
+    scope = "export"
+
+    def get_cache_key(self, request, view):
+        ident = request.user.pk if isinstance(request.user, PartnerToken) else client_ip(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,7 +1,8 @@
 """`GET /api/v1/export/ftm/`: everything the reader may see as FollowTheMoney
 entities, one JSON object a line, streamed (dossiers.ftm; docs/ftm.md). A partner
 token reads at the partners' level, anyone else at the public's, as every API
-endpoint; throttled as they are."""
+endpoint; throttled as they are, and by the number of whole exports an hour
+(`API_EXPORT_RATE`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer
 
 from cases.api.renderers import ORJSONRenderer
+from cases.api.throttles import ExportRateThrottle
 from cases.api.views import ERRORS, CasebookAPIView, _refuse_unknown
 from dossiers.ftm import ftm_lines
 
@@ -32,6 +34,7 @@ class NDJSONRenderer(BaseRenderer):
 
 class FtMExport(CasebookAPIView):
     renderer_classes = [NDJSONRenderer, ORJSONRenderer]
+    throttle_classes = [*CasebookAPIView.throttle_classes, ExportRateThrottle]
 
     @extend_schema(
         tags=["export"],
