@@ -30,12 +30,13 @@ CASES = Section("cases", _("Cases"))
 SOURCES = Section("sources", _("Sources and evidence"))
 PLACES = Section("places", _("Places of detention"))
 INTERVENTIONS = Section("interventions", _("Interventions"))
+ACCOUNTABILITY = Section("accountability", _("Officials and trials"))
 VOCABULARIES = Section("vocabularies", _("Vocabularies"))
 ACCESS = Section("access", _("Access"))
 SYSTEM = Section("system", _("System registers"))
 # Sections of apps not named below (officials, lists... as they arrive)
 # come between these two groups, under their app's name, alphabetically.
-LEADING = (CASES, PLACES, INTERVENTIONS, SOURCES)
+LEADING = (CASES, PLACES, ACCOUNTABILITY, INTERVENTIONS, SOURCES)
 TRAILING = (VOCABULARIES, ACCESS, SYSTEM)
 
 # Which section lists a model: its label ("app.Model"), else its app's label. A
@@ -61,6 +62,11 @@ SECTION_OF: dict[str, Section] = {
     "places.CustodyPeriod": PLACES,
     "places.FacilityName": PLACES,
     "interventions.Intervention": INTERVENTIONS,
+    "officials.Official": ACCOUNTABILITY,
+    "officials.Involvement": ACCOUNTABILITY,
+    "officials.Position": ACCOUNTABILITY,
+    "trials.Trial": ACCOUNTABILITY,
+    "trials.Hearing": ACCOUNTABILITY,
     "cases.Occupation": VOCABULARIES,
     "cases.LegalStage": VOCABULARIES,
     "cases.CaseEventKind": VOCABULARIES,
@@ -85,6 +91,8 @@ SECTION_OF: dict[str, Section] = {
     "sources": SOURCES,
     "places": PLACES,
     "interventions": INTERVENTIONS,
+    "officials": ACCOUNTABILITY,
+    "trials": ACCOUNTABILITY,
     "auth": ACCESS,
     "access": ACCESS,
     "otp_totp": ACCESS,

@@ -14,7 +14,7 @@ EDITOR = "editor"
 ADMINISTRATOR = "administrator"
 PARTNER = "partner"
 
-CASE_APPS = ("cases", "sources", "lists", "places", "interventions")
+CASE_APPS = ("cases", "sources", "lists", "places", "interventions", "officials", "trials")
 # Bookkeeping models no one edits by hand: history events, merges (undone by an
 # action), withdrawals (written by triggers), issued slugs and the seed register.
 _READ_ONLY = {"merge"}

@@ -67,6 +67,11 @@ class CitationAdmin(RecordAdmin):
         "facility",
         "custody_period",
         "intervention",
+        "official",
+        "position",
+        "involvement",
+        "trial",
+        "hearing",
     )
     # everything target.__str__ reads, so a page of citations is one query
     list_select_related = (
@@ -86,6 +91,11 @@ class CitationAdmin(RecordAdmin):
         "custody_period__detention__person",
         "custody_period__facility",
         "intervention",
+        "official",
+        "position__organization",
+        "involvement__official",
+        "trial",
+        "hearing__trial",
     )
     fieldsets = (
         (None, {"fields": ("source", ("locator", "confidence"), "excerpt")}),

@@ -12,9 +12,11 @@ from django.urls import reverse
 
 from cases.models import AllegationKind, CaseEventKind, Person, StatementKind
 from lists.models import PrisonerList
+from officials.models import Official
 from places.models import Facility
 from sources.models import CITATION_TARGETS, Citation
 from tests import factories
+from trials.models import Trial
 
 
 def add_url(model) -> str:
@@ -48,6 +50,7 @@ def parent_fields(model) -> dict:
     person = factories.person("Cited Person")
     detention = factories.detention(person, arrested="2023-11", cited=False)  # no other citation
     organization = factories.organization("Cited Organization")
+    official = Official.objects.create(name="Cited Official")
     return {
         "person": {"display_name": "Newly Added Person"},
         "affiliation": {"person": person.pk, "organization": organization.pk, "role": "editor"},
@@ -86,6 +89,11 @@ def parent_fields(model) -> dict:
             "title": "Petition for Cited Person",
             "persons": person.pk,
         },
+        "official": {"name": "Rauf Mammadov"},
+        "position": {"official": official.pk, "organization": organization.pk, "title": "Judge"},
+        "involvement": {"official": official.pk, "role": "investigator", "detention": detention.pk},
+        "trial": {"title": "The cited trial", "time_zone": "Asia/Baku"},
+        "hearing": {"trial": Trial.objects.create(title="Cited trial").pk, "held_on": "2024-06-04"},
     }[model._meta.model_name]
 
 
@@ -128,6 +136,7 @@ def test_every_admin_page_with_a_citation_inline_is_covered():
     assert names == {
         "person", "affiliation", "detention", "caseevent", "allegation", "statement",
         "reportedcount", "edition", "casegroup", "facility", "custodyperiod", "intervention",
+        "official", "position", "involvement", "trial", "hearing",
     }  # fmt: skip
     # every fact a citation can support is added on a page with a citation inline
     assert names == {target.replace("_", "") for target in CITATION_TARGETS}
