@@ -406,8 +406,8 @@ class WorkflowAdminMixin(ExportMixin):
             request,
             format_html(
                 "{}<ul>{}</ul>{}",
-                _("Nothing was published: %(n)d selected record(s) have no citation that "
-                  "readers at that level may see.") % {"n": len(problems)},
+                _("Nothing was published: %(n)d selected record(s) lack the evidence "
+                  "readers at that level must be able to see.") % {"n": len(problems)},
                 format_html_join("", "<li>{}</li>", ((problem,) for problem in shown)),
                 format_html(
                     '{} <a href="{}">{}</a>',
