@@ -131,6 +131,7 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin_and_ap
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
     assert "Disallow: /admin/" in lines and "Disallow: /api/" in lines
+    assert "Disallow: /*/dossier.pdf" in lines  # PDFs drawn on request: crawlers read the pages
     assert "Sitemap: http://testserver/sitemap.xml" in lines
 
 
