@@ -18,14 +18,25 @@ organization that runs them), custody periods of the detentions (cited facts,
 under their detention, person and facility) with how to write to the person
 there under its own level (`letter_visibility`), and allegations naming a
 facility; the facilities' pages and API, the persons filtered by facility, and
-the person page's "How to write" are read like the rest.
+the person page's "How to write" are read like the rest. And accountability:
+officials (other names, positions at organizations), trials (a court, defendants
+of a detention or not, hearings past and still to come) and involvements of the
+officials in detentions, case events, allegations and trials in every role, some
+with a reply and its source: an official, a position, an involvement, a trial
+and a hearing are cited facts; an involvement is seen with its official and the
+fact it is in, and an alleged perpetrator's by the public only on the sources of
+two different publishers. Their pages and API, the persons filtered by trial,
+the iCalendar feeds, the dossiers (an official's and a person's, as the public
+and a partner would get them; the public PDFs in an explicit example) and the
+FollowTheMoney export are read like the rest.
 
 Who may see what is computed here from the generated graph by a rule of its
 own, not by cases.visibility (a copy of the policy could not catch a bug in
 it): a record is visible to a reader when its own level and the level of each
 record above it allow, and neither it nor any of those is in the trash; a fact
 (affiliation, detention, case event, allegation, statement, reported count, edition
-of a list, case group, facility, custody period) also needs a
+of a list, case group, facility, custody period, official, position, involvement,
+trial, hearing) also needs a
 citation the reader may see: one at a level the reader sees, not in the trash,
 of a source the reader sees (a confidential one counts). Each fact gets none,
 one or two citations, each at a random level, of a source at a random level, so
@@ -37,6 +48,7 @@ random ones."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -79,10 +91,13 @@ from cases.visibility import STAFF_ONLY_FIELDS, Reader
 from interventions.choices import InterventionKind, InterventionOutcome, WgadCategory
 from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
+from officials.choices import TWO_PUBLISHER_ROLES, InvolvementRole
+from officials.models import Involvement, Official, OfficialName, Position
 from places.choices import FACILITY_KINDS
 from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
 from tests import factories
+from trials.models import Hearing, Trial, TrialDefendant
 
 pytestmark = pytest.mark.slow
 
@@ -211,9 +226,38 @@ class SourceSpec:
     titled: bool = True  # an untitled source is named by its publisher and date, or its host
 
 
+@dataclass(frozen=True)
+class OfficialSpec:
+    at: Level
+    names: tuple[Level, ...]  # other names
+    positions: tuple[tuple[int, Level], ...]  # (organization, level)
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    court: int | None  # organization
+    at: Level
+    defendants: tuple[tuple[int, Level, bool], ...]  # (person, level, of their first detention)
+    hearings: tuple[tuple[Level, bool], ...]  # (level, still to come)
+
+
+@dataclass(frozen=True)
+class InvolvementSpec:
+    """An official in a role in one fact of a case (by kind and index)."""
+
+    official: int
+    role: str
+    fact: str  # "detention", "case_event", "allegation" or "trial"
+    index: int
+    at: Level
+    reply: bool  # the official's reply on record
+    reply_source: int | None  # its source (only with a reply)
+
+
 CITATION_TARGETS = (
     "person", "affiliation", "detention", "case_event", "allegation", "statement", "reported_count",
-    "edition", "case_group", "facility", "custody_period", "intervention",
+    "edition", "case_group", "facility", "custody_period", "intervention", "official", "position",
+    "involvement", "trial", "hearing",
 )  # fmt: skip
 
 
@@ -277,6 +321,11 @@ class Graph:
     # ("How to write": the current place of a person held); explicit examples only
     letters_shown: tuple[int, ...] = ()
     interventions: tuple[InterventionSpec, ...] = ()
+    officials: tuple[OfficialSpec, ...] = ()
+    trials: tuple[TrialSpec, ...] = ()
+    involvements: tuple[InvolvementSpec, ...] = ()
+    # the public PDF dossiers too (WeasyPrint: seconds each); explicit examples only
+    dossier_pdfs: bool = False
 
 
 def optional_index(n: int):
@@ -441,6 +490,9 @@ def graphs(draw) -> Graph:
         draw(st.lists(st.builds(ReportedCountSpec, st.integers(0, n_orgs - 1), level_of),
                       max_size=2))
     )  # fmt: skip
+    officials, trials, involvements = draw_accountability(
+        draw, n_orgs, n_persons, detentions, allegations, len(sources)
+    )
     # each person at most once in an edition or a group (a constraint)
     entries = st.lists(
         st.builds(EntrySpec, person_index, level_of), max_size=3, unique_by=lambda e: e.person
@@ -464,6 +516,11 @@ def graphs(draw) -> Graph:
         "facility": len(facilities),
         "custody_period": len(custody_periods),
         "intervention": len(interventions),
+        "official": len(officials),
+        "position": sum(len(spec.positions) for spec in officials),
+        "involvement": len(involvements),
+        "trial": len(trials),
+        "hearing": sum(len(spec.hearings) for spec in trials),
     }
     # each fact (and person) cited by none, one or two citations: shrinks towards uncited
     citations = []
@@ -476,7 +533,66 @@ def graphs(draw) -> Graph:
         organizations, persons, detentions, allegations, tuple(statements), sources,
         tuple(citations), draw(st.sampled_from(["az", "ru"])), reported_counts, prisoner_lists,
         case_groups, facilities, custody_periods, interventions=interventions,
+        officials=officials, trials=trials, involvements=involvements,
     )  # fmt: skip
+
+
+def draw_accountability(draw, n_orgs, n_persons, detentions, allegations, n_sources):
+    """Officials (other names, positions), trials (a court or none, defendants,
+    hearings past and to come) and involvements of the officials in detentions,
+    case events, allegations and trials, in every role (an alleged perpetrator's
+    public only on two publishers' sources), some with a reply and its source."""
+    officials = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    OfficialSpec,
+                    level_of,
+                    st.lists(level_of, max_size=1).map(tuple),
+                    st.lists(st.tuples(st.integers(0, n_orgs - 1), level_of), max_size=1).map(
+                        tuple
+                    ),
+                ),
+                max_size=2,
+            )
+        )
+    )
+    defendants = st.lists(
+        st.tuples(st.integers(0, n_persons - 1), level_of, st.booleans()),
+        max_size=2,
+        unique_by=lambda d: d[0],  # a person once per trial (a constraint)
+    ).map(tuple)
+    hearings = st.lists(st.tuples(level_of, st.booleans()), max_size=2).map(tuple)
+    trials = tuple(
+        draw(
+            st.lists(
+                st.builds(TrialSpec, optional_index(n_orgs), level_of, defendants, hearings),
+                max_size=2,
+            )
+        )
+    )
+    facts = {
+        "detention": len(detentions),
+        "case_event": sum(len(d.events) for d in detentions),
+        "allegation": len(allegations),
+        "trial": len(trials),
+    }
+    involvements = []
+    for _ in range(draw(st.integers(0, 3)) if officials else 0):
+        fact = draw(st.sampled_from([kind for kind, n in facts.items() if n]))
+        reply = draw(st.booleans())
+        involvements.append(
+            InvolvementSpec(
+                draw(st.integers(0, len(officials) - 1)),
+                draw(st.sampled_from(InvolvementRole.values)),
+                fact,
+                draw(st.integers(0, facts[fact] - 1)),
+                draw(level_of),
+                reply,
+                draw(optional_index(n_sources)) if reply else None,
+            )
+        )
+    return officials, trials, tuple(involvements)
 
 
 # --- who may see what, by the test's own rule ------------------------------------------
@@ -484,7 +600,8 @@ def graphs(draw) -> Graph:
 # the kinds of record that reach a partner or the public only with a citation they may see
 FACTS = {
     "affiliation", "detention", "case event", "allegation", "statement", "reported count",
-    "edition", "case group", "facility", "custody period", "intervention",
+    "edition", "case group", "facility", "custody period", "intervention", "official",
+    "position", "involvement", "trial", "hearing",
 }  # fmt: skip
 
 
@@ -500,6 +617,8 @@ class Node:
     obj: object = None
     headline: str | None = None  # the marker that must show wherever the record is visible
     citations: list[Node] = field(default_factory=list)  # of a fact: each has its source first
+    # an alleged perpetrator's involvement: public only on sources of two publishers
+    two_publishers: bool = False
 
     def visible_to(self, reader: str) -> bool:
         return (
@@ -512,12 +631,19 @@ class Node:
     def evidenced_for(self, reader: str) -> bool:
         """Not a fact, or a fact with a citation the reader may see: the
         citation's own level and its source's (a confidential source counts)."""
-        return self.kind not in FACTS or any(
-            citation.at.level in READER_LEVELS[reader]
+        if self.kind not in FACTS:
+            return True
+        seen = [
+            citation
+            for citation in self.citations
+            if citation.at.level in READER_LEVELS[reader]
             and not citation.at.trashed
             and citation.parents[0].visible_to(reader)
-            for citation in self.citations
-        )
+        ]
+        if self.two_publishers and reader == "anonymous":
+            publishers = {c.parents[0].obj.publisher_id for c in seen} - {None}
+            return len(publishers) >= 2
+        return bool(seen)
 
     def describe(self) -> str:
         text = f"{self.kind} #{self.index} ({self.at.level}{', in the trash' if self.at.trashed else ''})"
@@ -527,6 +653,11 @@ class Node:
                 f"{c.parents[0].at.level}{' trashed' if c.parents[0].at.trashed else ''} source"
                 for c in self.citations
             ]
+            if self.two_publishers:
+                cited = [
+                    f"{c}, publisher {s.parents[0].obj.publisher_id}"
+                    for c, s in zip(cited, self.citations, strict=True)
+                ]
             text += f" cited by [{', '.join(cited)}]" if cited else " UNCITED"
         if self.parents:
             text += " under [" + "; ".join(parent.describe() for parent in self.parents) + "]"
@@ -786,13 +917,16 @@ def build(graph: Graph) -> World:
 
     editions = build_lists(world, graph, orgs, persons)
     case_groups = build_case_groups(world, graph, persons)
+    accountability = build_accountability(
+        world, graph, orgs, persons, detentions, events, allegations, sources
+    )
 
     targets = {
         "person": persons, "affiliation": affiliations, "detention": detentions,
         "case_event": events, "allegation": allegations, "statement": statements,
         "reported_count": reported_counts, "edition": editions, "case_group": case_groups,
         "facility": facilities, "custody_period": custody_periods,
-        "intervention": interventions,
+        "intervention": interventions, **accountability,
     }  # fmt: skip
     for spec in graph.citations:
         source, target = sources[spec.source], targets[spec.target][spec.index]
@@ -938,6 +1072,115 @@ def build_interventions(
     return interventions
 
 
+NO_PHOTO = "shown only with the photo (there is none)"
+
+
+def build_accountability(
+    world: World, graph: Graph, orgs: list[Node], persons: list[Node], detentions: list[Node],
+    events: list[Node], allegations: list[Node], sources: list[Node],
+) -> dict[str, list[Node]]:  # fmt: skip
+    """Officials (other names, positions), trials (defendants, hearings) and the
+    involvements of the officials in facts of cases: an involvement is under its
+    official and its fact (and so the fact's person, detention, trial, court); a
+    defendant under its trial, person and detention (when it names one); a
+    hearing under its trial. The facts among them, by citation target."""
+    officials, positions = [], []
+    for spec in graph.officials:
+        node = world.node("official", spec.at)
+        official = Official(
+            **world.fields(
+                node, "nationality", "identifiers", "description", headline="name",
+                internal_notes=STAFF_ONLY, photo_provenance=NO_PHOTO,
+            ),
+            **record_fields(spec.at),
+        )  # fmt: skip
+        official.birth_date = PartialDate.parse("1971")
+        official.save()  # its slug is made of its name: the name's marker
+        node.obj = official
+        for at in spec.names:
+            other = world.node("official name", at, node)
+            other.obj = OfficialName.objects.create(
+                official=official, **world.fields(other, "language", headline="name"),
+                **record_fields(at),
+            )  # fmt: skip
+        for org_index, at in spec.positions:
+            position = world.node("position", at, node, orgs[org_index])
+            obj = Position(
+                official=official, organization=orgs[org_index].obj,
+                **world.fields(position, headline="title"), **record_fields(at),
+            )  # fmt: skip
+            obj.started_on = PartialDate.parse("2019-05")
+            obj.save()
+            position.obj = obj
+            positions.append(position)
+        officials.append(node)
+
+    trials, hearings = [], []
+    today = timezone.localdate()
+    for spec in graph.trials:
+        court = orgs[spec.court] if spec.court is not None else None
+        node = world.node("trial", spec.at, court)
+        trial = Trial(
+            court=court.obj if court else None,
+            **world.fields(node, "number", "summary", headline="title", internal_notes=STAFF_ONLY),
+            **record_fields(spec.at),
+        )
+        trial.opened_on = PartialDate.parse("2024-02")
+        trial.save()  # its slug is made of its title: the title's marker
+        world.left_blank.add((id(node), "time_zone"))  # the court's, Asia/Baku
+        node.obj = trial
+        for person_index, at, of_detention in spec.defendants:
+            person = persons[person_index]
+            detention = next(
+                (d for d in detentions if d.parents[0] is person), None
+            ) if of_detention else None  # fmt: skip
+            defendant = world.node("trial defendant", at, node, person, detention)
+            defendant.obj = TrialDefendant.objects.create(
+                trial=trial, person=person.obj, detention=detention.obj if detention else None,
+                **world.fields(defendant, headline="charges"), **record_fields(at),
+            )  # fmt: skip
+        for number, (at, to_come) in enumerate(spec.hearings):
+            hearing = world.node("hearing", at, node)
+            obj = Hearing(
+                trial=trial,
+                **world.fields(hearing, "court_room", headline="what_happened",
+                               internal_notes=STAFF_ONLY),
+                **record_fields(at),
+            )  # fmt: skip
+            day = today + datetime.timedelta(days=30 + number) if to_come else None
+            obj.held_on = PartialDate.parse(day.isoformat() if day else f"2024-0{3 + number}")
+            obj.starts_at = datetime.time(10, 30) if day else None
+            obj.save()
+            hearing.obj = obj
+            hearings.append(hearing)
+        trials.append(node)
+
+    involvements = []
+    facts = {"detention": detentions, "case_event": events, "allegation": allegations,
+             "trial": trials}  # fmt: skip
+    for spec in graph.involvements:
+        fact = facts[spec.fact][spec.index]
+        node = world.node("involvement", spec.at, officials[spec.official], fact)
+        node.two_publishers = spec.role in TWO_PUBLISHER_ROLES
+        f = world.fields(node, headline="description", internal_notes=STAFF_ONLY)
+        if spec.reply:
+            f.update(world.fields(node, "reply"))
+        else:
+            world.left_blank.add((id(node), "reply"))
+        involvement = Involvement(
+            official=officials[spec.official].obj, role=spec.role, **{spec.fact: fact.obj},
+            reply_source=sources[spec.reply_source].obj if spec.reply_source is not None else None,
+            **f, **record_fields(spec.at),
+        )  # fmt: skip
+        involvement.save()
+        node.obj = involvement
+        involvements.append(node)
+    return {
+        "official": officials, "position": positions, "involvement": involvements,
+        "trial": trials, "hearing": hearings,
+    }  # fmt: skip
+
+
 def build_case_groups(world: World, graph: Graph, persons: list[Node]) -> list[Node]:
     groups = []
     for spec in graph.case_groups:
@@ -1037,9 +1280,10 @@ API_KINDS = {
     "persons": "person", "detentions": "detention", "allegations": "allegation",
     "statements": "statement", "sources": "source", "organizations": "organization",
     "reported-counts": "reported count", "facilities": "facility",
-    "interventions": "intervention",
+    "interventions": "intervention", "officials": "official", "trials": "trial",
 }  # fmt: skip
 REQUIRED_QUERY = {"since": "2000-01-01T00:00:00Z"}
+FTM_EXPORT = "/api/v1/export/ftm/"
 LIST_DIFF = "/api/v1/lists/{slug}/diff/"
 
 
@@ -1050,6 +1294,11 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
         if path == "/api/v1/changes/":
             outputs.extend(feed_outputs(client, reader, headers))
             continue
+        if path == FTM_EXPORT:  # JSON lines, streamed: one request reads it all
+            output = get(client, reader, path, headers)
+            output.expected_status = 200
+            outputs.append(output)
+            continue
         if kind == "list diff":
             outputs.extend(list_diff_outputs(client, world, reader, headers))
             continue
@@ -1057,6 +1306,7 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
             urls = [path]
             if path == "/api/v1/persons/":
                 urls.append(f"{path}?q={first_name}")
+                outputs.extend(persons_by_trial_outputs(client, world, reader, headers, "/api/v1"))
                 outputs.extend(facility_filter_outputs(client, world, reader, headers))
                 outputs.extend(persons_by_intervention_outputs(client, world, reader, headers))
             if path == INTERVENTIONS_API:
@@ -1074,6 +1324,20 @@ def api_outputs(client: Client, world: World, reader: str, headers: dict) -> lis
             url = path.replace("{identifier}", str(node.obj.uuid))
             outputs.append(get(client, reader, url, headers, node))
             outputs.append(get(client, reader, url, {**headers, "HTTP_ACCEPT": "text/csv"}, node))
+    return outputs
+
+
+def persons_by_trial_outputs(
+    client: Client, world: World, reader: str, headers: dict, prefix: str
+) -> list[Output]:
+    """The persons filtered by each trial (its co-defendants): a trial the reader
+    may not see is refused as an unknown one; the defendants shown are read
+    like any output."""
+    outputs = []
+    for trial in world.all("trial"):
+        output = get(client, reader, f"{prefix}/persons/?trial={trial.obj.slug}", headers)
+        output.why = trial.describe()
+        outputs.append(output)
     return outputs
 
 
@@ -1271,6 +1535,59 @@ def feed_outputs(client: Client, reader: str, headers: dict) -> list[Output]:
     return outputs
 
 
+def dossier_outputs(client: Client, world: World, graph: Graph) -> list[Output]:
+    """The dossiers as each reader would get them: an official's (the HTML its
+    PDF is printed from) for every official the reader may see, and a person's
+    for every person an involvement or a trial concerns (the page's HTML, marked
+    for partners); with `graph.dossier_pdfs`, the public PDFs themselves (a 404
+    where the page is), their text read like any output."""
+    from dossiers.official import official_html
+    from dossiers.person import person_html
+
+    site = "http://testserver/"
+    outputs = []
+    concerned = {
+        id(parent)
+        for node in world.all("involvement") + world.all("trial defendant")
+        for fact in node.parents
+        for parent in (fact, *fact.parents)
+        if parent.kind == "person"
+    }
+    persons = [person for person in world.all("person") if id(person) in concerned]
+    for reader, level in READERS.items():
+        for official in world.all("official"):
+            if official.visible_to(reader):
+                html, _context = official_html(official.obj, reader=level, site_url=site)
+                outputs.append(Output(reader, f"official dossier {official.obj.slug}", 200, html))
+        for person in persons:
+            if person.visible_to(reader):
+                html = person_html(person.obj, reader=level, site_url=site)
+                outputs.append(Output(reader, f"person dossier {person.obj.slug}", 200, html))
+    if graph.dossier_pdfs:
+        for node, kind in [(o, "officials") for o in world.all("official")] + [
+            (p, "persons") for p in persons
+        ]:
+            url = f"/{kind}/{node.obj.slug}/dossier.pdf"
+            cache.clear()
+            response = client.get(url)
+            output = Output("anonymous", url, response.status_code, "")
+            output.expected_status = 200 if node.visible_to("anonymous") else 404
+            output.why = node.describe()
+            if response.status_code == 200:
+                output.body = pdf_text(response.content)
+            outputs.append(output)
+    return outputs
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF, page by page, as a reader copying it would get it."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+
+
 def page_outputs(client: Client, world: World, language: str) -> list[Output]:
     reader = "anonymous"
     outputs = []
@@ -1285,8 +1602,14 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
     for prefix in ("", f"/{language}"):
         for url in ("/", "/persons/", "/statements/", "/sources/", "/organizations/",
                     "/statistics/", "/feeds/updates/", "/feeds/statements/", "/lists/",
-                    "/groups/", "/facilities/"):  # fmt: skip
+                    "/groups/", "/facilities/", "/officials/", "/trials/",
+                    "/trials/calendar.ics"):  # fmt: skip
             page(prefix + url)
+        for official in world.all("official"):
+            page(f"{prefix}/officials/{official.obj.slug}/", official)
+        for trial in world.all("trial"):
+            page(f"{prefix}/trials/{trial.obj.slug}/", trial)
+            page(f"{prefix}/trials/{trial.obj.slug}/calendar.ics", trial)
         # a search and filters (each computes its own filter counts): answered
         # with the list, or a 400 naming a value it does not know
         for query in (f"q={persons[0].headline}", "status=held&occupation=journalist",
@@ -1319,6 +1642,9 @@ def page_outputs(client: Client, world: World, language: str) -> list[Output]:
             page(f"{prefix}/facilities/?region={region}&kind=prison")
         for other in world.all("facility name"):
             page(f"{prefix}/facilities/?q={other.headline}")
+        if prefix:
+            continue  # the filters' combinations in one language: each page counts its facets
+        outputs.extend(persons_by_trial_outputs(client, world, reader, {}, prefix))
         if persons_filtered_by_intervention():
             for kind, value in intervention_queries(world):
                 query = "&".join(
@@ -1357,7 +1683,8 @@ SHOWN_TO = {
     "partner": {"person", "name variant", "organization", "affiliation", "detention", "charge",
                 "case event", "PACE criterion", "allegation", "statement", "source",
                 "reported count", "list", "edition", "facility", "facility name",
-                "custody period", "intervention"},
+                "custody period", "intervention", "official", "official name", "position",
+                "involvement", "trial", "trial defendant", "hearing"},
 }  # fmt: skip
 
 
@@ -1704,6 +2031,75 @@ HIDDEN_INTERVENTIONS = Graph(
 )  # fmt: skip
 
 
+# Officials, involvements and trials hidden every way the policy hides them,
+# beside what each reader may read: an alleged perpetrator's involvement on two
+# publishers' sources (public), on two sources of one publisher and on one
+# source (partners only); an involvement in a trial whose court is in the trash,
+# in the detention of an internal person, of an uncited official, internal; a
+# reply whose source only partners see; an official's internal other name and
+# position at an organization in the trash; a trial's defendant who is internal,
+# an internal hearing still to come beside a public one and a past one. Run in
+# every suite.
+HIDDEN_ACCOUNTABILITY = Graph(
+    organizations=(PUBLIC, PUBLIC, TRASHED),
+    persons=(PersonSpec(PUBLIC, (), (), (), None), PersonSpec(INTERNAL, (), (), (), None)),
+    detentions=(
+        DetentionSpec(0, PUBLIC, None, "convicted", 2020, False, (), (("sentenced", PUBLIC, None),),
+                      ()),
+        DetentionSpec(1, PUBLIC, None, "convicted", 2021, False, (), (), ()),
+    ),
+    allegations=(AllegationSpec(0, 0, None, None, "torture", PUBLIC),),
+    statements=(),
+    sources=(
+        SourceSpec(0, False, False, PUBLIC),
+        SourceSpec(1, False, False, PUBLIC),
+        SourceSpec(0, False, False, PUBLIC),
+        SourceSpec(None, False, False, PARTNERS),
+    ),
+    citations=(
+        CitationSpec(0, "detention", 0, PUBLIC),
+        CitationSpec(0, "detention", 1, PUBLIC),
+        CitationSpec(0, "case_event", 0, PUBLIC),
+        CitationSpec(0, "allegation", 0, PUBLIC),
+        CitationSpec(0, "official", 0, PUBLIC),  # official 1: none
+        CitationSpec(0, "official", 2, PUBLIC),
+        CitationSpec(0, "position", 0, PUBLIC),
+        CitationSpec(0, "position", 1, PUBLIC),
+        CitationSpec(0, "involvement", 0, PUBLIC),
+        CitationSpec(1, "involvement", 0, PUBLIC),  # another publisher: public
+        CitationSpec(0, "involvement", 1, PUBLIC),
+        CitationSpec(2, "involvement", 1, PUBLIC),  # the same publisher: partners only
+        CitationSpec(0, "involvement", 2, PUBLIC),  # one source: partners only
+        *(CitationSpec(0, "involvement", i, PUBLIC) for i in range(3, 8)),
+        CitationSpec(0, "trial", 0, PUBLIC),
+        CitationSpec(0, "trial", 1, PUBLIC),
+        *(CitationSpec(0, "hearing", i, PUBLIC) for i in range(4)),
+    ),
+    language="az",
+    officials=(
+        OfficialSpec(PUBLIC, (INTERNAL,), ((0, PUBLIC), (2, PUBLIC))),
+        OfficialSpec(PUBLIC, (PUBLIC,), ()),  # uncited
+        OfficialSpec(INTERNAL, (), ()),
+    ),
+    trials=(
+        TrialSpec(0, PUBLIC, ((0, PUBLIC, True), (1, PUBLIC, True)),
+                  ((PUBLIC, True), (INTERNAL, True), (PUBLIC, False))),
+        TrialSpec(2, PUBLIC, ((0, PUBLIC, False),), ((PUBLIC, True),)),  # its court trashed
+    ),
+    dossier_pdfs=True,
+    involvements=(
+        InvolvementSpec(0, "alleged-perpetrator", "allegation", 0, PUBLIC, False, None),
+        InvolvementSpec(0, "alleged-perpetrator", "detention", 0, PUBLIC, False, None),
+        InvolvementSpec(0, "alleged-perpetrator", "case_event", 0, PUBLIC, True, 0),
+        InvolvementSpec(0, "trial-judge", "trial", 0, PUBLIC, True, 3),  # a partners' source
+        InvolvementSpec(0, "prosecutor", "trial", 1, PUBLIC, False, None),
+        InvolvementSpec(0, "investigator", "detention", 1, PUBLIC, False, None),
+        InvolvementSpec(1, "investigator", "detention", 0, PUBLIC, False, None),
+        InvolvementSpec(0, "investigator", "detention", 0, INTERNAL, True, None),
+    ),
+)  # fmt: skip
+
+
 @pytest.fixture
 def private_media(tmp_path):
     """Photos and archived files the examples upload go to a folder of their own."""
@@ -1731,6 +2127,7 @@ def private_media(tmp_path):
 @example(graph=HIDDEN_LISTS)
 @example(graph=HIDDEN_PLACES)
 @example(graph=HIDDEN_INTERVENTIONS)
+@example(graph=HIDDEN_ACCOUNTABILITY)
 def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, private_media):
     cache.clear()
     with transaction.atomic():  # each example's records are rolled back at the end
@@ -1743,6 +2140,7 @@ def test_no_restricted_record_or_staff_only_value_reaches_any_reader(graph, priv
         outputs = page_outputs(client, world, graph.language)
         outputs += api_outputs(client, world, "anonymous", {})
         outputs += api_outputs(client, world, "partner", {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
+        outputs += dossier_outputs(client, world, graph)
         problems = unmarked_fields(world) + problems_in(world, outputs)
         problems += letters_not_shown(world, graph, outputs)
         transaction.set_rollback(True)
