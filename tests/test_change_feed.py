@@ -47,15 +47,18 @@ from cases.services import (
     records_trash,
 )
 from cases.visibility import Reader
+from officials.models import Involvement, Official
 from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
 from sync.dependencies import affected_records
 from sync.models import Entry, Epoch
 from sync.reads import reader_epoch
 from sync.tables import WATCHED
+from tests import accountability_records as accountability
 from tests import factories
 from tests.facility_records import custody, dated_source, facility
 from tests.feed_mirror import API, Mirror, feed_pages, fresh_pull, get, second_connection
+from trials.models import Hearing
 
 PUBLIC, PARTNERS, INTERNAL = Visibility.PUBLIC, Visibility.PARTNERS, Visibility.INTERNAL
 
@@ -843,6 +846,93 @@ def test_the_partner_feed_holds_partners_records_the_public_feed_does_not(mirror
     anonymous, partner = mirrors
     assert record_of(partner, "person", shared.uuid)
     assert record_of(anonymous, "person", shared.uuid) is None
+
+
+# --- officials and trials ------------------------------------------------------------------
+
+
+@pytest.fixture
+def tried(case):
+    """The case's person tried (a defendant of the detention) by a public court,
+    with a judge and a hearing; the judge also the alleged perpetrator of the
+    allegation, on sources of two different publishers."""
+    court = factories.organization("Baku Grave Crimes Court")
+    trial = accountability.trial("The Yagublu case", court=court, opened="2024-02")
+    accountability.defendant(trial, case["person"], detention=case["detention"], charges="206.3.2")
+    judge = accountability.official("Judge Example", names=[("Судья Пример", "ru")])
+    accountability.involvement(judge, "trial-judge", trial=trial)
+    first = accountability.published_source("Publisher One")
+    second = accountability.published_source("Publisher Two")
+    perpetrator = accountability.involvement(
+        judge, "alleged-perpetrator", allegation=case["allegation"], sources=[first, second]
+    )
+    return {**case, "court": court, "trial": trial, "judge": judge, "perpetrator": perpetrator,
+            "first": first, "second": second}  # fmt: skip
+
+
+def involvement_uuids(mirror: Mirror, official: Official) -> list[str]:
+    record = record_of(mirror, "official", official.uuid)
+    return [] if record is None else [i["uuid"] for i in record["involvements"]]
+
+
+def test_an_alleged_perpetrator_leaves_the_public_copy_when_one_publisher_is_left(mirrors, tried):
+    """Two publishers' sources: public; one source's publisher changed to the
+    other's: the official is sent again to the public without it (partners keep it)."""
+    anonymous, partner = mirrors
+    synced(mirrors)
+    perpetrator = str(tried["perpetrator"].uuid)
+    assert perpetrator in involvement_uuids(anonymous, tried["judge"])
+    Source.objects.filter(pk=tried["second"].pk).update(publisher=tried["first"].publisher)
+    synced(mirrors, " after the second source's publisher changed")
+    assert perpetrator not in involvement_uuids(anonymous, tried["judge"])
+    assert perpetrator in involvement_uuids(partner, tried["judge"])
+    assert anonymous.changed("official", tried["judge"].uuid) == ["upsert"]
+
+
+def test_a_hearing_added_then_made_internal_resends_the_trial(mirrors, tried):
+    anonymous, partner = mirrors
+    synced(mirrors)
+    hearing = accountability.hearing(tried["trial"], "2031-03-14", court_room="Room 4")
+    synced(mirrors, " after a hearing was added")
+    for mirror in mirrors:
+        hearings = record_of(mirror, "trial", tried["trial"].uuid)["hearings"]
+        assert [h["uuid"] for h in hearings] == [str(hearing.uuid)]
+        assert mirror.changed("trial", tried["trial"].uuid) == ["upsert"]
+    records_publish(queryset=Hearing.objects.filter(pk=hearing.pk), visibility=INTERNAL)
+    synced(mirrors, " after the hearing went internal")
+    for mirror in mirrors:
+        assert record_of(mirror, "trial", tried["trial"].uuid)["hearings"] == []
+
+
+def test_an_official_renamed_resends_the_trials_they_judge(mirrors, tried):
+    synced(mirrors)
+    Official.objects.filter(pk=tried["judge"].pk).update(name="Judge Renamed")
+    synced(mirrors, " after renaming the official")
+    for mirror in mirrors:
+        trial = record_of(mirror, "trial", tried["trial"].uuid)
+        assert [i["official"]["name"] for i in trial["involvements"]] == ["Judge Renamed"]
+        assert record_of(mirror, "official", tried["judge"].uuid)["name"] == "Judge Renamed"
+
+
+def test_a_person_made_internal_leaves_the_trial_and_the_officials_record(mirrors, tried):
+    """The defendant leaves the trial's record; the involvement in the allegation
+    about them leaves the official's (hidden with its fact's person)."""
+    synced(mirrors)
+    records_publish(queryset=Person.objects.filter(pk=tried["person"].pk), visibility=INTERNAL)
+    synced(mirrors, " after the person went internal")
+    for mirror in mirrors:
+        assert record_of(mirror, "trial", tried["trial"].uuid)["defendants"] == []
+        assert str(tried["perpetrator"].uuid) not in involvement_uuids(mirror, tried["judge"])
+
+
+def test_a_court_in_the_trash_removes_the_trial_and_its_judges_involvement(mirrors, tried):
+    synced(mirrors)
+    records_trash(queryset=Organization.objects.filter(pk=tried["court"].pk))
+    synced(mirrors, " after the court went to the trash")
+    judging = Involvement.objects.get(official=tried["judge"], trial=tried["trial"])
+    for mirror in mirrors:
+        assert mirror.changed("trial", tried["trial"].uuid) == ["remove"]
+        assert str(judging.uuid) not in involvement_uuids(mirror, tried["judge"])
 
 
 # --- the watched tables ------------------------------------------------------------------
