@@ -36,6 +36,7 @@ from cases.partial_dates import PartialDateField, PrecisionField, precision_fiel
 from cases.reads.case_records import CASE_MODELS, case_record_ids
 from lists.models import CaseGroupMember, ListEntry
 from sources.models import Citation, Source
+from trials.models import TrialDefendant
 
 PUBLISH_PERMISSION = "cases.publish"
 RESTORE_PERMISSION = "cases.restore"
@@ -207,6 +208,13 @@ MERGED_LINKS: tuple[tuple[type[models.Model], str], ...] = (
 MERGED_UNIQUE_LINKS: tuple[tuple[type[models.Model], str, str], ...] = (
     (ListEntry, "person", "edition_id"),
     (CaseGroupMember, "person", "group_id"),
+    (TrialDefendant, "person", "trial_id"),  # tried once per trial
+)
+# Many-to-many links of a person (the statements calling for them, the
+# interventions on their behalf): the key of `moved`, and the person's manager.
+MERGED_MANY: tuple[tuple[str, str], ...] = (
+    ("statement.persons", "statements"),
+    ("intervention.persons", "interventions"),
 )
 # The person's own fields a merge never copies: who the kept record is, its level
 # and its bookkeeping. Every other field the kept record leaves empty is filled
@@ -380,16 +388,13 @@ def persons_merge(*, keep: Person, other: Person, user=None) -> Merge:
             rows = model.objects.filter(**{field: other}).exclude(**{f"{parent}__in": taken})
             moved[_label(model, field)] = list(rows.values_list("pk", flat=True))
             model.objects.filter(pk__in=moved[_label(model, field)]).update(**{field: keep})
-        statements = Statement.persons.through.objects.filter(person=other)
-        already = set(
-            Statement.persons.through.objects.filter(person=keep).values_list(
-                "statement_id", flat=True
-            )
-        )
-        moved["statement.persons"] = [
-            s for s in statements.values_list("statement_id", flat=True) if s not in already
-        ]
-        keep.statements.add(*moved["statement.persons"])
+        for key, manager in MERGED_MANY:
+            already = set(getattr(keep, manager).values_list("pk", flat=True))
+            moved[key] = [
+                pk for pk in getattr(other, manager).values_list("pk", flat=True)
+                if pk not in already
+            ]  # fmt: skip
+            getattr(keep, manager).add(*moved[key])
         occupations = set(other.occupations.values_list("pk", flat=True)) - set(
             keep.occupations.values_list("pk", flat=True)
         )
@@ -440,12 +445,14 @@ def merge_undo(*, merge: Merge, user=None) -> None:
             model.objects.filter(pk__in=merge.moved.get(_label(model, field), [])).update(
                 **{field: other}
             )
-        moved_statements = merge.moved.get("statement.persons", [])
-        keep.statements.remove(*moved_statements)
-        # a statement deleted for good since the merge has no one to go back to
-        other.statements.add(
-            *Statement.objects.filter(pk__in=moved_statements).values_list("pk", flat=True)
-        )
+        for key, manager in MERGED_MANY:
+            links = merge.moved.get(key, [])
+            getattr(keep, manager).remove(*links)
+            # a statement or intervention deleted for good since has no one to go back to
+            model = getattr(keep, manager).model
+            getattr(other, manager).add(
+                *model.objects.filter(pk__in=links).values_list("pk", flat=True)
+            )
         keep.occupations.remove(*merge.moved.get("person.occupations", []))
         NameVariant.objects.filter(pk__in=merge.moved.get("added_variants", [])).delete()
         kept = Person.objects.select_for_update().get(pk=keep.pk)

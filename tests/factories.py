@@ -160,11 +160,16 @@ def delete_case_data() -> None:
     """Remove every case record (vocabularies stay), children before parents."""
     from cases.models import IssuedSlug, Merge, SeedRecord, Withdrawal
     from interventions.models import Intervention
+    from officials.models import Involvement, Official
     from sources.models import ReportedCount
+    from trials.models import Trial
 
     for model in (
         Merge,
         Citation,
+        Involvement,  # before its official (a protected key)
+        Official,  # with its names and positions, before their organizations
+        Trial,  # with its defendants and hearings, before its court
         Intervention,  # before its body (a protected key)
         Statement,
         Allegation,

@@ -307,3 +307,40 @@ def test_the_history_and_the_page_read_in_a_pinned_number_of_queries(client, cas
     # person), whatever the trials, hearings, defendants and involvements; the page
     assert before == (25, PAGE_QUERIES)
     assert (queries(client, history), queries(client, page)) == before
+
+
+@pytest.mark.django_db
+def test_a_merge_moves_trials_and_interventions_and_its_undo_moves_them_back():
+    """Two records of one person: the merged one's trial (and the one both are
+    tried in) and interventions go to the kept person, once each; the undo puts
+    them back, so nothing a researcher entered is left on a record in the trash."""
+    from cases.services import merge_undo, persons_merge
+    from interventions.models import Intervention
+
+    keep = factories.person("Kept Person")
+    other = factories.person("Other Record")
+    own, shared = records.trial("Own trial"), records.trial("Shared trial")
+    records.defendant(own, other, charges="206.3.2")
+    records.defendant(shared, other)
+    records.defendant(shared, keep)
+    petition = Intervention.objects.create(kind="wgad", title="Petition")
+    petition.persons.add(other)
+    both = Intervention.objects.create(kind="ecthr", title="Application")
+    both.persons.add(other, keep)
+
+    merge = persons_merge(keep=keep, other=other)
+    assert set(keep.trials_as_defendant.values_list("trial__title", "charges")) == {
+        ("Own trial", "206.3.2"),
+        ("Shared trial", ""),
+    }
+    assert set(keep.interventions.values_list("title", flat=True)) == {"Petition", "Application"}
+    merge_undo(merge=merge)
+    assert set(other.trials_as_defendant.values_list("trial__title", flat=True)) == {
+        "Own trial",
+        "Shared trial",
+    }
+    assert list(keep.trials_as_defendant.values_list("trial__title", flat=True)) == [
+        "Shared trial"
+    ]
+    assert set(other.interventions.values_list("title", flat=True)) == {"Petition", "Application"}
+    assert list(keep.interventions.values_list("title", flat=True)) == ["Application"]
