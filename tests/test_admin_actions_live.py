@@ -47,9 +47,12 @@ from cases.models import (
 from cases.partial_dates import PartialDate
 from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
+from officials.models import Involvement, Official, OfficialName, Position
 from places.models import CustodyPeriod, Facility, FacilityKind, FacilityName
 from sources.models import Citation, ReportedCount, Source
+from tests import accountability_records as records
 from tests import factories
+from trials.models import Hearing, Trial, TrialDefendant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,6 +188,20 @@ def _custody_periods() -> list[CustodyPeriod]:
     return rows
 
 
+def _cited(fact):
+    """An internal fact with a public citation: publishing it passes the rule."""
+    factories.cite(fact)
+    return fact
+
+
+def _trial() -> Trial:
+    return _cited(records.trial(visibility=INTERNAL, cited=False, opened="2024"))
+
+
+def _official() -> Official:
+    return _cited(records.official(visibility=INTERNAL, cited=False))
+
+
 def _other_user():
     return get_user_model().objects.create_user(f"colleague{next(_numbers)}", password="x-1")
 
@@ -249,6 +266,21 @@ ROWS: dict[type, Callable[[], list]] = {
     CustodyPeriod: _custody_periods,
     FacilityKind: _vocabulary(FacilityKind),
     Intervention: lambda: [_intervention()],
+    Official: lambda: [_official()],
+    OfficialName: lambda: [records.official_name(_official(), "Алиев", visibility=INTERNAL)],
+    Position: lambda: [
+        _cited(records.position(_official(), visibility=INTERNAL, cited=False, started="2020"))
+    ],
+    # an investigator: an alleged perpetrator would need two publishers to be public
+    Involvement: lambda: [
+        _cited(records.involvement(_official(), detention=_detention(), visibility=INTERNAL,
+                                   cited=False))
+    ],  # fmt: skip
+    Trial: lambda: [_trial()],
+    TrialDefendant: lambda: [records.defendant(_trial(), _person(), visibility=INTERNAL)],
+    Hearing: lambda: [
+        _cited(records.hearing(_trial(), "2024-05-02", visibility=INTERNAL, cited=False))
+    ],
 }
 
 

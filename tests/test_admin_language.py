@@ -262,7 +262,7 @@ def test_a_page_answering_a_post_sends_the_switch_back_to_the_index(staff_client
 def test_a_superuser_sees_the_sections_in_the_order_of_the_work(staff_client):
     page = page_of(staff_client.get("/admin/"))
     keys = page.section_keys()
-    assert keys[:4] == ["cases", "places", "interventions", "sources"]
+    assert keys[:5] == ["cases", "places", "accountability", "interventions", "sources"]
     assert keys[-3:] == ["vocabularies", "access", "system"]
     caption, cases = page.section("cases")
     assert caption == "Cases"
@@ -272,6 +272,9 @@ def test_a_superuser_sees_the_sections_in_the_order_of_the_work(staff_client):
     caption, places = page.section("places")
     assert caption == "Places of detention"
     assert places == ["facility", "custodyperiod", "facilityname"]
+    caption, accountability = page.section("accountability")
+    assert caption == "Officials and trials"
+    assert accountability[:5] == ["official", "involvement", "position", "trial", "hearing"]
     caption, interventions = page.section("interventions")
     assert caption == "Interventions"
     assert interventions == ["intervention"]
@@ -354,6 +357,7 @@ def test_a_researcher_sees_only_the_models_they_may_view(django_user_model):
     assert page.section_keys() == [
         "cases",
         "places",
+        "accountability",
         "interventions",
         "sources",
         "lists",

@@ -157,6 +157,8 @@ def test_name_keys_are_trigram_indexed():
         "namevariant_name_key_trgm",
         "facility_name_key_trgm",
         "facilityname_name_key_trgm",
+        "official_name_key_trgm",
+        "officialname_name_key_trgm",
     }
     assert all("gin" in d and "gin_trgm_ops" in d for d in indexes.values())
 
