@@ -632,7 +632,14 @@ def person_page(person, *, reader: Reader, today: datetime.date | None = None) -
 
     moments = [row["updated_at"]] + [
         item["updated_at"]
-        for group in ("detentions", "allegations", "statements", "interventions")
+        for group in (
+            "detentions",
+            "allegations",
+            "statements",
+            "interventions",
+            "trials",
+            "involvements",
+        )
         for item in history[group]
         if item.get("updated_at")
     ]

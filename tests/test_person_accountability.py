@@ -344,3 +344,29 @@ def test_a_merge_moves_trials_and_interventions_and_its_undo_moves_them_back():
     ]
     assert set(other.interventions.values_list("title", flat=True)) == {"Petition", "Application"}
     assert list(keep.interventions.values_list("title", flat=True)) == ["Application"]
+
+
+@pytest.mark.django_db
+def test_last_updated_counts_the_trials_hearings_and_involvements_shown():
+    """A new hearing or a changed involvement is a change of the case page: its
+    "last updated" (and the suggested citation's) moves with them."""
+    from officials.models import Involvement
+    from trials.models import Hearing
+
+    person = factories.person("Tried Person")
+    detention = factories.detention(person, arrested="2024-01")
+    trial = records.trial("The case")
+    records.defendant(trial, person, detention=detention)
+    hearing = records.hearing(trial, "2024-06-03")
+    involvement = records.involvement(records.official("Judge A"), detention=detention)
+
+    def last_updated():
+        return person_page(person, reader=Reader.PUBLIC)["last_updated"]
+
+    before = last_updated()
+    later = before + datetime.timedelta(days=3)
+    Hearing.objects.filter(pk=hearing.pk).update(updated_at=later)
+    assert last_updated() == later
+    latest = later + datetime.timedelta(days=3)
+    Involvement.objects.filter(pk=involvement.pk).update(updated_at=latest)
+    assert last_updated() == latest

@@ -364,6 +364,7 @@ class InvolvementHistorySerializer(serializers.Serializer):
         allow_null=True,
         help_text="The source of the reply (in `sources`); null when none or not visible to you.",
     )
+    updated_at = serializers.DateTimeField()
     citations = CitationSerializer(many=True)
 
 
@@ -376,6 +377,7 @@ class HearingHistorySerializer(serializers.Serializer):
     court_room = serializers.CharField()
     status = serializers.CharField(help_text="scheduled, held, postponed or cancelled.")
     what_happened = serializers.CharField()
+    updated_at = serializers.DateTimeField()
     citations = CitationSerializer(many=True)
 
 
@@ -400,6 +402,9 @@ class TrialHistorySerializer(serializers.Serializer):
         allow_null=True,
         help_text="The first hearing still to come in the court's time zone (one known to its "
         "month or year until that period ends), not cancelled; null when none.",
+    )
+    updated_at = serializers.DateTimeField(
+        help_text="The latest change of the trial or of one of its hearings you may see."
     )
     citations = CitationSerializer(many=True)
 

@@ -78,7 +78,7 @@ INVOLVEMENT_HISTORY_FIELDS = (
     "id", "uuid", "official__uuid", "official__slug", "official__name", "role",
     *(f"{target}__uuid" for target in INVOLVEMENT_TARGETS),
     "description", "reply", "reply_on", "reply_on_precision", "reply_source__uuid",
-    "reply_source_visible",
+    "reply_source_visible", "updated_at",
 )  # fmt: skip
 # A defendant's columns, with their trial's (TrialHistorySerializer): never the
 # trial's internal notes.
@@ -87,11 +87,11 @@ DEFENDANT_HISTORY_FIELDS = (
     "trial__uuid", "trial__slug", "trial__title", "trial__number", "trial__court__uuid",
     "trial__court__slug", "trial__court__name", "trial__instance", "trial__opened_on",
     "trial__opened_on_precision", "trial__closed_on", "trial__closed_on_precision",
-    "trial__time_zone", "trial__summary", "charges", "detention__uuid",
+    "trial__time_zone", "trial__summary", "charges", "detention__uuid", "trial__updated_at",
 )  # fmt: skip
 HEARING_HISTORY_FIELDS = (
     "id", "uuid", "trial_id", "held_on", "held_on_precision", "starts_at", "court_room",
-    "status", "what_happened",
+    "status", "what_happened", "updated_at",
 )  # fmt: skip
 
 
@@ -115,6 +115,7 @@ def involvement_history_rows(rows: list[dict]) -> list[dict]:
                 "reply": row["reply"],
                 "reply_on": _partial(row["reply_on"], row["reply_on_precision"]),
                 "reply_source": row["reply_source__uuid"] if row["reply_source_visible"] else None,
+                "updated_at": row["updated_at"],  # for the page's "last updated"
             }
         )
     return result
@@ -153,6 +154,7 @@ def trial_history_rows(
                 "court_room": h["court_room"],
                 "status": h["status"],
                 "what_happened": h["what_happened"],
+                "updated_at": h["updated_at"],
             }
             for h in hearings
         ],
@@ -183,6 +185,9 @@ def trial_history_rows(
             "detention": row["detention__uuid"],
             "hearings": trial_hearings,
             "next_hearing": next_hearing(trial_hearings, row["trial__time_zone"], now),
+            "updated_at": max(
+                [row["trial__updated_at"], *(h["updated_at"] for h in trial_hearings)]
+            ),
         }
     for trial_id, trial in trials.items():
         trial["co_defendants"] = others.get(trial_id, [])
