@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# pytest-xdist workers: each has its own test database on the one embedded server
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-fast lint migrate seed clean-db shell help bench load fuzz messages
 
 help:
 	@echo "make run        create the environment, start the embedded database, migrate, load the seed cases, serve http://127.0.0.1:$(PORT)/"
-	@echo "make test       install what the tests need and run the whole suite"
+	@echo "make test       install what the tests need and run the whole suite ($(TEST_WORKERS) workers: TEST_WORKERS=1 for one process)"
 	@echo "make test-fast  the same without the browser and slow tests (-m 'not browser and not slow'), about two minutes"
 	@echo "make bench      API benchmark on a synthetic 100,000-person data set (BENCH_PERSONS=...)"
 	@echo "make load       gunicorn on the benchmark database driven by locust for 3 minutes: req/s, p50/p95/p99 per kind, errors (docs/load.md)"
@@ -38,7 +40,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(MIGRATIONS_CHECK)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The loop while working: everything but the tests marked browser (Chromium) or
 # slow (other programs and servers started, generated cases by the hundred).
@@ -46,7 +48,7 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(MIGRATIONS_CHECK)
-	$(BIN)/pytest -m "not browser and not slow"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
