@@ -4,6 +4,7 @@ constraints, so no code path (admin, import, raw SQL) can break them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pghistory
@@ -274,6 +275,24 @@ def _with_name_key(update_fields, *name_fields: str):
     if update_fields is None or not set(name_fields) & set(update_fields):
         return update_fields
     return {*update_fields, "name_key"}
+
+
+def free_slug(model: type[models.Model], text: str, fallback: str) -> str:
+    """A slug no record of `model` has yet (in the trash too), from `text`:
+    "prison-no-13", then "prison-no-13-2"...; `fallback` when `text` has no
+    letter or digit to keep. For records whose slugs may be reused once deleted
+    (facilities, trials, officials); a person's is issued once (IssuedSlug)."""
+    base = slugify(readable_ascii(text))[:110] or fallback
+    taken = set(
+        model.objects.filter(slug__regex=rf"^{re.escape(base)}(-[0-9]+)?$").values_list(
+            "slug", flat=True
+        )
+    )
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
 
 def issue_person_slug(display_name: str) -> str:

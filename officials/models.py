@@ -17,7 +17,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, IntegerField, Q
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -29,6 +28,7 @@ from cases.models import (
     Organization,
     Record,
     _with_name_key,
+    free_slug,
     not_blank,
 )
 from cases.partial_dates import (
@@ -37,7 +37,7 @@ from cases.partial_dates import (
     partial_date_constraints,
     period_not_before,
 )
-from cases.search import name_key, readable_ascii
+from cases.search import name_key
 from cases.uploads import person_photo_path
 from officials.choices import InvolvementRole
 from sources.models import Source
@@ -129,16 +129,8 @@ class Official(Record):
 
 
 def official_slug(name: str) -> str:
-    """A slug no official has yet, from `name`."""
-    base = slugify(readable_ascii(name))[:110] or "official"
-    taken = set(
-        Official.objects.filter(slug__regex=rf"^{base}(-[0-9]+)?$").values_list("slug", flat=True)
-    )
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
+    """A slug no official has yet, from `name` (cases.models.free_slug)."""
+    return free_slug(Official, name, "official")
 
 
 @pghistory.track()

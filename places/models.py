@@ -14,12 +14,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.choices import Visibility
-from cases.models import Detention, Organization, Record, _with_name_key, not_blank
+from cases.models import Detention, Organization, Record, _with_name_key, free_slug, not_blank
 from cases.partial_dates import (
     PartialDateField,
     PrecisionField,
@@ -27,7 +26,7 @@ from cases.partial_dates import (
     period_ends_before,
     period_not_before,
 )
-from cases.search import name_key, readable_ascii
+from cases.search import name_key
 from cases.vocabularies import Vocabulary
 from places.choices import FACILITY_KIND_CONTEXT
 
@@ -144,16 +143,8 @@ class Facility(Record):
 
 
 def facility_slug(name: str) -> str:
-    """A slug no facility has yet, from `name` ("prison-no-13", "prison-no-13-2")."""
-    base = slugify(readable_ascii(name))[:110] or "facility"
-    taken = set(
-        Facility.objects.filter(slug__regex=rf"^{base}(-[0-9]+)?$").values_list("slug", flat=True)
-    )
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
+    """A slug no facility has yet, from `name` (cases.models.free_slug)."""
+    return free_slug(Facility, name, "facility")
 
 
 @pghistory.track()

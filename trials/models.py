@@ -14,17 +14,15 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Detention, Organization, Person, Record, not_blank
+from cases.models import Detention, Organization, Person, Record, free_slug, not_blank
 from cases.partial_dates import (
     PartialDateField,
     Precision,
     PrecisionField,
     partial_date_constraints,
 )
-from cases.search import readable_ascii
 from trials.choices import HearingStatus, TrialInstance
 
 DEFAULT_TIME_ZONE = "Asia/Baku"
@@ -94,16 +92,8 @@ class Trial(Record):
 
 
 def trial_slug(title: str) -> str:
-    """A slug no trial has yet, from `title`."""
-    base = slugify(readable_ascii(title))[:110] or "trial"
-    taken = set(
-        Trial.objects.filter(slug__regex=rf"^{base}(-[0-9]+)?$").values_list("slug", flat=True)
-    )
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
+    """A slug no trial has yet, from `title` (cases.models.free_slug)."""
+    return free_slug(Trial, title, "trial")
 
 
 @pghistory.track()
