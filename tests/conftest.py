@@ -36,6 +36,20 @@ def quick_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True)
+def english_to_begin_with():
+    """Each test starts in the site's language, English. A request to /az/ or
+    /ru/ leaves its language active in the thread (LocaleMiddleware activates it
+    and nothing deactivates it), so a later test calling a service directly would
+    read its messages in Azerbaijani: in whichever order the tests are run."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def staff_client(client, django_user_model):
     """A signed-in superuser (password and second factor), as a researcher with every right."""
