@@ -147,17 +147,6 @@ def lists_section(persons: int) -> None:
 
 
 if __name__ == "__main__":
-    from bench.run import _int_env, _prepare_environment
+    from bench.run import run_section_alone
 
-    _prepare_environment()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from bench.seed import ensure_dataset
-
-    call_command("migrate", interactive=False, verbosity=0)
-    count = _int_env("BENCH_PERSONS", 100_000)
-    ensure_dataset(count)
-    lists_section(count)
+    run_section_alone("lists")

@@ -419,20 +419,6 @@ def _report(results, warnings) -> None:
 
 
 if __name__ == "__main__":
-    from bench.run import _int_env, _prepare_environment
+    from bench.run import run_section_alone
 
-    _prepare_environment()
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test import Client
-
-    from bench.seed import ensure_dataset
-
-    call_command("migrate", interactive=False, verbosity=0)
-    count = _int_env("BENCH_PERSONS", 100_000)
-    ensure_dataset(count)
-    settings.DEBUG = False  # as in production: no query log kept
-    places_section(Client(), count)
+    run_section_alone("places")

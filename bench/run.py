@@ -59,6 +59,27 @@ def _int_env(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def run_section_alone(name: str) -> None:
+    """`python -m bench.<section>`: one section of SECTIONS on the benchmark
+    database (made first if missing), without the endpoints' timings; the same
+    as `BENCH_ONLY=<name> make bench`."""
+    _prepare_environment()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from bench.seed import ensure_dataset
+
+    call_command("migrate", interactive=False, verbosity=0)
+    count = _int_env("BENCH_PERSONS", 100_000)
+    ensure_dataset(count)
+    settings.DEBUG = False  # as in production: no query log kept
+    _run_sections([name], Client(), count)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
