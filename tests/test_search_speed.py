@@ -145,6 +145,23 @@ def test_a_person_in_the_trash_is_found_only_by_staff():
     assert person.pk in person_matches(name_key("Trashed"), reader=Reader.STAFF)
 
 
+def test_a_visible_variant_of_a_hidden_person_never_finds_them():
+    # found by the variant alone, the person is checked for the reader's level too
+    hidden = factories.person("Hidden Person", visibility="internal")
+    NameVariant.objects.create(person=hidden, name="Nurlan Hasanov", visibility="public")
+    assert person_matches(name_key("Nurlan"), reader=Reader.PUBLIC) == {}
+    assert person_matches(name_key("Nurlan"), reader=Reader.STAFF) == {hidden.pk: 1.0}
+
+
+def test_a_person_scores_as_the_best_of_their_name_and_their_variants():
+    # the name begins the word (7 of 8 trigrams), the variant is the whole word
+    person = factories.person("Aytən Həsənova", variants=["Ayten Hasanov"])
+    only_name = factories.person("Günel Həsənova")
+    assert person_matches(name_key("Hasanov"), reader=Reader.PUBLIC) == pytest.approx(
+        {person.pk: 1.0, only_name.pk: 7 / 8}
+    )
+
+
 # --- one search per request -------------------------------------------------------------------
 
 
@@ -169,6 +186,25 @@ def test_the_case_list_compares_names_once_with_and_without_filters(client, name
         assert _searches(searched) == 1, filters
         # the same page with another name: the same queries, names compared once
         assert len(searched.captured_queries) == len(plain.captured_queries), filters
+
+
+@pytest.mark.parametrize("query", ["Hasanov", "Ismayil", "Bakhtyar Hajiyev", "Hasanof"])
+def test_a_search_and_its_page_take_one_query_each_however_many_scores(namesakes, query):
+    # "Hasanof" begins no name: the similar names, scored apart (Hasanli lower)
+    with CaptureQueriesContext(connection) as searched:
+        found = search_persons(Person.objects.all(), query, reader=Reader.PUBLIC)
+    with CaptureQueriesContext(connection) as paged:
+        rows = list(found[:3])
+    assert len(searched.captured_queries) == 1
+    (page,) = paged.captured_queries
+    # the scores are looked up, not compared with every id found once per score
+    assert page["sql"].count("= ANY(") == 1
+    matches = person_matches(name_key(query), reader=Reader.PUBLIC)
+    assert rows and {p.pk: p.score for p in rows} == pytest.approx(
+        {pk: matches[pk] for pk in (p.pk for p in rows)}
+    )
+    ranked = sorted(matches.items(), key=lambda item: -item[1])
+    assert [p.score for p in rows] == pytest.approx([score for _, score in ranked[:3]])
 
 
 def test_the_case_list_counts_every_person_found(client, namesakes):
@@ -225,6 +261,14 @@ def test_the_word_search_reads_the_prefix_indexes():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on person_name_prefixes" in plan, plan
     assert "Bitmap Index Scan on namevariant_name_prefixes" in plan, plan
+    # and the page of the persons found looks them up by their ids
+    found = search_persons(Person.objects.all(), "Гасанов", reader=Reader.PUBLIC)
+    sql, params = found.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Cond: (id = ANY" in plan, plan
 
 
 def test_the_prefixes_function_lists_every_prefix_of_two_letters_or_more():
