@@ -151,7 +151,10 @@ def generate_sheet(path: Path, rows: int, existing: list[tuple[str, str]]) -> di
                 reason = ""
                 stage = rng.choice(STAGES)
                 # a stored person's release is entered in the admin with its source (the
-                # evidence rule: an import cannot publish a release of a public detention)
+                # evidence rule: an import cannot publish a release of a public detention),
+                # and so is the custody of a stored detention (the data set records where
+                # its detentions are held; a row that matched one at another facility
+                # would be refused)
                 if not stored and (stage in ("released", "pardoned") or rng.random() < 0.2):
                     released = _partial(arrested + datetime.timedelta(days=rng.randrange(30, 900)),
                                         rng)  # fmt: skip
@@ -173,7 +176,7 @@ def generate_sheet(path: Path, rows: int, existing: list[tuple[str, str]]) -> di
                     "|".join(rng.sample(ARTICLES, rng.choice([1, 1, 2, 3]))),
                     stage,
                     _sentence(rng) if stage == "convicted" or rng.random() < 0.2 else "",
-                    rng.choice(FACILITIES),
+                    "" if stored else rng.choice(FACILITIES),
                     released,
                     reason,
                     "|".join(rng.sample(ALLEGATIONS, rng.choice([0, 0, 1, 2]))),
