@@ -225,9 +225,6 @@ def filtered(cur, *, stage_id: int, after, occupation_id: int | None = None,
     return person_page(cur, where=where, params=params)
 
 
-CITATION_TARGETS = ("person", "affiliation", "detention", "case_event", "allegation", "statement")
-
-
 def history(cur, slug: str) -> dict:
     """Everything cases.reads.history.person_history reads for one visible person."""
     person = cur.execute(
@@ -315,6 +312,75 @@ def history(cur, slug: str) -> dict:
         "ORDER BY sp.statement_id, p.display_name",
         [statement_ids],
     ).fetchall()
+    custody = cur.execute(
+        "SELECT cp.detention_id, cp.id, cp.uuid, cp_f.slug, cp_f.name, cp.held_from, "
+        "cp.held_from_precision, cp.held_until, cp.held_until_precision, cp.note "
+        f"FROM places_custodyperiod cp{CUSTODY_JOINS} "
+        f"WHERE cp.detention_id = ANY(%s) AND {VISIBLE_CUSTODY} "
+        "ORDER BY cp.detention_id, cp.held_from, cp.id",
+        [detention_ids],
+    ).fetchall()
+    interventions = cur.execute(
+        "SELECT i.id, i.uuid, i.kind, i.title, b.uuid, b.slug, b.name, i.reference, "
+        "i.submitted_on, i.submitted_on_precision, i.communicated_on, i.communicated_on_precision, "
+        "i.government_replied_on, i.government_replied_on_precision, i.decided_on, "
+        "i.decided_on_precision, i.status, i.outcome, i.opinion_number, i.wgad_categories, "
+        "i.articles_violated, i.just_satisfaction, i.outcome_summary, i.released_after, "
+        "i.follow_up, i.updated_at FROM interventions_intervention i "
+        "JOIN interventions_intervention_persons ip ON ip.intervention_id = i.id "
+        "LEFT JOIN cases_organization b ON b.id = i.body_id "
+        f"WHERE ip.person_id = %s AND i.visibility = {PUBLIC} AND {cited('i', 'intervention_id')} "
+        f"AND (b.id IS NULL OR b.visibility = {PUBLIC}) ORDER BY "
+        "COALESCE(i.decided_on, i.submitted_on) NULLS FIRST, i.submitted_on NULLS FIRST, i.id",
+        [pid],
+    ).fetchall()
+    # the trials the person is a defendant in, with every visible defendant
+    defendants = cur.execute(
+        "SELECT td.trial_id, td.person_id, dp.uuid, dp.slug, dp.display_name, t.uuid, t.slug, "
+        "t.title, t.number, ct.uuid, ct.slug, ct.name, t.instance, t.opened_on, "
+        "t.opened_on_precision, t.closed_on, t.closed_on_precision, t.time_zone, t.summary, "
+        "td.charges, dd.uuid, t.updated_at FROM trials_trialdefendant td "
+        "JOIN trials_trial t ON t.id = td.trial_id JOIN cases_person dp ON dp.id = td.person_id "
+        "LEFT JOIN cases_organization ct ON ct.id = t.court_id "
+        "LEFT JOIN cases_detention dd ON dd.id = td.detention_id "
+        "WHERE td.trial_id IN (SELECT trial_id FROM trials_trialdefendant "
+        f"WHERE person_id = %s AND visibility = {PUBLIC}) AND td.visibility = {PUBLIC} "
+        f"AND t.visibility = {PUBLIC} AND {cited('t', 'trial_id')} AND dp.visibility = {PUBLIC} "
+        f"AND (ct.id IS NULL OR ct.visibility = {PUBLIC}) "
+        f"AND (dd.id IS NULL OR (dd.visibility = {PUBLIC} AND {cited('dd', 'detention_id')})) "
+        "ORDER BY t.opened_on NULLS FIRST, td.trial_id, dp.display_name, td.id",
+        [pid],
+    ).fetchall()
+    trial_ids = list({d[0] for d in defendants if d[1] == pid})
+    hearings = cur.execute(
+        "SELECT h.id, h.uuid, h.trial_id, h.held_on, h.held_on_precision, h.starts_at, "
+        "h.court_room, h.status, h.what_happened, h.updated_at FROM trials_hearing h "
+        f"WHERE h.trial_id = ANY(%s) AND h.visibility = {PUBLIC} AND {cited('h', 'hearing_id')} "
+        "ORDER BY h.held_on, h.starts_at NULLS FIRST, h.id",
+        [trial_ids],
+    ).fetchall()
+    # the officials' involvements in the facts read above; an alleged perpetrator's
+    # on sources of two publishers
+    two_publishers = (
+        "(SELECT count(DISTINCT s.publisher_id) FROM sources_citation c "
+        "JOIN sources_source s ON s.id = c.source_id WHERE c.involvement_id = i.id "
+        f"AND c.visibility = {PUBLIC} AND s.visibility = {PUBLIC}) >= 2"
+    )
+    involvements = cur.execute(
+        "SELECT i.id, i.uuid, o.uuid, o.slug, o.name, i.role, i.detention_id, i.case_event_id, "
+        "i.allegation_id, i.trial_id, i.description, i.reply, i.reply_on, i.reply_on_precision, "
+        f"rs.uuid, rs.visibility = {PUBLIC}, i.updated_at FROM officials_involvement i "
+        "JOIN officials_official o ON o.id = i.official_id "
+        "LEFT JOIN sources_source rs ON rs.id = i.reply_source_id "
+        "WHERE (i.detention_id = ANY(%(d)s) OR i.case_event_id = ANY(%(e)s) "
+        "OR i.allegation_id = ANY(%(a)s) OR i.trial_id = ANY(%(t)s)) "
+        f"AND i.visibility = {PUBLIC} AND {cited('i', 'involvement_id')} "
+        f"AND (i.role <> 'alleged-perpetrator' OR {two_publishers}) "
+        f"AND o.visibility = {PUBLIC} AND {cited('o', 'official_id')} "
+        "ORDER BY o.name, i.official_id, i.id",
+        {"d": detention_ids, "e": [e[1] for e in events], "a": [a[0] for a in allegations],
+         "t": trial_ids},
+    ).fetchall()  # fmt: skip
     targets = {
         "person": [pid],
         "affiliation": [a[0] for a in affiliations],
@@ -322,18 +388,25 @@ def history(cur, slug: str) -> dict:
         "case_event": [e[1] for e in events],
         "allegation": [a[0] for a in allegations],
         "statement": statement_ids,
+        "custody_period": [c[1] for c in custody],
+        "intervention": [i[0] for i in interventions],
+        "involvement": [i[0] for i in involvements],
+        "trial": trial_ids,
+        "hearing": [h[0] for h in hearings],
     }
     chosen = [(name, ids) for name, ids in targets.items() if ids]
     citations = cur.execute(
-        "SELECT c.person_id, c.affiliation_id, c.detention_id, c.case_event_id, c.allegation_id, "
-        "c.statement_id, s.uuid, s.is_confidential, c.claim, c.locator, c.excerpt, c.confidence "
+        f"SELECT {', '.join(f'c.{name}_id' for name in targets)}, "
+        "s.uuid, s.is_confidential, c.claim, c.locator, c.excerpt, c.confidence "
         "FROM sources_citation c JOIN sources_source s ON s.id = c.source_id "
         f"WHERE ({' OR '.join(f'c.{name}_id = ANY(%s)' for name, _ in chosen)}) "
         f"AND c.visibility = {PUBLIC} AND s.visibility = {PUBLIC} ORDER BY c.id",
         [ids for _, ids in chosen],
     ).fetchall()
+    # the cited sources and the replies' sources the reader may see
+    source_uuids = list({c[-6] for c in citations} | {i[14] for i in involvements if i[15]})
     sources = []
-    if citations:
+    if source_uuids:
         sources = cur.execute(
             "SELECT s.id, s.uuid, s.is_confidential, s.title, pub.uuid, pub.slug, pub.name, "
             "pub.visibility, s.author, s.url, s.published_on, s.published_on_precision, "
@@ -341,7 +414,7 @@ def history(cur, slug: str) -> dict:
             "FROM sources_source s LEFT JOIN cases_organization pub ON pub.id = s.publisher_id "
             "JOIN cases_sourcekind k ON k.id = s.kind_id "
             "WHERE s.uuid = ANY(%s) ORDER BY s.published_on NULLS FIRST, s.id",
-            [list({c[6] for c in citations})],
+            [source_uuids],
         ).fetchall()
     return {
         **counts,
@@ -352,7 +425,15 @@ def history(cur, slug: str) -> dict:
         "allegations": len(allegations),
         "statements": len(statements),
         "concerned": len(concerned),
-        "citations": len(citations),
+        # as bench.run counts them: the person's and their facts' but custody
+        # periods', interventions', involvements', trials' and hearings'
+        "citations": sum(1 for c in citations if any(c[:6])),
+        "other_citations": sum(1 for c in citations if not any(c[:6])),
         "sources": len(sources),
         "affiliations": len(affiliations),
+        "hist_custody_periods": len(custody),
+        "interventions": len(interventions),
+        "defendants": len(defendants),
+        "hearings": len(hearings),
+        "involvements": len(involvements),
     }

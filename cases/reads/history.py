@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from cases.models import Affiliation, Allegation, Detention, PaceAssessment, Person, Statement
 from cases.reads.citations import citations_of
+from cases.reads.compiled import compiled, slot
 from cases.reads.rows import (
     ALLEGATION_FIELDS,
     DETENTION_FIELDS,
     PERSON_FIELDS,
-    SOURCE_FIELDS,
     STATEMENT_FIELDS,
     _grouped,
     _partial,
@@ -24,6 +24,7 @@ from cases.reads.rows import (
     detention_rows,
     person_rows,
     source_rows,
+    sources_of,
     statement_rows,
     strip_private_keys,
 )
@@ -203,104 +204,149 @@ def person_history(person: Person, *, reader: Reader, now: datetime.datetime | N
     (PersonHistorySerializer): a fixed number of queries whatever the length of
     the history."""
     now = now or timezone.now()
+    pk = person.pk
     (person_row,) = person_rows(
-        list(Person.objects.filter(pk=person.pk).values(*PERSON_FIELDS)), reader=reader
+        compiled(
+            ("history.person",),
+            lambda: Person.objects.filter(pk=slot("person")).values(*PERSON_FIELDS),
+        ).rows(person=pk),
+        reader=reader,
     )
-    affiliations = list(
-        visible(Affiliation.objects.filter(person=person), reader)
+    affiliations = compiled(
+        ("history.affiliations", reader),
+        lambda: visible(Affiliation.objects.filter(person_id=slot("person")), reader)
         .order_by(F("started_on").asc(nulls_first=True), "id")
         .values(
             "id", "uuid", "organization__uuid", "organization__slug", "organization__name",
             "role", "started_on", "started_on_precision", "ended_on", "ended_on_precision",
-        )
-    )  # fmt: skip
-    detentions = detention_rows(
-        list(
-            visible(Detention.objects.filter(person=person), reader)
-            .order_by(F("arrested_on").asc(nulls_first=True), "id")
-            .values(*DETENTION_FIELDS)
         ),
+    ).rows(person=pk)  # fmt: skip
+    detentions = detention_rows(
+        compiled(
+            ("history.detentions", reader),
+            lambda: (
+                visible(Detention.objects.filter(person_id=slot("person")), reader)
+                .order_by(F("arrested_on").asc(nulls_first=True), "id")
+                .values(*DETENTION_FIELDS)
+            ),
+        ).rows(person=pk),
         reader=reader,
         cite=False,  # citations_of below: one query for every fact
     )
     pace = _grouped(
-        visible(PaceAssessment.objects.filter(detention__person=person), reader)
-        .order_by("detention_id", "criterion")
-        .values("detention_id", "criterion", "justification"),
+        compiled(
+            ("history.pace", reader),
+            lambda: (
+                visible(PaceAssessment.objects.filter(detention__person_id=slot("person")), reader)
+                .order_by("detention_id", "criterion")
+                .values("detention_id", "criterion", "justification")
+            ),
+        ).rows(person=pk),
         "detention_id",
     )
     allegations = allegation_rows(
-        list(
-            visible(Allegation.objects.filter(Q(person=person) | Q(reported_by=person)), reader)
-            .order_by(F("started_on").asc(nulls_first=True), "id")
-            .values(*ALLEGATION_FIELDS)
-        ),
+        compiled(
+            ("history.allegations", reader),
+            lambda: (
+                visible(
+                    Allegation.objects.filter(
+                        Q(person_id=slot("person")) | Q(reported_by_id=slot("person"))
+                    ),
+                    reader,
+                )
+                .order_by(F("started_on").asc(nulls_first=True), "id")
+                .values(*ALLEGATION_FIELDS)
+            ),
+        ).rows(person=pk),
         reader=reader,
         cite=False,
     )
     statements = statement_rows(
-        list(
-            visible(Statement.objects.filter(persons=person), reader)
-            .order_by(F("issued_on").asc(nulls_first=True), "id")
-            .values(*STATEMENT_FIELDS)
-        ),
+        compiled(
+            ("history.statements", reader),
+            lambda: (
+                visible(Statement.objects.filter(persons=slot("person")), reader)
+                .order_by(F("issued_on").asc(nulls_first=True), "id")
+                .values(*STATEMENT_FIELDS)
+            ),
+        ).rows(person=pk),
         reader=reader,
         cite=False,
     )
     interventions = intervention_history_rows(
-        list(
-            visible(Intervention.objects.filter(persons=person), reader)
-            # placed at its decision, else its submission (the person page's timeline)
-            .order_by(
-                Coalesce("decided_on", "submitted_on").asc(nulls_first=True),
-                F("submitted_on").asc(nulls_first=True),
-                "id",
-            )
-            .values(*INTERVENTION_HISTORY_FIELDS)
-        )
+        compiled(
+            ("history.interventions", reader),
+            lambda: (
+                visible(Intervention.objects.filter(persons=slot("person")), reader)
+                # placed at its decision, else its submission (the person page's timeline)
+                .order_by(
+                    Coalesce("decided_on", "submitted_on").asc(nulls_first=True),
+                    F("submitted_on").asc(nulls_first=True),
+                    "id",
+                )
+                .values(*INTERVENTION_HISTORY_FIELDS)
+            ),
+        ).rows(person=pk)
     )
+
     # the person's trials: as a subquery, so that each query below runs once
     # whether or not the person is tried
-    their_trials = visible(TrialDefendant.objects.filter(person=person), reader).values("trial_id")
-    defendants = list(
-        visible(TrialDefendant.objects.filter(trial__in=their_trials), reader)
-        .order_by(
-            F("trial__opened_on").asc(nulls_first=True), "trial_id", "person__display_name", "id"
+    def their_trials():
+        return visible(TrialDefendant.objects.filter(person_id=slot("person")), reader).values(
+            "trial_id"
         )
-        .values(*DEFENDANT_HISTORY_FIELDS)
-    )
-    hearings = list(
-        visible(Hearing.objects.filter(trial__in=their_trials), reader)
-        .order_by("held_on", F("starts_at").asc(nulls_first=True), "id")
-        .values(*HEARING_HISTORY_FIELDS)
-    )
+
+    defendants = compiled(
+        ("history.defendants", reader),
+        lambda: (
+            visible(TrialDefendant.objects.filter(trial__in=their_trials()), reader)
+            .order_by(
+                F("trial__opened_on").asc(nulls_first=True),
+                "trial_id",
+                "person__display_name",
+                "id",
+            )
+            .values(*DEFENDANT_HISTORY_FIELDS)
+        ),
+    ).rows(person=pk)
+    hearings = compiled(
+        ("history.hearings", reader),
+        lambda: (
+            visible(Hearing.objects.filter(trial__in=their_trials()), reader)
+            .order_by("held_on", F("starts_at").asc(nulls_first=True), "id")
+            .values(*HEARING_HISTORY_FIELDS)
+        ),
+    ).rows(person=pk)
     trials = trial_history_rows(defendants, hearings, person, now)
     involvements = involvement_history_rows(
-        list(
-            visible(
-                Involvement.objects.filter(
-                    Q(detention__person=person)
-                    | Q(case_event__detention__person=person)
-                    | Q(allegation__person=person)
-                    | Q(allegation__reported_by=person)
-                    | Q(trial__in=their_trials)
-                ),
-                reader,
-            )
-            .annotate(
-                reply_source_visible=Exists(
-                    visible(Source.objects.filter(pk=OuterRef("reply_source_id")), reader)
+        compiled(
+            ("history.involvements", reader),
+            lambda: (
+                visible(
+                    Involvement.objects.filter(
+                        Q(detention__person_id=slot("person"))
+                        | Q(case_event__detention__person_id=slot("person"))
+                        | Q(allegation__person_id=slot("person"))
+                        | Q(allegation__reported_by_id=slot("person"))
+                        | Q(trial__in=their_trials())
+                    ),
+                    reader,
                 )
-            )
-            .order_by("official__name", "official_id", "id")
-            .values(*INVOLVEMENT_HISTORY_FIELDS)
-        )
+                .annotate(
+                    reply_source_visible=Exists(
+                        visible(Source.objects.filter(pk=OuterRef("reply_source_id")), reader)
+                    )
+                )
+                .order_by("official__name", "official_id", "id")
+                .values(*INVOLVEMENT_HISTORY_FIELDS)
+            ),
+        ).rows(person=pk)
     )
     events = [event for d in detentions for event in d["events"]]
     custody_periods = [period for d in detentions for period in d["custody_periods"]]
     citations = citations_of(
         reader,
-        person=[person.pk],
+        person=[pk],
         affiliation=[a["id"] for a in affiliations],
         detention=[d["_id"] for d in detentions],
         case_event=[e["_id"] for e in events],
@@ -331,7 +377,7 @@ def person_history(person: Person, *, reader: Reader, now: datetime.datetime | N
             item["citations"] = citations[kind].get(item["_id"], [])
     history = {
         "person": person_row,
-        "citations": citations["person"].get(person.pk, []),
+        "citations": citations["person"].get(pk, []),
         "affiliations": [
             {
                 "uuid": a["uuid"],
@@ -351,14 +397,10 @@ def person_history(person: Person, *, reader: Reader, now: datetime.datetime | N
         "trials": strip_private_keys(trials),
         "transfers": custody_transfers(detentions),
         "sources": source_rows(
-            list(
-                # the replies' sources are listed with the cited ones
-                Source.objects.filter(
-                    uuid__in=citations["source_uuids"]
-                    | {i["reply_source"] for i in involvements if i["reply_source"]}
-                )
-                .order_by(F("published_on").asc(nulls_first=True), "id")
-                .values(*SOURCE_FIELDS)
+            # the replies' sources are listed with the cited ones
+            sources_of(
+                citations["source_uuids"]
+                | {i["reply_source"] for i in involvements if i["reply_source"]}
             ),
             reader=reader,
         ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import F
 
 from cases.choices import PersonStatus
@@ -18,6 +17,7 @@ from cases.models import (
 )
 from cases.partial_dates import from_columns as _partial
 from cases.reads.citations import citations_of
+from cases.reads.compiled import AnyOf, compiled, fetch
 from cases.reads.status import dated_status, status_reports
 from cases.visibility import (
     CONFIDENTIAL_SOURCE_TITLE,
@@ -31,6 +31,7 @@ from cases.visibility import (
 )
 from places.models import CustodyPeriod, Facility
 from places.reads import current_custody_sql, custody_joins, visible_custody_sql
+from sources.models import Source
 
 # Each list is built from a few flat queries (one for the page, one per kind of
 # child) whatever the page size, with `.values()` instead of model and
@@ -62,23 +63,17 @@ def _grouped(rows, key: str) -> dict:
 _OCCUPATIONS = Person.occupations.through._meta.db_table
 
 
-def _dicts(sql: str, params: list) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _charges_of(detention_ids: list[int], *, reader: Reader) -> dict[int, list[dict]]:
     """The visible charges of detentions already passed through `visible`,
     grouped by detention id: one query."""
     own_level, levels = own_level_sql(reader)
     return _grouped(
-        _dicts(
+        fetch(
             f"SELECT detention_id, article, description FROM {Charge._meta.db_table}"
             f" WHERE detention_id = ANY(%s) AND {own_level}"
             " ORDER BY detention_id, article, id",  # id: ties in a stable order
             [detention_ids, *levels],
+            model=Charge,
         ),
         "detention_id",
     )
@@ -103,7 +98,7 @@ def _custody_of(
             ", cp_d.person_id, cur.custody_id IS NOT NULL AS is_current,"
             " cur.source_date, cur.source_precision"
         )
-    rows = _dicts(
+    rows = fetch(
         "SELECT cp.detention_id, cp.id AS _id, cp.uuid, cp_f.slug AS facility,"
         " cp_f.name AS facility_name, cp_f.region AS facility_region, cp.held_from,"
         f" cp.held_from_precision, cp.held_until, cp.held_until_precision, cp.note{current_columns}"
@@ -111,6 +106,7 @@ def _custody_of(
         f" WHERE cp.detention_id = ANY(%s) AND {visible_sql}"
         " ORDER BY cp.detention_id, cp.held_from, cp.id",
         [*current_params, detention_ids, *visible_params],
+        model=CustodyPeriod,
     )
     current: dict[int, dict] = {}
     periods: dict[int, list[dict]] = {}
@@ -156,25 +152,27 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
     ids = [row["id"] for row in rows]
     own_level, levels = own_level_sql(reader)
     variants = _grouped(
-        _dicts(
+        fetch(
             f"SELECT person_id, name, language, kind FROM {NameVariant._meta.db_table}"
             f" WHERE person_id = ANY(%s) AND {own_level}"
             " ORDER BY person_id, language, name, id",
             [ids, *levels],
+            model=NameVariant,
         ),
         "person_id",
     )
     occupations = _grouped(
-        _dicts(
+        fetch(
             f"SELECT po.person_id, o.code AS occupation__code FROM {_OCCUPATIONS} po"
             f" JOIN {Occupation._meta.db_table} o ON o.id = po.occupation_id"
             " WHERE po.person_id = ANY(%s) ORDER BY po.person_id, o.sort_order, o.label, o.id",
             [ids],
+            model=Person,
         ),
         "person_id",
     )
     cited, cited_params = cited_sql(Detention, reader, "d")  # an uncited detention is hidden
-    detentions = _dicts(
+    detentions = fetch(
         "SELECT d.id, d.person_id, d.uuid, d.arrested_on, d.arrested_on_precision, d.released_on,"
         " d.released_on_precision, ls.code AS legal_stage__code,"
         " ls.in_detention AS legal_stage__in_detention, d.facility"
@@ -183,6 +181,7 @@ def person_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
         f" WHERE d.person_id = ANY(%s) AND {own_level_sql(reader, 'd')[0]} AND {cited}"
         " ORDER BY d.person_id, d.arrested_on ASC NULLS FIRST, d.id",
         [ids, *levels, *cited_params],
+        model=Detention,
     )
     charges = _charges_of([d["id"] for d in detentions], reader=reader)
     custody, current = _custody_of([d["id"] for d in detentions], reader=reader, current_of=ids)
@@ -280,13 +279,18 @@ def detention_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
     charges = _charges_of(ids, reader=reader)
     custody, _ = _custody_of(ids, reader=reader)
     events = _grouped(
-        visible(CaseEvent.objects.filter(detention_id__in=ids), reader)
-        .order_by("detention_id", F("occurred_on").asc(nulls_last=True), "id")
-        .values(
-            "detention_id", "id", "uuid", "kind__code", "occurred_on", "occurred_on_precision",
-            "sentence_months", "description", "organization__uuid", "organization__slug",
-            "organization__name", "organization__visibility", "organization__deleted_at",
-        ),
+        compiled(
+            ("detention_rows.events", reader),
+            lambda: visible(CaseEvent.objects.filter(AnyOf("detention_id", "ids")), reader)
+            .order_by("detention_id", F("occurred_on").asc(nulls_last=True), "id")
+            .values(
+                "detention_id", "id", "uuid", "kind__code", "occurred_on", "occurred_on_precision",
+                "sentence_months", "description", "organization__uuid", "organization__slug",
+                "organization__name", "organization__visibility", "organization__deleted_at",
+            ),
+        ).rows(ids=ids)
+        if ids
+        else [],
         "detention_id",
     )  # fmt: skip
     return _cited(
@@ -391,10 +395,13 @@ def _hidden_uuids(model, uuids, reader: Reader) -> set:
     wanted = {u for u in uuids if u is not None}
     if not wanted or reader is Reader.STAFF:
         return set()
-    shown = set(
-        visible(model.objects.filter(uuid__in=wanted), reader).values_list("uuid", flat=True)
-    )
-    return wanted - shown
+    shown = compiled(
+        ("hidden_uuids", model, reader),
+        lambda: visible(model.objects.filter(AnyOf("uuid", "uuids", "uuid")), reader).values(
+            "uuid"
+        ),
+    ).rows(uuids=list(wanted))
+    return wanted - {row["uuid"] for row in shown}
 
 
 def _visible_ids(model, ids, reader: Reader) -> set:
@@ -404,7 +411,11 @@ def _visible_ids(model, ids, reader: Reader) -> set:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return set()
-    return set(visible(model.objects.filter(pk__in=wanted), reader).values_list("pk", flat=True))
+    shown = compiled(
+        ("visible_ids", model, reader),
+        lambda: visible(model.objects.filter(AnyOf("id", "ids")), reader).values("id"),
+    ).rows(ids=list(wanted))
+    return {row["id"] for row in shown}
 
 
 STATEMENT_FIELDS = (
@@ -420,15 +431,22 @@ def statement_rows(rows: list[dict], *, reader: Reader, cite: bool = True) -> li
     citations: 3 queries (2 with `cite=False`)."""
     ids = [row["id"] for row in rows]
     persons = _grouped(
-        Statement.persons.through.objects.filter(statement_id__in=ids)
-        .filter(visibility_q(Person, reader, prefix="person__"))
-        .order_by("statement_id", "person__display_name", "person_id")
-        .values(
-            "statement_id",
-            uuid=F("person__uuid"),
-            slug=F("person__slug"),
-            display_name=F("person__display_name"),
-        ),
+        compiled(
+            ("statement_rows.persons", reader),
+            lambda: (
+                Statement.persons.through.objects.filter(AnyOf("statement_id", "ids"))
+                .filter(visibility_q(Person, reader, prefix="person__"))
+                .order_by("statement_id", "person__display_name", "person_id")
+                .values(
+                    "statement_id",
+                    uuid=F("person__uuid"),
+                    slug=F("person__slug"),
+                    display_name=F("person__display_name"),
+                )
+            ),
+        ).rows(ids=ids)
+        if ids
+        else [],
         "statement_id",
     )
     return _cited(
@@ -462,6 +480,21 @@ SOURCE_FIELDS = (
     "published_on", "published_on_precision", "accessed_on", "language", "kind__code",
     "reliability", "archive_url", "updated_at",
 )  # fmt: skip
+
+
+def sources_of(uuids: set) -> list[dict]:
+    """The rows (SOURCE_FIELDS) of the sources with these UUIDs, the oldest
+    first, for `source_rows`: one query, none without UUIDs."""
+    if not uuids:
+        return []
+    return compiled(
+        ("sources_of",),
+        lambda: (
+            Source.objects.filter(AnyOf("uuid", "uuids", "uuid"))
+            .order_by(F("published_on").asc(nulls_first=True), "id")
+            .values(*SOURCE_FIELDS)
+        ),
+    ).rows(uuids=list(uuids))
 
 
 def source_rows(rows: list[dict], *, reader: Reader) -> list[dict]:
