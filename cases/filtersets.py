@@ -580,8 +580,7 @@ class PersonFilterSet(ReaderFilterSet):
 
     # The status conditions apply to one and the same status row (one subquery).
     STATUS_FILTERS = ("status", "status_as_of_after", "status_as_of_before")
-    # Where a person is held: applied before the status, which then reads the
-    # status of the few persons held there only (cases.reads.status.with_status).
+    # Where a person is held: each a list of persons read once (places.reads).
     PLACE_FILTERS = ("facility", "held_at", "region")
     # The intervention conditions apply to one and the same visible intervention:
     # "a WGAD opinion finding category II" is one proceeding, not a WGAD petition

@@ -1,9 +1,8 @@
 """The status filter and the status counts at scale (issue 20, item 2), in
-cases/reads/status.py and cases/reads/facets.py: the status of a few persons is
-read from their own detentions and calls (their ids one array parameter), the
-status of many from everyone's; a filter asking no date reads no source dates
-but those a call needs; the filter counts reuse the persons the page's search
-and status filter found. Every way gives the persons the Python rule gives
+cases/reads/status.py and cases/reads/facets.py: both read the stored status rows
+(tests/test_status_stored.py holds them to the rule computed afresh), of persons
+given as ids, as a queryset, or everyone; the filter counts reuse the persons
+the page's search found. Every way gives the persons the Python rule gives
 (`dated_status`, the rows' status), for each reader; the query counts are pinned."""
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from cases.choices import PersonStatus
 from cases.filtersets import PersonFilterSet
 from cases.models import Person
 from cases.partial_dates import PartialDate
-from cases.reads import status
 from cases.reads.facets import count_facets, person_facets
 from cases.reads.status import status_sql, with_status
 from cases.visibility import Reader, visible
@@ -62,13 +60,9 @@ def _bound(query: str, reader: Reader = Reader.PUBLIC) -> PersonFilterSet:
 
 
 @pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("few", [status.FEW_PERSONS, 0], ids=["few persons", "everyone"])
-def test_the_status_filter_gives_the_persons_of_the_python_rule(dated, reader, few, monkeypatch):
-    """Over everyone and over samples of persons, read through the persons' own
-    detentions and calls (few) or through everyone's status (FEW_PERSONS 0), with
-    and without a date (which reads the sources' dates): the persons of each
-    status are those the Python rule gives that status."""
-    monkeypatch.setattr(status, "FEW_PERSONS", few)
+def test_the_status_filter_gives_the_persons_of_the_python_rule(dated, reader):
+    """Over everyone and over samples of persons, with and without a date: the
+    persons of each status are those the Python rule gives that status."""
     python = dated[reader]
     ids = _ids_by_name()
     after = PartialDate.parse("2024-12")
@@ -130,22 +124,22 @@ def test_the_status_counts_under_a_search_are_those_of_the_python_rule(dated, re
         assert counted == {code: expected[code] for code in PersonStatus.values}, query
 
 
-def test_a_status_filter_takes_two_queries(dated):
-    """The persons it filters (up to FEW_PERSONS), then their status rows."""
+def test_a_status_filter_takes_no_query_of_its_own(dated):
+    """The stored status rows are a condition of the list's own query."""
     persons = visible(Person.objects.all(), Reader.PUBLIC)
     for queryset in (persons, persons.filter(display_name__startswith="held")):
         with CaptureQueriesContext(connection) as queries:
             list(with_status(queryset, reader=Reader.PUBLIC, statuses=["held"]))
-        # the persons, the status rows, and the list itself
-        assert len(queries) == 3
+        assert len(queries) == 1
 
 
 @override_settings(CACHES=LOCAL_CACHE)
 @pytest.mark.parametrize("query", ["q=held", "status=held", "q=held&status=held"])
 def test_the_counts_reuse_what_the_page_found(dated, query):
     """Once the page has read its persons (the filterset's queryset), the counts
-    run neither the search nor the status filter again: the change times and one
-    statement, as without filters, and the same counts as a fresh filterset's."""
+    do not run the search again (the status filter is a condition on the stored
+    rows, no query of its own): the change times and one statement, as without
+    filters, and the same counts as a fresh filterset's."""
     cache.clear()
     fresh = count_facets(_bound(query))
     filterset = _bound(query)
@@ -158,9 +152,8 @@ def test_the_counts_reuse_what_the_page_found(dated, query):
 
 
 def test_a_detention_filter_keeps_the_status_counted_again(dated):
-    """The status filter's persons, found after the detention filters, would
-    narrow the legal stage counts: with a detention filter the counts read the
-    status rows again (and the counts match a fresh filterset's)."""
+    """With a status and a detention filter, the legal stage counts are those of
+    the status filter's persons under the other filters (as a fresh filterset's)."""
     query = "status=held&legal_stage=pre-trial-detention"
     fresh = count_facets(_bound(query))
     filterset = _bound(query)

@@ -29,7 +29,7 @@ from cases.models import (
 )
 from cases.reads.search import _AnyOf as SearchMatch  # the persons a name search found
 from cases.reads.search import search_persons
-from cases.reads.status import StatusMatch, status_sql, with_status
+from cases.reads.status import status_sql, with_status
 from cases.visibility import visible
 from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
@@ -226,8 +226,8 @@ def person_facets(filterset) -> dict[str, dict]:
     saving an affiliation drops the organization counts and no other. The counts
     not cached are counted together in one statement. 2 queries when something
     is to count, else 1 (the change times), besides the cache's own (a read, and a
-    write of what was counted, with the database cache) and a search's or a
-    status filter's, read once for every count. `total` is how many persons the
+    write of what was counted, with the database cache) and a search's, read
+    once for every count. `total` is how many persons the
     filters give."""
     keys = facet_keys(filterset, table_versions())
     cached = cache.get_many(list(keys.values()))
@@ -253,38 +253,35 @@ def _without(filterset, names: tuple[str, ...]):
     return others
 
 
-def _found_already(filterset) -> tuple[list[int] | None, list[int] | None]:
-    """The ids of the persons the filterset's name search and its status filter
-    found, when its queryset was read already (the list page reads it before the
-    counts; django-filter keeps it as `_qs`): taken from its conditions, so that
-    neither runs again. None for each not found there."""
+def _searched_already(filterset) -> list[int] | None:
+    """The ids of the persons the filterset's name search found, when its queryset
+    was read already (the list page reads it before the counts; django-filter
+    keeps it as `_qs`): taken from its conditions, so that it does not run again.
+    None when not found there."""
     queryset = getattr(filterset, "_qs", None)
-    searched = status = None
     if queryset is None:
-        return searched, status
+        return None
     nodes = [queryset.query.where]
     while nodes:
         node = nodes.pop()
         # a condition given as an expression is `expression = TRUE`
         condition = getattr(node, "lhs", node)
-        if isinstance(condition, StatusMatch):
-            status = condition.values
-        elif isinstance(condition, SearchMatch):
-            searched = condition.values
-        else:
-            nodes.extend(getattr(node, "children", ()))
-    return searched, status
+        if isinstance(condition, SearchMatch):
+            return condition.values
+        nodes.extend(getattr(node, "children", ()))
+    return None
 
 
 def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> dict[str, dict]:
     """The counts of the filters `names` (of COUNTS), uncached, in one statement:
     each filter's grouped count over the persons the other filters give, put
-    together with UNION ALL (a search or a status filter given is read once
-    before, in a query of its own, and reused by every count)."""
+    together with UNION ALL (a search given is read once before, in a query of
+    its own, and reused by every count; the status counts and a status filter
+    read the stored status rows, cases.reads.status)."""
     reader = filterset.reader
     persons = visible(Person.objects.all(), reader)
     query = filterset.form.cleaned_data.get("q")
-    searched, status_found = _found_already(filterset)
+    searched = _searched_already(filterset)
     if query:
         # the search runs once; every count reuses the persons it found (those the
         # filterset's own search found, when the page has read its persons already)
@@ -300,12 +297,8 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
     cleaned = filterset.form.cleaned_data
     status_filters = type(filterset).STATUS_FILTERS
     with_statuses = persons
-    if status_found is not None and not filterset.detention_condition():
-        # the status filter's persons, as the filterset found them among the persons
-        # of the search (its detention filters, applied before it, are not given)
-        with_statuses = persons.filter(StatusMatch(F("pk"), status_found))
-    elif any(cleaned.get(name) for name in status_filters):
-        # the status rows are read once too; every count but the status's own reuses them
+    if any(cleaned.get(name) for name in status_filters):
+        # every count but the status's own reads the stored status rows
         with_statuses = with_status(
             persons,
             reader=reader,
