@@ -36,6 +36,7 @@ from bench.names import (
     RUSSIAN_SURNAMES,
     feminine,
 )
+from cases.reads.status import STATUS_TABLE, rebuild_stored_status
 from cases.search import name_key, readable_ascii
 
 GENERATOR_VERSION = 4  # 4: facilities and custody periods; 3: nearly every fact cited publicly
@@ -64,11 +65,6 @@ RELATED_TABLES = tuple(
 )
 
 MARKER_TABLE = "bench_dataset"
-# indexes built after the load: name search (cases 0016), status and counts (0019)
-BUILT_AFTER_LOAD = (
-    "person_name_prefixes", "namevariant_name_prefixes",
-    "citation_detention_visible", "citation_allegation_visible", "person_visible",
-)  # fmt: skip
 # the tables whose inserts queue persons for the possible-duplicate pairs
 DUPLICATE_TRIGGERED = ("cases_person", "cases_namevariant")
 
@@ -270,7 +266,7 @@ def vacuum_analyze() -> None:
     """Statistics and visibility maps as a live database would have them, and the
     new pages written out now rather than by the checkpointer during the timing."""
     with connection.cursor() as cur:
-        for table in TABLES:
+        for table in (*TABLES, STATUS_TABLE):
             cur.execute(f"VACUUM (ANALYZE) {table}")
         cur.execute("CHECKPOINT")
 
@@ -299,24 +295,37 @@ def seed(persons: int, *, seed: int = RANDOM_SEED, log=print) -> int:
         # first read rebuilds the pairs (make bench reports that time).
         for table in DUPLICATE_TRIGGERED:
             cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER duplicates_insert")
-        # The indexes added for speed at this size (name search, status) are built
-        # once after the load rather than row by row during it, as for any bulk load;
-        # the same definitions, read from the catalog.
-        cur.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
-            [list(BUILT_AFTER_LOAD)],
-        )
-        rebuilt = cur.fetchall()
+        # Each person's stored status (cases.reads.status) is kept by statement
+        # triggers that note the persons a write touches, computed at commit (all
+        # of them again past 10,000): seeding computes everyone's once, after the
+        # load, with the triggers off for its COPYs.
+        status_watched = _tables_with_trigger(cur, TABLES, "status_insert")
+        for table in status_watched:
+            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER status_insert")
+        # Every plain index of the tables filled and of their history (an event
+        # table has an index per foreign key: sources_citationevent has 19) is
+        # built once after the load rather than row by row during it, as for any
+        # bulk load: the same definitions, read from the catalog. The primary keys
+        # and unique constraints stay, so the load is checked as it goes.
+        rebuilt = _plain_indexes(cur, (*TABLES, *_event_tables(TABLES)))
         for name, _definition in rebuilt:
             cur.execute(f"DROP INDEX {name}")
         _seed_rows(gen, writer, vocab)
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no ALTER TABLE with checks pending
         started = time.perf_counter()
+        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each build sorts in memory
         for _name, definition in rebuilt:
             cur.execute(definition)
-        log(f"  {'indexes built after the load':<36} {time.perf_counter() - started:6.1f} s")
+        log(
+            f"  {len(rebuilt)} indexes built after the load{'':<8} {time.perf_counter() - started:6.1f} s"
+        )
         for table in DUPLICATE_TRIGGERED:
             cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER duplicates_insert")
+        for table in status_watched:
+            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER status_insert")
+        started = time.perf_counter()
+        rebuild_stored_status()
+        log(f"  {'stored status of every person':<36} {time.perf_counter() - started:6.1f} s")
         cur.execute(
             "INSERT INTO cases_duplicate_pending (person_id, key) SELECT id, NULL FROM cases_person"
         )
@@ -331,6 +340,40 @@ def seed(persons: int, *, seed: int = RANDOM_SEED, log=print) -> int:
             [persons, GENERATOR_VERSION, related],
         )
     return related
+
+
+def _tables_with_trigger(cur, tables: tuple[str, ...], trigger: str) -> list[str]:
+    cur.execute(
+        "SELECT tgrelid::regclass::text FROM pg_trigger "
+        "WHERE tgname = %s AND tgrelid = ANY(%s::regclass[])",
+        [trigger, list(tables)],
+    )
+    return [table for (table,) in cur.fetchall()]
+
+
+def _event_tables(tables: tuple[str, ...]) -> list[str]:
+    """The pghistory event tables of these tables."""
+    from django.apps import apps
+
+    return [
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if getattr(model, "pgh_tracked_model", None) is not None
+        and model.pgh_tracked_model._meta.db_table in tables
+    ]
+
+
+def _plain_indexes(cur, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes of these tables that back no constraint
+    (no primary key, unique or exclusion constraint)."""
+    cur.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique "
+        "AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ORDER BY i.indrelid, 1",
+        [list(tables)],
+    )
+    return cur.fetchall()
 
 
 def _empty_stale_history(cur) -> None:

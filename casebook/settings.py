@@ -10,7 +10,10 @@ import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from casebook import scaling
+from casebook import (
+    scaling,
+    trigger_levels,  # noqa: F401 (statement-level history triggers)
+)
 from casebook.db import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -346,6 +349,11 @@ REST_FRAMEWORK = {
 # database cache by default, Redis with CACHE_URL (casebook/scaling.py, docs/scaling.md).
 # History (django-pghistory): PostgreSQL triggers record every insert, update and
 # delete of every case table with the values, in append-only event tables.
+#
+# The triggers are statement-level: one INSERT ... SELECT from the statement's
+# transition table per statement, however many rows it writes, instead of a
+# PL/pgSQL call per row (a bulk write of 100,000 rows ran 100,000 of them).
+PGHISTORY_LEVEL = pghistory.Statement
 PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
