@@ -360,6 +360,12 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.DeleteEvent(),
 )
 PGHISTORY_APPEND_ONLY = True
+# The middleware attaches the request's context to the requests that change
+# records. A GET changes none, and inside a context pghistory prefixes every
+# statement not starting with SELECT (a WITH, a parenthesised UNION) with two
+# set_config calls carrying the request's id: new SQL text on every request,
+# which PostgreSQL then never plans once for a prepared statement.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Casebook installs its own _pgh_attach_context() (and _pgtrigger_should_ignore)
 # after every migrate, without a subtransaction per row: casebook/history_sql.py.
 PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False

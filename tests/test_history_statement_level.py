@@ -12,6 +12,7 @@ import pgtrigger
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pghistory.models import Event
 
 from cases.models import (
@@ -86,3 +87,13 @@ def test_links_added_in_one_statement_are_each_recorded(vocabularies):
     )
     assert list(events.values_list("pgh_context__metadata", flat=True)) == [{"action": "links"}] * 3
     assert Person.objects.get(pk=person.pk).occupations.count() == 3
+
+
+def test_a_read_runs_its_statements_as_written(client, vocabularies):
+    # A GET changes no record: its statements run without pghistory's set_config
+    # prefix (which would make every request's SQL new to PostgreSQL)
+    factories.person("Context Testov")
+    with CaptureQueriesContext(connection) as read:
+        assert client.get("/persons/?q=Testov").status_code == 200
+    assert read.captured_queries
+    assert not [q["sql"] for q in read.captured_queries if "pghistory.context_id" in q["sql"]]
