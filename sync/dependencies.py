@@ -6,8 +6,8 @@ it (everything under a person; every fact a citation or its source supports; a
 custody period, hidden with its facility), the records that name it (a
 statement naming a person, an allegation's reporter or facility, a detention's
 arresting authority, the court that decided one of its events, a source's
-publisher, a facility's operator), and the facilities whose number held now a
-person's status or current place counts in. Trials and officials: a trial's row
+publisher, a facility's operator), and the facilities whose number held now
+changes with a person's status or current place (`_held_elsewhere`). Trials and officials: a trial's row
 lists its defendants, hearings and involvements (judges, prosecutors); an
 official's row their other names, positions and involvements, each with the
 fact it is in (a detention, case event, allegation or trial, its person, a
@@ -26,13 +26,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Q
 
+from cases.choices import PersonStatus
 from cases.models import Allegation, CaseEvent, Detention, Person, Statement
 from interventions.models import Intervention
 from officials.models import Involvement, Position
 from places.models import CustodyPeriod, Facility
+from places.reads import held_places
 from sources.models import Citation, ReportedCount, Source
+from sync.models import Entry
+from sync.reads import READER_CLASSES
 from sync.records import KINDS
 from trials.models import Hearing, Trial, TrialDefendant
 
@@ -334,15 +339,42 @@ def _expand(found: Affected) -> None:
         )
     _expand_accountability(found)
     if found.get("person"):
-        # the number held now at a facility counts the persons whose status is
-        # held and whose current place is there: any change of either marked the
-        # person, and their place may be any facility they were ever held at
-        found["facility"] |= set(
-            CustodyPeriod.objects.filter(detention__person_id__in=found["person"]).values_list(
-                "facility_id", flat=True
-            )
-        )
+        found["facility"] |= _held_elsewhere(found["person"])
     for kind in list(found):
         found[kind].discard(0)
         if not found[kind]:
             del found[kind]
+
+
+def _held_elsewhere(persons: set[int]) -> set[int]:
+    """The facilities whose number held now the marked `persons` can change: for
+    each reader class, where each person counted as held in the feed's own record
+    of them (status held, current place) and where they count now, wherever the
+    two differ. A facility's number counts the persons held whose current place
+    is there (places.reads.held_now_sql); any change of either marked the person,
+    and the feed's records are the state its last compaction rendered, with the
+    facilities' numbers of that same state. So a facility where no marked person
+    came or went holds its number: a summary edit, or any edit leaving a person
+    held where they were, re-counts nothing. Two queries per reader class and
+    one for the feed's records."""
+    ids = sorted(persons)
+    before: dict[tuple[str, int], int] = {}
+    with connection.cursor() as cursor:
+        # a facility renamed since has its old slug no more: it is marked by its own change
+        cursor.execute(
+            f"SELECT e.reader, e.record_id, f.id FROM {Entry._meta.db_table} e"
+            f" JOIN {Facility._meta.db_table} f ON f.slug = e.record -> 'current_facility' ->> 'slug'"
+            " WHERE e.kind = 'person' AND e.op = 'upsert' AND e.record_id = ANY(%s)"
+            " AND e.record ->> 'status' = %s",
+            [ids, PersonStatus.HELD.value],
+        )
+        for reader_class, person_id, facility_id in cursor.fetchall():
+            before[reader_class, person_id] = facility_id
+    moved: set[int] = set()
+    for reader, reader_class in READER_CLASSES.items():
+        now = held_places(ids, reader=reader)
+        for person_id in ids:
+            was, is_ = before.get((reader_class, person_id)), now.get(person_id)
+            if was != is_:
+                moved |= {was, is_} - {None}
+    return moved

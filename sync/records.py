@@ -4,6 +4,7 @@ a record in the feed is exactly the row of its list endpoint for that reader."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from cases.models import Allegation, Detention, Organization, Person, Statement
 from cases.reads.rows import (
@@ -37,7 +38,10 @@ class Kind:
     name: str  # as in the API's paths, in the singular
     model: type
     fields: tuple[str, ...]
-    build: object  # cases.reads.rows.<kind>_rows (places.reads.facility_rows)
+    # cases.reads.rows.<kind>_rows; places.reads.facility_rows with its number held
+    # now counted in the compaction's snapshot, not read from a cache keyed by
+    # change times that a bulk update() leaves as they were
+    build: object
 
 
 # parents before children, so a mirror being filled meets a reference's target first
@@ -46,7 +50,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("organization", Organization, ORGANIZATION_FIELDS, organization_rows),
         Kind("source", Source, SOURCE_FIELDS, source_rows),
-        Kind("facility", Facility, FACILITY_FIELDS, facility_rows),
+        Kind("facility", Facility, FACILITY_FIELDS, partial(facility_rows, cached=False)),
         Kind("person", Person, PERSON_FIELDS, person_rows),
         Kind("detention", Detention, DETENTION_FIELDS, detention_rows),
         Kind("allegation", Allegation, ALLEGATION_FIELDS, allegation_rows),

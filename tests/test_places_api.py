@@ -275,9 +275,10 @@ def test_the_facility_list_query_count_does_not_grow_with_the_page_size(
 
 
 # held now's queries: cached (the change markers, the cache's read), of a few
-# facilities (and the cache's write), of every facility (and the write)
+# facilities (the persons held with an open period there, their current places;
+# and the cache's write), of every facility (and the write)
 HELD_NOW_CACHED = 2
-HELD_NOW_ALONE = HELD_NOW_CACHED + 3 + 1
+HELD_NOW_ALONE = HELD_NOW_CACHED + 2 + 1
 HELD_NOW_EVERYWHERE = HELD_NOW_CACHED + 1 + 1
 
 

@@ -523,16 +523,15 @@ def test_the_person_page_query_count_does_not_grow_with_custody_periods(client, 
 HOW_TO_WRITE_QUERIES = 2
 # the kinds, the regions, the facilities, the held-now counts (places.reads.held_now_counts:
 # the change markers and the cache's read; when not cached, the counts of the few
-# facilities listed (the persons with an open period there, their current places,
-# their status) or of every facility (one statement), and the cache's write)
+# facilities listed (the persons held with an open period there, their current
+# places) or of every facility (one statement), and the cache's write)
 LIST_QUERIES_CACHED = 3 + 2
-LIST_QUERIES = LIST_QUERIES_CACHED + 3 + 1
+LIST_QUERIES = LIST_QUERIES_CACHED + 2 + 1
 LIST_QUERIES_EVERYWHERE = LIST_QUERIES_CACHED + 1 + 1
-# the facility, its names, its operator, who is held now (the persons with an open
-# period there, their current places, the first held now by name with their status),
-# the first custody periods before, its allegations and their persons, the citations,
-# their sources
-PAGE_QUERIES = 11
+# the facility, its names, its operator, who is held now (the persons held with an
+# open period there, the first of those placed there by name), the first custody
+# periods before, its allegations and their persons, the citations, their sources
+PAGE_QUERIES = 10
 
 
 @pytest.mark.parametrize(
