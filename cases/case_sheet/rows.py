@@ -15,7 +15,6 @@ from cases.case_sheet.cells import (
     is_url,
     key_and_language,
     parse_sentence,
-    slug_base,
     split,
     split_charge,
 )
@@ -29,13 +28,13 @@ from places.services import facility_key
 # The staged row: the columns of the row table (SheetPlanner.create_tables) that
 # RowChecker.check fills, in order, with their COPY types.
 ROW_TYPES = [
-    "int4", "text", "text", "text", "text", "text[]", "text[]", "text[]", "text", "int4",
+    "int4", "text", "text", "text", "text[]", "text[]", "text[]", "text", "int4",
     "int8[]", "text[]", "bool", "bool", "date", "int2", "text", "text[]", "text[]", "int8",
     "int4", "text", "date", "int2", "int8", "int8[]", "text[]", "text", "text[]", "text",
     "text", "text", "date", "int2",
 ]  # fmt: skip
 ROW_COLUMNS = (
-    "row_no, person, person_key, person_language, slug_base, variants, variant_keys, "
+    "row_no, person, person_key, person_language, variants, variant_keys, "
     "variant_languages, gender, birth_year, occupation_ids, affiliations, has_detention, "
     "identity_ok, arrested_on, arrested_precision, arrest_place, charge_articles, "
     "charge_descriptions, legal_stage_id, sentence_months, facility, released_on, "
@@ -143,9 +142,10 @@ class RowChecker:
 
     # -- one checker per column: each gives the column's value(s) as staged -------------
 
-    def check_person(self, row: _RowCells) -> tuple[str, str, str, str]:
+    def check_person(self, row: _RowCells) -> tuple[str, str, str]:
         """Required: a name with letters, at most 200 characters. Gives the name, its
-        key, its language and the slug a new person would start from."""
+        key and its language (the slug of a new person is worked out when it is
+        written: PlanWriter.issue_slugs)."""
         person = row.person = row.text("person", 200)
         if not person:
             row.error(
@@ -153,12 +153,12 @@ class RowChecker:
                 row.raw("person"),
                 _("the person is blank; expected the name as usually written in English"),
             )
-            return person, "", "", ""
+            return person, "", ""
         key, language = key_and_language(person)
         if not key:
             row.error("person", person, _("expected a name with letters"))
         row.person_key = key
-        return person, key, language, slug_base(person)
+        return person, key, language
 
     def check_name_variants(self, row: _RowCells) -> tuple[list[str], list[str], list[str]]:
         """Other spellings, each at most 200 characters (the person's own spelling is
@@ -391,7 +391,7 @@ class RowChecker:
 def _staged(row: _RowCells, values: dict[str, Any]) -> tuple:
     """The checked row in ROW_COLUMNS order. A row describes a detention when any
     of DETENTION_COLUMNS is filled."""
-    person, key, language, slug = values["person"]
+    person, key, language = values["person"]
     variants, variant_keys, variant_languages = values["name_variants"]
     arrested, arrest_ok = values["arrested_on"]
     articles, descriptions = values["charges"]
@@ -401,7 +401,7 @@ def _staged(row: _RowCells, values: dict[str, Any]) -> tuple:
     moved = values["transferred_on"]
     has_detention = any(row.cells[index].strip() for index in DETENTION_INDEXES)
     return (
-        row.row, person, key, language, slug, variants, variant_keys, variant_languages,
+        row.row, person, key, language, variants, variant_keys, variant_languages,
         values["gender"], values["birth_year"], values["occupations"], values["affiliations"],
         has_detention, arrest_ok, arrested.date if arrested else None,
         int(arrested.precision) if arrested else None, values["arrest_place"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connection, models
 from django.utils.text import slugify
 
+from cases.case_sheet.cells import slug_base
 from cases.case_sheet.custody import CustodyWriting
 from cases.case_sheet.result import Progress
 from cases.case_sheet.tables import T, TempTables
@@ -158,6 +159,13 @@ class PlanWriter(CustodyWriting, TempTables):
     def issue_slugs(self) -> None:
         """Each new person's id and slug (T + "new_person"), the slugs recorded as issued."""
         sp = f"{T}person"
+        # (worked out here, not while the rows are checked: a preview needs none, and
+        # a person of several rows needs one)
+        new = self.rows(f"SELECT cluster, display_name FROM {sp} WHERE new")
+        self.sql(f"""
+            UPDATE {sp} s SET slug_base = u.base
+            FROM unnest(%s::integer[], %s::text[]) AS u(cluster, base) WHERE s.cluster = u.cluster""",
+                 [[cluster for cluster, _name in new], [slug_base(name) for _cluster, name in new]])  # fmt: skip
         # a slug is the name, then -2, -3...: after the highest number issued for that name
         self.table("slug", f"SELECT DISTINCT slug_base AS base, 0 AS n FROM {sp} WHERE new",
                    key="base")  # fmt: skip
