@@ -4,7 +4,8 @@
 
 Environment: BENCH_PERSONS (the data set imported into, as bench.run; default
 100000), BENCH_IMPORT_ROWS (sheet sizes, default "10000,100000"),
-BENCH_BASELINE_ROWS (rows the baseline imports, default 2000).
+BENCH_BASELINE_ROWS (rows the baseline imports at most, default 2000),
+BENCH_BASELINE_SECONDS (the baseline's time budget per run, default 60).
 
 Synthetic case sheets (CSV, a fixed random seed) are imported into the benchmark
 database, which holds the API benchmark's data set (bench.seed), so persons are
@@ -14,11 +15,15 @@ named in later rows by their Azerbaijani spelling. Each measurement runs in its
 own process, so its peak memory (the high-water mark of the resident set) is its
 own, and inside a transaction that is rolled back, so the data set stays as it
 was. For each size: the preview, the write (case_sheet_import: read, check and
-write), and the same file imported again (nothing to change). The baseline is the
+write), the work its commit would do (the deferred triggers: the stored status of
+the persons it touched; run before the rollback, and counted in the goal), and
+the same file imported again (nothing to change). The baseline is the
 same sheet through django-import-export's default row-by-row import
-(bench.import_naive), timed on the first BENCH_BASELINE_ROWS rows: its rows per
-second are extrapolated to the whole file, which flatters it (it slows down as
-tables grow). Goals that are missed are reported, never fatal."""
+(bench.import_naive), timed on the first BENCH_BASELINE_ROWS rows or as many as
+it imports in BENCH_BASELINE_SECONDS: its rows per second are extrapolated to the
+whole file, which flatters it (it slows down as tables grow). Goals that are
+missed are reported, never fatal. BENCH_IMPORT_ROWS=100000 times the largest sheet
+alone."""
 
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ from bench.run import _int_env, _prepare_environment
 RANDOM_SEED = 5  # issue 5
 GOAL_WRITE_ROWS_PER_SECOND = 5000
 GOAL_BASELINE_RATIO = 10
+BASELINE_SECONDS = 60  # the baseline's time budget, per run
+BASELINE_BATCH = 20  # rows per import_data call of the baseline
 
 ARTICLES = [
     "206.3.2 (smuggling by a group of persons by prior agreement)",
@@ -255,34 +262,52 @@ def measure(mode: str, path: Path, rows: int) -> dict:
             out.update(rows=result.rows, errors=[str(e) for e in result.errors],
                        counts=result.counts, phases=result.seconds, written=result.written)  # fmt: skip
             started = time.perf_counter()
+            with connection.cursor() as cursor:
+                # the work the write leaves to its commit (deferred triggers: the stored
+                # status of the persons it touched), done now, as the commit would
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            out["commit_seconds"] = time.perf_counter() - started
+            started = time.perf_counter()
             again = case_sheet_import(file=path, row_limit=0, error_limit=20)
             out["again_seconds"] = time.perf_counter() - started
             out["again_changes"] = again.changes_anything
             out["again_summary"] = again.summary()
         else:  # the baseline: django-import-export, row by row
-            import tablib
-
-            from bench.import_naive import NaiveCaseSheetResource
-
-            with path.open(encoding="utf-8") as sheet:
-                reader = csv.reader(sheet)
-                header = next(reader)
-                data = tablib.Dataset(headers=header)
-                for _number, row in zip(range(rows), reader, strict=False):
-                    data.append(row)
-            started = time.perf_counter()
-            result = NaiveCaseSheetResource().import_data(
-                data, dry_run=(mode == "baseline-preview"), raise_errors=False
-            )
-            out["seconds"] = time.perf_counter() - started
-            out["rows"] = len(data)
-            out["errors"] = [
-                f"row {number}: {errors[0].error!r}" for number, errors in result.row_errors()
-            ][:5]
+            out.update(_baseline(path, rows, dry_run=(mode == "baseline-preview")))
         transaction.set_rollback(True)  # the data set stays as it was
     out["start_mb"] = start_kb / 1024
     out["peak_mb"] = _memory_kb("VmHWM") / 1024
     return out
+
+
+def _baseline(path: Path, rows: int, *, dry_run: bool) -> dict:
+    """The baseline on the sheet's first `rows` rows, BASELINE_BATCH rows to an
+    import_data call, until they are done or BENCH_BASELINE_SECONDS have gone (at
+    100,000 persons a row takes it about a second, most of it in two statements:
+    the slug check of each new person and the stored status's trigger on each new
+    source): its rate is the rows it imported over the time they took."""
+    import tablib
+
+    from bench.import_naive import NaiveCaseSheetResource
+
+    budget = _int_env("BENCH_BASELINE_SECONDS", BASELINE_SECONDS)
+    with path.open(encoding="utf-8") as sheet:
+        reader = csv.reader(sheet)
+        header = next(reader)
+        sample = [row for _number, row in zip(range(rows), reader, strict=False)]
+    resource = NaiveCaseSheetResource()
+    done, seconds, errors = 0, 0.0, []
+    while done < len(sample) and seconds < budget:
+        data = tablib.Dataset(*sample[done : done + BASELINE_BATCH], headers=header)
+        started = time.perf_counter()
+        result = resource.import_data(data, dry_run=dry_run, raise_errors=False)
+        seconds += time.perf_counter() - started
+        errors += [
+            f"row {done + number}: {problems[0].error!r}"
+            for number, problems in result.row_errors()
+        ]
+        done += len(data)
+    return {"seconds": seconds, "rows": done, "errors": errors[:5]}
 
 
 def _run_measure(mode: str, path: Path, rows: int) -> dict:
@@ -339,7 +364,8 @@ def main() -> None:
             preview = _run_measure("preview", path, size)
             print(f"    preview {preview['seconds']:.1f} s")
             write = _run_measure("import", path, size)
-            print(f"    import {write['seconds']:.1f} s, again {write['again_seconds']:.1f} s")
+            print(f"    import {write['seconds']:.1f} s (+{write['commit_seconds']:.1f} s at its "
+                  f"commit), again {write['again_seconds']:.1f} s")  # fmt: skip
             for run in (preview, write):
                 if run["errors"]:
                     print(f"    WARNING: the sheet has errors: {run['errors'][:3]}")
@@ -347,8 +373,10 @@ def main() -> None:
         baseline_path = Path(folder) / f"case_sheet_{sizes[0]}.csv"
         base_preview = _run_measure("baseline-preview", baseline_path, baseline_rows)
         base_write = _run_measure("baseline-import", baseline_path, baseline_rows)
-        print(f"    baseline: {base_write['rows']:,} rows, dry run {base_preview['seconds']:.1f} s, "
-              f"import {base_write['seconds']:.1f} s")  # fmt: skip
+        print(f"    baseline (a sample: the first rows it gets through in "
+              f"{_int_env('BENCH_BASELINE_SECONDS', BASELINE_SECONDS)} s): dry run "
+              f"{base_preview['rows']:,} rows in {base_preview['seconds']:.1f} s, import "
+              f"{base_write['rows']:,} rows in {base_write['seconds']:.1f} s")  # fmt: skip
         for run in (base_preview, base_write):
             if run["errors"]:
                 print(f"    WARNING: baseline row errors: {run['errors'][:3]}")
@@ -359,7 +387,8 @@ def _report(results, base_preview, base_write, version: str) -> None:
     base_preview_rate = base_preview["rows"] / base_preview["seconds"]
     base_write_rate = base_write["rows"] / base_write["seconds"]
     header = ["sheet", "preview rows/s", "preview s", "preview peak MB", "write rows/s",
-              "write s (read+check+write)", "write peak MB", "again s", "write vs baseline"]  # fmt: skip
+              "write s (read+check+write)", "commit s", "write peak MB", "again s",
+              "write vs baseline"]  # fmt: skip
     table = []
     for size, _stats, preview, write in results:
         write_rate = size / write["seconds"]
@@ -372,6 +401,7 @@ def _report(results, base_preview, base_write, version: str) -> None:
             f"{write_rate:,.0f}",
             f"{write['seconds']:.1f} ({phases['read']:.1f}+{phases['check']:.1f}"
             f"+{phases['write']:.1f})",
+            f"{write['commit_seconds']:.1f}",
             f"{write['peak_mb']:.0f} (+{write['peak_mb'] - write['start_mb']:.0f})",
             f"{write['again_seconds']:.1f}",
             f"{write_rate / base_write_rate:.0f}x",
@@ -389,21 +419,25 @@ def _report(results, base_preview, base_write, version: str) -> None:
     print("Peak MB: the process's resident-set high-water mark (in brackets, its growth over "
           "the process before the import).")  # fmt: skip
     print(f"Baseline (django-import-export ModelResource, row by row, bench/import_naive.py): "
-          f"{base_write['rows']:,} rows, dry run {base_preview_rate:,.0f} rows/s, import "
-          f"{base_write_rate:,.0f} rows/s, peak {base_write['peak_mb']:.0f} MB; measured on the "
-          "first rows of the smallest sheet and extrapolated to every size.")  # fmt: skip
+          f"dry run {base_preview_rate:,.0f} rows/s ({base_preview['rows']:,} rows), import "
+          f"{base_write_rate:,.0f} rows/s ({base_write['rows']:,} rows), peak "
+          f"{base_write['peak_mb']:.0f} MB; timed on a sample, the first rows of the smallest "
+          "sheet, and extrapolated to every size.")  # fmt: skip
 
     def verdict(ok: bool) -> str:
         return "MET" if ok else "NOT MET"
 
     largest, _stats, preview, write = results[-1]
     write_rate = largest / write["seconds"]
+    committed_rate = largest / (write["seconds"] + write["commit_seconds"])
     growth = [w["peak_mb"] for _s, _st, _p, w in results]
     print()
     print("Goals:")
     print(
-        f"  write at least {GOAL_WRITE_ROWS_PER_SECOND:,} rows/s at {largest:,} rows: "
-        f"{write_rate:,.0f} rows/s -> {verdict(write_rate >= GOAL_WRITE_ROWS_PER_SECOND)}"
+        f"  write at least {GOAL_WRITE_ROWS_PER_SECOND:,} rows/s at {largest:,} rows, the work "
+        f"at its commit included: {committed_rate:,.0f} rows/s ({write_rate:,.0f} rows/s "
+        f"without the {write['commit_seconds']:.1f} s at its commit) -> "
+        f"{verdict(committed_rate >= GOAL_WRITE_ROWS_PER_SECOND)}"
     )
     if len(results) > 1:
         small, large = growth[0], growth[-1]
