@@ -5,10 +5,8 @@ psycopg cursor of Django's connection; rows are fetched, no JSON is built.
 
 Each function returns counts of what it fetched, to check against the view.
 
-A person row carries the person's status and its date (cases.reads.status), so
-the rows read for it are read here too: the calls for the persons' release and
-the dates of the sources cited for their detentions, their case events and those
-calls (the view dates them in Python, as this module would)."""
+A person row carries the person's status and its date, which the database keeps
+per reader (cases.reads.status): they are read here as the view reads them."""
 
 from __future__ import annotations
 
@@ -30,37 +28,19 @@ PERSON_COLUMNS = (
 )
 
 
-def status_rows(cur, ids: list[int], detention_ids: list[int]) -> dict:
-    """The rows a page's statuses are dated from (cases.reads.status.status_reports):
-    the visible, cited calls for release of the persons, then the published date of
-    every visible source cited for their detentions, their visible case events and
-    those calls (one indexed part per kind of fact): 2 queries."""
-    calls = cur.execute(
-        "SELECT sp.person_id, sp.statement_id, s.issued_on, s.issued_on_precision "
-        "FROM cases_statement_persons sp JOIN cases_statement s ON s.id = sp.statement_id "
-        "JOIN cases_statementkind k ON k.id = s.kind_id "
-        "LEFT JOIN cases_organization io ON io.id = s.issuer_organization_id "
-        "LEFT JOIN cases_person ip ON ip.id = s.issuer_person_id "
-        f"WHERE sp.person_id = ANY(%s) AND k.code = 'call-for-release' AND s.visibility = {PUBLIC} "
-        f"AND {cited('s', 'statement_id')} AND (io.id IS NULL OR io.visibility = {PUBLIC}) "
-        f"AND (ip.id IS NULL OR ip.visibility = {PUBLIC})",
-        [ids],
+def stored_status(cur, ids: list[int]) -> dict:
+    """The persons' status and its date as the database keeps them for the public
+    (cases.reads.status.status_sql, which person_rows reads): the stored rows,
+    and those of persons a transaction not yet committed touched: 1 query."""
+    rows = cur.execute(
+        "SELECT person_id, status, as_of, as_of_precision FROM cases_person_status s"
+        f" WHERE reader = {PUBLIC} AND person_id = ANY(%(ids)s) AND NOT EXISTS"
+        " (SELECT 1 FROM cases_person_status_pending p WHERE p.person_id = s.person_id)"
+        " UNION ALL SELECT person_id, status, as_of, as_of_precision"
+        f" FROM cases_status_pending({PUBLIC}) WHERE person_id = ANY(%(ids)s)",
+        {"ids": ids},
     ).fetchall()
-    source = (
-        "CASE WHEN s.is_confidential THEN NULL ELSE s.published_on END, "
-        "CASE WHEN s.is_confidential THEN NULL ELSE s.published_on_precision END "
-        "FROM sources_citation c JOIN sources_source s ON s.id = c.source_id"
-    )
-    public = f"c.visibility = {PUBLIC} AND s.visibility = {PUBLIC}"
-    dates = cur.execute(
-        f"SELECT NULL::bigint, c.detention_id, {source} WHERE c.detention_id = ANY(%(d)s) AND {public} "
-        f"UNION ALL SELECT NULL, e.detention_id, {source} JOIN cases_caseevent e "
-        f"ON e.id = c.case_event_id WHERE e.detention_id = ANY(%(d)s) AND e.visibility = {PUBLIC} "
-        f"AND {public} UNION ALL SELECT c.statement_id, NULL, {source} "
-        f"WHERE c.statement_id = ANY(%(s)s) AND {public}",
-        {"d": detention_ids, "s": [c[1] for c in calls]},
-    ).fetchall()
-    return {"calls": len(calls), "status_dates": len(dates)}
+    return {"statuses": len(rows)}
 
 
 # Whether the API's person rows carry custody periods and the current place
@@ -123,7 +103,7 @@ def custody_children(cur, ids: list[int], detention_ids: list[int]) -> dict:
 
 
 def person_children(cur, ids: list[int]) -> dict:
-    """What person_rows reads for a page of visible persons: 6 queries (7 when
+    """What person_rows reads for a page of visible persons: 5 queries (6 when
     the rows carry custody periods and the current place)."""
     variants = cur.execute(
         "SELECT person_id, name, language, kind FROM cases_namevariant "
@@ -155,7 +135,7 @@ def person_children(cur, ids: list[int]) -> dict:
         "occupations": len(occupations),
         "detentions": len(detentions),
         "charges": len(charges),
-        **status_rows(cur, ids, [d[0] for d in detentions]),
+        **stored_status(cur, ids),
         **(custody_children(cur, ids, [d[0] for d in detentions]) if ROWS_CARRY_PLACES else {}),
     }
 

@@ -549,9 +549,9 @@ def test_list_query_count_does_not_grow_with_the_page_size(client):
         Charge.objects.create(detention=detention, article=f"1{i}", visibility="public")
     small = _queries(client, "/api/v1/persons/", page_size=2)
     large = _queries(client, "/api/v1/persons/", page_size=40)
-    # 8 (the custody periods and the current place one more), and the throttle's
-    # read and write in the shared cache
-    assert small == large == 10
+    # 7 (the page, a kind of child each, the custody periods and the current place
+    # one, the stored status one), and the throttle's read and write in the shared cache
+    assert small == large == 9
     for url in ("/api/v1/detentions/", "/api/v1/statements/", "/api/v1/allegations/"):
         assert _queries(client, url, page_size=2) == _queries(client, url, page_size=40)
 
@@ -578,10 +578,10 @@ def test_history_query_count_does_not_grow_with_the_history(client):
     assert Citation.objects.filter(detention__person=long).count() == 12
     short_count = _queries(client, f"/api/v1/persons/{short.slug}/history/")
     assert short_count == _queries(client, f"/api/v1/persons/{long.slug}/history/")
-    # 24 (the person row's and the detentions' custody periods one each, the
+    # 23 (the person row's and the detentions' custody periods one each, the
     # person's interventions one, their trials' defendants, hearings and the
     # officials' involvements one each), and the throttle's read and write in the shared cache
-    assert short_count == 26
+    assert short_count == 25
 
 
 def test_a_percent_sign_in_a_bad_value_is_a_400_not_a_500(client):

@@ -1,8 +1,9 @@
 """The status rule is written twice, side by side in cases/reads/status.py: in
 SQL (`status_sql`, behind the case list's status filters, the home page's and
 the statistics' counts, and `status_counts`, the filter counts) and in Python
-(`dated_status` over `status_reports`, the rows' `status` and `status_as_of`
-and the status line of the pages). For every combination of legal stage,
+(`dated_status` over `status_reports`, the person page's status line with the
+sources it footnotes; the rows' `status` and `status_as_of` read the stored rows
+of the SQL rule). For every combination of legal stage,
 release, date precision and one or two detentions, hidden ones included, and
 of report dates and calls for release (tests/test_dated_status.py has the
 pages), both must give every person the same status and the same date."""
@@ -23,11 +24,16 @@ from django.utils import timezone
 from cases.choices import PersonStatus, Visibility
 from cases.filtersets import PersonFilterSet
 from cases.models import Detention, LegalStage, Person
-from cases.pages import term_labels
 from cases.partial_dates import PartialDate, Precision
 from cases.reads.rows import PERSON_FIELDS, person_rows
 from cases.reads.statistics import headline_counts
-from cases.reads.status import person_status, status_counts, status_sql
+from cases.reads.status import (
+    DatedStatus,
+    dated_status,
+    status_counts,
+    status_reports,
+    status_sql,
+)
 from cases.visibility import Reader, visible
 from tests import factories
 
@@ -104,14 +110,25 @@ def _build_every_combination() -> int:
     return count + 1
 
 
+def _python_rule(reader: Reader) -> dict[str, DatedStatus]:
+    """Each visible person's status and its date by the rule in Python
+    (`dated_status` over `status_reports`), from their visible detentions."""
+    names = dict(visible(Person.objects.all(), reader).values_list("pk", "display_name"))
+    detentions = list(
+        visible(Detention.objects.filter(person_id__in=names), reader)
+        .order_by("person_id", "id")
+        .values(
+            "id", "person_id", "released_on", "released_on_precision", "legal_stage__code",
+            "legal_stage__in_detention",
+        )
+    )  # fmt: skip
+    reports = status_reports(list(names), detentions, reader=reader)
+    return {name: dated_status(*reports[pk]) for pk, name in names.items()}
+
+
 def _python_statuses(reader: Reader) -> dict[str, str]:
-    """Each visible person's status by person_status, from the rows the pages use."""
-    labels = term_labels()
-    values = list(visible(Person.objects.all(), reader).values(*PERSON_FIELDS))
-    return {
-        row["display_name"]: person_status(row, labels)["code"]
-        for row in person_rows(values, reader=reader)
-    }
+    """Each visible person's status by the rule in Python."""
+    return {name: status.code for name, status in _python_rule(reader).items()}
 
 
 def _sql_statuses(reader: Reader) -> dict[str, str]:
@@ -279,11 +296,9 @@ def _build_dated_combinations() -> int:
 
 
 def _python_dated(reader: Reader) -> dict[str, tuple]:
-    """Each visible person's status and its date in the rows (`dated_status`)."""
-    values = list(visible(Person.objects.all(), reader).values(*PERSON_FIELDS))
+    """Each visible person's status and its date by the rule in Python."""
     return {
-        row["display_name"]: (row["status"], row["status_as_of"])
-        for row in person_rows(values, reader=reader)
+        name: (status.code or None, status.as_of) for name, status in _python_rule(reader).items()
     }
 
 
@@ -321,6 +336,10 @@ def test_the_sql_and_the_python_rules_give_the_same_status_and_date(reader):
         if python[name] != sql[name]
     ]
     assert not disagreements, "\n".join(disagreements)
+    # the rows of the API and the pages read the SQL rule's rows
+    values = list(visible(Person.objects.all(), reader).values(*PERSON_FIELDS))
+    rows = person_rows(values, reader=reader)
+    assert {row["display_name"]: (row["status"], row["status_as_of"]) for row in rows} == sql
     # every status and every kind of date is reached, or the combinations prove little
     assert {status for status, _ in python.values()} == {*PersonStatus.values, None}
     assert {as_of.precision for _, as_of in python.values() if as_of} == set(Precision)
