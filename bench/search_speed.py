@@ -70,7 +70,11 @@ def raw_search(cursor, key: str) -> dict:
     ).fetchall()[:100]
     if not rows:
         return raw.search(cursor, key)
-    return {"persons": len(rows), **raw.person_children(cursor, [r[0] for r in rows])}
+    return {
+        "persons": len(rows),
+        "slugs": [r[2] for r in rows],
+        **raw.person_children(cursor, [r[0] for r in rows]),
+    }
 
 
 def search_alone(text: str) -> int:

@@ -2,6 +2,8 @@
 word-prefix index, with the ranking of cases.reads.search kept in every script.
 Times are measured by bench/search_speed.py, never asserted here."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -213,6 +215,46 @@ def test_the_case_list_counts_every_person_found(client, namesakes):
     assert [p["display_name"] for p in response.context["persons"]][:4] == [
         "Elvin Hasanov", "Orkhan Hasanov", "Rashad Hasanov", "Tural Hasanov"
     ]  # fmt: skip
+
+
+def test_the_case_list_takes_a_searchs_count_from_the_filter_counts(client, namesakes):
+    Person.objects.filter(
+        display_name__in=["Elvin Hasanov", "Tural Hasanov", "Ulvi Hasanli"]
+    ).update(gender="male")
+    client.get("/persons/?q=Hasanov&gender=male")  # the filter counts are now cached
+    for url in ("/persons/?q=Hasanov&gender=male", "/persons/?q=Hasanov&gender=male&page=2"):
+        response, searched = _get(client, url)
+        # the persons found under the other filters, as the counts' `total` has them
+        assert response.context["page"].paginator.count == 2
+        assert response.context["page"].paginator.num_pages == 1
+        assert not [q for q in searched.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_the_persons_found_compare_as_whole_lists_of_ids_and_scores(namesakes):
+    found = search_persons(Person.objects.all(), "Hasanov", reader=Reader.PUBLIC)
+    again = search_persons(Person.objects.all(), "Hasanov", reader=Reader.PUBLIC)
+    other = search_persons(Person.objects.all(), "Ivanov", reader=Reader.PUBLIC)
+    # Django compares and hashes expressions by their identity: the same ids and
+    # scores are the same nodes, others are not
+    node, same, different = (
+        qs.query.annotations["score"] for qs in (found, again, other)
+    )  # fmt: skip
+    assert node == same and hash(node) == hash(same)
+    assert node != different
+    # the search's condition (given as an expression: `expression = TRUE`)
+    condition, same_condition, other_condition = (
+        getattr(qs.query.where.children[-1], "lhs", qs.query.where.children[-1])
+        for qs in (found, again, other)
+    )
+    assert condition == same_condition and condition != other_condition
+    # and the ids reach PostgreSQL as one array literal, read as bigint[]
+    sql, params = found.query.sql_with_params()
+    assert "= ANY(%s::bigint[])" in sql
+    literals = [p for p in params if isinstance(p, str) and re.fullmatch(r"\{[0-9,]+\}", p)]
+    ids = sorted(person_matches(name_key("Hasanov"), reader=Reader.PUBLIC))
+    assert [sorted(int(pk) for pk in literal.strip("{}").split(",")) for literal in literals] == [
+        ids
+    ]
 
 
 def test_api_pages_of_a_search_hold_every_person_once(client, namesakes):
