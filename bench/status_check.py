@@ -1,10 +1,13 @@
 """Whether the stored status (cases.reads.status, kept by triggers) is the status
-rule computed afresh, for every reader, on the benchmark database:
+rule computed afresh, and the stored filter values (cases.reads.facet_rows, kept
+by the same triggers) the values computed afresh, for every reader, on the
+benchmark database:
 
     DEBUG=1 CASEBOOK_DB_NAME=casebook_bench .venv/bin/python -m bench.status_check
 
-bench.run may call `check_stored_status()` after seeding (the seeding loads rows
-with the triggers off and calls cases.reads.status.rebuild_stored_status)."""
+bench.run may call `check_stored_status()` and `check_stored_facets()` after
+seeding (the seeding loads rows with the triggers off and calls
+cases.reads.status.rebuild_stored_status)."""
 
 from __future__ import annotations
 
@@ -41,6 +44,66 @@ def check_stored_status() -> dict[str, int]:
     return differing
 
 
+def check_stored_facets() -> dict[str, int]:
+    """For each reader: the stored filter values that differ from the computed
+    ones (either way), and the counts of the case list read from the stored rows
+    that differ from the computed values counted (none when they agree), printed
+    with the time they took."""
+    from django.db import connection
+
+    from cases.reads.facet_rows import (
+        FACET_TABLE,
+        FACET_VALUES,
+        STORED_FACETS,
+        computed_facet_rows_sql,
+    )
+    from cases.reads.facets import _stored_counts_sql
+    from cases.reads.status import STORED_READERS
+
+    with connection.cursor() as cursor:
+        labels = {}
+        for facet, (table, column) in FACET_VALUES.items():
+            cursor.execute(f"SELECT id, {column} FROM {table}")
+            labels[facet] = dict(cursor.fetchall())
+    differing = {}
+    for reader in STORED_READERS:
+        stored = f"SELECT facet, value, person_id FROM {FACET_TABLE} WHERE reader = %s"
+        computed, computed_params = computed_facet_rows_sql(reader)
+        counted, counted_params = _stored_counts_sql(
+            reader, list(STORED_FACETS), None, limit_organizations=10**6
+        )
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (({stored}) EXCEPT ALL ({computed})"
+                f" UNION ALL (({computed}) EXCEPT ALL ({stored}))) d",
+                [reader.value, *computed_params, *computed_params, reader.value],
+            )
+            rows = cursor.fetchone()[0]
+            cursor.execute(f"SELECT facet, shown, n FROM ({counted}) s", counted_params)
+            shown = {(facet, value): n for facet, value, n in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT facet, value, count(*) FROM ({computed}) c GROUP BY facet, value",
+                computed_params,
+            )
+            expected = {
+                (facet, labels[facet][value] if facet in labels else str(value)): n
+                for facet, value, n in cursor.fetchall()
+            }
+            cursor.execute(f"SELECT count(*) FROM {FACET_TABLE} WHERE reader = %s", [reader.value])
+            total = cursor.fetchone()[0]
+        counts = len(set(shown.items()) ^ set(expected.items()))
+        differing[reader.value] = rows + counts
+        seconds = time.perf_counter() - started
+        verdict = "MET" if not differing[reader.value] else "NOT MET"
+        print(
+            f"  stored filter values = computed, {reader.value}: {total:,} values, {rows:,}"
+            f" differing, counts of {len(shown)} values read from them, {counts} differing"
+            f" ({seconds:.1f} s) {verdict}"
+        )
+    return differing
+
+
 if __name__ == "__main__":
     import os
 
@@ -49,3 +112,4 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casebook.settings")
     django.setup()
     check_stored_status()
+    check_stored_facets()

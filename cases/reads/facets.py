@@ -27,9 +27,10 @@ from cases.models import (
     Statement,
     Withdrawal,
 )
+from cases.reads.facet_rows import FACET_TABLE, FACET_VALUES, STORED_FACETS, visible_detentions
 from cases.reads.search import _AnyOf as SearchMatch  # the persons a name search found
 from cases.reads.search import search_persons
-from cases.reads.status import status_sql, with_status
+from cases.reads.status import status_count_sql, stored_counts_sql, with_status
 from cases.visibility import visible
 from interventions.models import Intervention
 from lists.models import CaseGroup, CaseGroupMember, Edition, ListEntry, PrisonerList
@@ -272,12 +273,47 @@ def _searched_already(filterset) -> list[int] | None:
     return None
 
 
+def _stored_counts_sql(
+    reader, names: list[str], among: tuple[str, list] | None, *, limit_organizations: int
+) -> tuple[str, list]:
+    """The counts of the filters `names` (of STORED_FACETS) from the stored values
+    (cases.reads.facet_rows) of the persons `among` (the SQL of their ids) or of
+    all the reader may see (`stored_counts_sql`), in the rows of `count_facets`'
+    statement: each value shown by its code (an organization by its slug, with
+    its name: the most frequent first, ranked, up to `limit_organizations`)."""
+    counted, params = stored_counts_sql(
+        FACET_TABLE,
+        "cases_facets_pending",
+        "facet, value",
+        reader=reader,
+        among=among,
+        where=("facet = ANY(%s)", [list(names)]),
+    )
+    labelled = {facet: FACET_VALUES[facet] for facet in names if facet in FACET_VALUES}
+    joins = "".join(
+        f" LEFT JOIN {table} v_{facet} ON c.facet = '{facet}' AND v_{facet}.id = c.value"
+        for facet, (table, _column) in labelled.items()
+    )
+    shown = "".join(f"v_{facet}.{column}, " for facet, (_table, column) in labelled.items())
+    organization = "v_organization.name" if "organization" in labelled else "NULL::text"
+    sql = f"""
+        SELECT facet, shown, name, n, rank FROM (
+            SELECT c.facet, COALESCE({shown}c.value::text) AS shown, {organization} AS name, c.n,
+                CASE WHEN c.facet = 'organization' THEN row_number() OVER (
+                    PARTITION BY c.facet ORDER BY c.n DESC, {organization}) ELSE 0 END AS rank
+            FROM ({counted}) c{joins}) counted
+        WHERE rank <= %s"""
+    return sql, [*params, limit_organizations]
+
+
 def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> dict[str, dict]:
     """The counts of the filters `names` (of COUNTS), uncached, in one statement:
     each filter's grouped count over the persons the other filters give, put
     together with UNION ALL (a search given is read once before, in a query of
-    its own, and reused by every count; the status counts and a status filter
-    read the stored status rows, cases.reads.status)."""
+    its own, and reused by every count). The counts read the stored status and
+    filter values (cases.reads.status, cases.reads.facet_rows), the persons'
+    ids their only join with the other filters; a status filter reads the
+    stored status rows."""
     reader = filterset.reader
     persons = visible(Person.objects.all(), reader)
     query = filterset.form.cleaned_data.get("q")
@@ -320,7 +356,7 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
         return any(value for key, value in cleaned.items() if key != name)
 
     def detentions_without(name: str) -> QuerySet:
-        detentions = visible(Detention.objects.all(), reader).filter(
+        detentions = visible_detentions(reader).filter(
             filterset.detention_condition(leave_out=name)
         )
         if filtered_besides(name):
@@ -335,56 +371,47 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
         except EmptyResultSet:
             return f"SELECT {'NULL::text, ' * values}0::bigint WHERE FALSE", []
 
-    parts: dict[str, tuple[str, list]] = {}
-    if "legal_stage" in names:
-        parts["legal_stage"] = grouped(
-            detentions_without("legal_stage")
-            .filter(legal_stage__isnull=False)
-            .values("legal_stage__code")
-            .annotate(n=Count("person", distinct=True))
-        )
-    if "arrest_year" in names:
-        parts["arrest_year"] = grouped(
-            detentions_without("arrest_year")
-            .filter(arrested_on__isnull=False)
-            .annotate(year=ExtractYear("arrested_on"))
-            .values("year")
-            .annotate(n=Count("person", distinct=True))
-        )
-    if "occupation" in names:
-        parts["occupation"] = grouped(
-            Person.occupations.through.objects.filter(person__in=persons_without("occupation"))
-            .values("occupation__code")
-            .annotate(n=Count("person", distinct=True))
-        )
-    if "allegation" in names:
-        parts["allegation"] = grouped(
-            visible(Allegation.objects.all(), reader)
-            .filter(person__in=persons_without("allegation"))
-            .values("kind__code")
-            .annotate(n=Count("person", distinct=True))
-        )
     statements, params = [], []
-    for name, (sql, part_params) in parts.items():
+    # A detention's stage or year counted under another detention filter is that
+    # of a detention the filter matches (one episode): counted from the records.
+    # Every other count of STORED_FACETS reads the persons' stored values.
+    computed = [
+        name
+        for name in ("legal_stage", "arrest_year")
+        if name in names and filterset.detention_condition(leave_out=name)
+    ]
+    for name in computed:
+        detentions = detentions_without(name)
+        if name == "legal_stage":
+            detentions = detentions.filter(legal_stage__isnull=False).values(
+                value=F("legal_stage__code")
+            )
+        else:
+            detentions = detentions.filter(arrested_on__isnull=False).values(
+                value=ExtractYear("arrested_on")
+            )
+        sql, part_params = grouped(detentions.annotate(n=Count("person", distinct=True)))
         statements.append(
             f"SELECT %s::text, t.value::text, NULL::text, t.n, 0::bigint FROM ({sql}) t(value, n)"
         )
         params += [name, *part_params]
-    if "organization" in names:
-        sql, part_params = grouped(
-            visible(Affiliation.objects.all(), reader)
-            .filter(person__in=persons_without("organization"))
-            .values("organization__slug", "organization__name")
-            .annotate(n=Count("person", distinct=True))
-            .order_by("-n", "organization__name")[:limit_organizations],
-            values=2,
+    # the counts whose own filter is not given are counted over the same persons
+    together: dict[str, list[str]] = {}
+    for name in STORED_FACETS:
+        if name in names and name not in computed:
+            together.setdefault(name if cleaned.get(name) else "", []).append(name)
+    for given, counted in together.items():
+        among = None
+        if filtered_besides(given):
+            try:
+                among = persons_without(given).query.sql_with_params()
+            except EmptyResultSet:
+                continue  # a filter names nothing the reader may see: nobody to count
+        sql, part_params = _stored_counts_sql(
+            reader, counted, among, limit_organizations=limit_organizations
         )
-        # the most frequent first: the rank keeps the order through the UNION
-        statements.append(
-            "SELECT %s::text, t.slug, t.name, t.n, row_number() OVER (ORDER BY t.n DESC, t.name)"
-            f" FROM ({sql}) t(slug, name, n)"
-        )
-        params += ["organization", *part_params]
+        statements.append(sql)
+        params += part_params
     if "total" in names:
         everyone = _without(filterset, ("q", *status_filters)).filter_queryset(with_statuses)
         sql, part_params = grouped(everyone.order_by().values("pk"), values=0)
@@ -399,10 +426,9 @@ def count_facets(filterset, names=COUNTS, *, limit_organizations: int = 30) -> d
             # is then read from their own detentions and calls
             others = [k for k, v in cleaned.items() if v and k not in ("q", *status_filters)]
             status_persons = found if query and not others else persons_without("status")
-        sql, part_params = status_sql(reader=reader, persons=status_persons, dated=False)
+        sql, part_params = status_count_sql(reader=reader, persons=status_persons)
         statements.append(
-            f"SELECT %s::text, s.status, NULL::text, count(*), 0::bigint FROM ({sql}) s"
-            " GROUP BY s.status"
+            f"SELECT %s::text, s.status, NULL::text, s.n, 0::bigint FROM ({sql}) s(status, n)"
         )
         params += ["status", *part_params]
 

@@ -50,6 +50,12 @@ from cases.choices import STATUS_CONTEXTS, PersonStatus
 from cases.models import CaseEvent, Detention, Person, Statement
 from cases.partial_dates import PartialDate, Precision
 from cases.partial_dates import from_columns as _partial
+from cases.reads.facet_rows import (
+    FACET_INDEXES,
+    FACET_TABLE,
+    FACET_TABLE_SQL,
+    computed_facet_rows_sql,
+)
 from cases.visibility import Reader, own_level_q, own_level_sql, visibility_q, visible
 from cases.vocabularies import TermLabels, person_form
 from sources.models import Citation
@@ -488,9 +494,16 @@ def status_condition_sql(
 # rule does not read the current date (whether a held status is current is decided
 # when it is read, `current_since`), so the stored rows do not age.
 #
-# The functions hold the rule's SQL as this code writes it: a change of the rule
-# (or of cases.visibility) ships with a migration that calls `install_stored_status`
-# again, and tests/test_status_stored.py fails until it does.
+# The same triggers and commit keep the values of the case list's filters that
+# each person's visible records give (cases.reads.facet_rows: stages and years of
+# arrest of the visible detentions, kinds of the visible allegations, occupations,
+# organizations of the visible affiliations), per reader, in FACET_TABLE: the
+# tables they read are watched too, and a person noted gets both computed again.
+#
+# The functions hold the rule's SQL as this code writes it: a change of the rule,
+# of the filter values stored (or of cases.visibility) ships with a migration that
+# calls `install_stored_status` again, and tests/test_status_stored.py fails until
+# it does.
 
 STATUS_TABLE = "cases_person_status"
 PENDING_TABLE = "cases_person_status_pending"
@@ -554,6 +567,64 @@ def status_sql(
     )
 
 
+def stored_counts_sql(
+    table: str,
+    pending: str,
+    columns: str,
+    *,
+    reader: Reader,
+    among: tuple[str, list] | None = None,
+    where: tuple[str, list] = ("TRUE", []),
+) -> tuple[str, list]:
+    """SQL counting the persons of each value of `columns` in the stored rows of
+    `table` (STATUS_TABLE or FACET_TABLE) WHERE `where`, of the persons `among`
+    (the SQL of their ids) or of all the reader may see, as the rule gives them
+    now: the stored rows counted in the order of their index, less the stored
+    rows of the persons a writing transaction noted, plus theirs computed afresh
+    by the function `pending` (none outside a writing transaction). Rows of
+    `columns` and `n`, none with no person. (As the stored rows but those noted,
+    the counts were a lookup in the noted persons for each of 100,000 rows.)"""
+    condition, condition_params = where
+    persons, persons_params = among or ("", [])
+
+    def within(column: str) -> str:
+        return f" AND {column} IN ({persons})" if among else ""
+
+    grouped = ", ".join(f"c.{column.strip()}" for column in columns.split(","))
+    sql = f"""
+        SELECT {columns}, sum(n)::bigint AS n FROM (
+            SELECT {columns}, count(*) AS n FROM {table}
+            WHERE reader = %s AND ({condition}){within("person_id")} GROUP BY {columns}
+            UNION ALL
+            SELECT {grouped}, -count(*) FROM {table} c
+            JOIN {PENDING_TABLE} p ON p.person_id = c.person_id
+            WHERE c.reader = %s AND ({condition}){within("c.person_id")} GROUP BY {grouped}
+            UNION ALL
+            SELECT {columns}, count(*) FROM {pending}(%s)
+            WHERE ({condition}){within("person_id")} GROUP BY {columns}
+        ) counted GROUP BY {columns} HAVING sum(n) > 0"""
+    half = [reader.value, *condition_params, *persons_params]
+    return sql, [*half, *half, *half]
+
+
+def status_count_sql(
+    *, reader: Reader, persons: QuerySet | list[int] | None = None
+) -> tuple[str, list]:
+    """SQL counting the persons of each status (`status`, `n`), of `persons` or of
+    all the reader may see, from the stored rows (`stored_counts_sql`)."""
+    among = None
+    if isinstance(persons, list):
+        among = ("SELECT unnest(%s::bigint[])", [persons])
+    elif persons is not None:
+        try:
+            among = persons.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return "SELECT NULL::text, 0::bigint WHERE FALSE", []
+    return stored_counts_sql(
+        STATUS_TABLE, "cases_status_pending", "status", reader=reader, among=among
+    )
+
+
 class _RefreshedIds(list):
     """Stands for the ids of the persons to compute (the functions' variable
     `refreshed_ids`) where `computed_status_sql` takes a list of persons."""
@@ -591,25 +662,62 @@ def _stored_rows_sql(connection, persons: list | None) -> str:
     )
 
 
-def stored_status_functions(connection) -> dict[str, tuple[str, str]]:
-    """Each SQL function of the stored status, by its name: its arguments and
-    options, and its body, the rule as `computed_status_sql` writes it now."""
-    pending = "\n    ".join(
+def _facet_rows(connection, reader: Reader, persons: list | None) -> str:
+    sql, params = computed_facet_rows_sql(reader, persons)
+    return (
+        f"SELECT {connection.ops.compose_sql('%s', [reader.value])}, f.facet, f.value, f.who"
+        f" FROM ({_inlined(sql, params, connection)}) f (facet, value, who)"
+    )
+
+
+def _stored_facets_sql(connection, persons: list | None) -> str:
+    """The INSERT of every reader's filter values, of `persons` or of everyone."""
+    return f"INSERT INTO {FACET_TABLE} (reader, facet, value, person_id)\n" + "\nUNION ALL\n".join(
+        _facet_rows(connection, reader, persons) for reader in STORED_READERS
+    )
+
+
+def _by_reader(connection, rows) -> str:
+    """PL/pgSQL returning `rows(reader)`'s query for the function's `reader`."""
+    return "\n    ".join(
         f"{'IF' if n == 0 else 'ELSIF'} reader = {connection.ops.compose_sql('%s', [r.value])}"
-        f" THEN RETURN QUERY SELECT s.person_id, s.status, s.as_of, s.as_of_precision"
-        f" FROM ({_rule(connection, r, _RefreshedIds())}) s;"
+        f" THEN RETURN QUERY {rows(r)};"
         for n, r in enumerate(STORED_READERS)
+    )
+
+
+def stored_status_functions(connection) -> dict[str, tuple[str, str]]:
+    """Each SQL function of the stored status and filter values, by its name: its
+    arguments and options, and its body, the rule as `computed_status_sql` and
+    the values as `computed_facet_rows_sql` write them now."""
+    pending = _by_reader(
+        connection,
+        lambda r: (
+            "SELECT s.person_id, s.status, s.as_of, s.as_of_precision"
+            f" FROM ({_rule(connection, r, _RefreshedIds())}) s"
+        ),
+    )
+    pending_facets = _by_reader(
+        connection,
+        lambda r: (
+            "SELECT f.facet, f.value, f.person_id"
+            f" FROM ({_facet_rows(connection, r, _RefreshedIds())}) f (reader, facet, value, person_id)"
+        ),
     )
     return {
         "cases_status_rebuild": (
-            "() RETURNS void",
+            "() RETURNS void SET maintenance_work_mem = '256MB'",
             f"""
 BEGIN
     PERFORM pg_advisory_xact_lock({_LOCK});
     DELETE FROM {PENDING_TABLE};
     -- every row is written again: no dead half left for the reads to skip
-    TRUNCATE {STATUS_TABLE};
+    TRUNCATE {STATUS_TABLE}, {FACET_TABLE};
     {_stored_rows_sql(connection, None)};
+    -- the filter values' indexes built after them (cases.reads.facet_rows)
+    DROP INDEX {", ".join(FACET_INDEXES)};
+    {_stored_facets_sql(connection, None)};
+    {"; ".join(FACET_INDEXES.values())};
 END""",
         ),
         # planned once per connection (planning the rule took 25 ms a reader, running
@@ -634,6 +742,8 @@ BEGIN
     END IF;
     DELETE FROM {STATUS_TABLE} WHERE person_id = ANY(refreshed_ids);
     {_stored_rows_sql(connection, _RefreshedIds())};
+    DELETE FROM {FACET_TABLE} WHERE person_id = ANY(refreshed_ids);
+    {_stored_facets_sql(connection, _RefreshedIds())};
 END""",
         ),
         # the rows of the persons noted and not yet stored (a writing transaction's)
@@ -653,15 +763,40 @@ BEGIN
     END IF;
 END""",
         ),
+        # the filter values of the persons noted and not yet stored
+        "cases_facets_pending": (
+            "(reader text) RETURNS TABLE (facet text, value bigint, person_id bigint)"
+            " STABLE ROWS 50",
+            f"""
+#variable_conflict use_column
+DECLARE
+    refreshed_ids bigint[];
+BEGIN
+    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p;
+    IF refreshed_ids IS NULL THEN
+        RETURN;
+    END IF;
+    {pending_facets}
+    END IF;
+END""",
+        ),
     }
 
 
-# The tables the rule reads, and for each: the columns whose change can change a
-# status (None: any write), and the persons its rows concern, read FROM `{rows}`
-# (the rows, named r: a transition table or the rows that changed).
+# The tables the rule and the filter values read, and for each: the columns whose
+# change can change a status or a value (None: any write), and the persons its
+# rows concern, read FROM `{rows}` (the rows, named r: a transition table or the
+# rows that changed).
 _DETENTION_PERSONS = "SELECT d.person_id FROM {rows} JOIN cases_detention d ON d.id = r.{column}"
 _STATEMENT_PERSONS = (
     "SELECT l.person_id FROM {rows} JOIN cases_statement_persons l ON l.statement_id = r.{column}"
+)
+# an allegation is hidden with its detention, which may be another person's
+_ALLEGATION_PERSONS = (
+    "SELECT a.person_id FROM {rows} JOIN cases_allegation a ON a.{key} = r.{column}"
+)
+_AFFILIATION_PERSONS = (
+    "SELECT f.person_id FROM {rows} JOIN cases_affiliation f ON f.{key} = r.{column}"
 )
 _CITATION_PERSONS = " UNION ALL ".join(
     (
@@ -669,21 +804,35 @@ _CITATION_PERSONS = " UNION ALL ".join(
         "SELECT d.person_id FROM {rows} JOIN cases_caseevent e ON e.id = r.case_event_id"
         " JOIN cases_detention d ON d.id = e.detention_id",
         _STATEMENT_PERSONS.format(rows="{rows}", column="statement_id"),
+        _ALLEGATION_PERSONS.format(rows="{rows}", key="id", column="allegation_id"),
+        _ALLEGATION_PERSONS.format(rows="{rows}", key="detention_id", column="detention_id"),
+        _AFFILIATION_PERSONS.format(rows="{rows}", key="id", column="affiliation_id"),
     )
 )
 _LEVEL = ("visibility", "deleted_at")
 _WATCHED: dict[str, tuple[tuple[str, ...] | None, str]] = {
-    # a person's level and trash: their status, and the calls they issued
+    # a person's level and trash: their status and values, the calls they issued,
+    # and the allegations about their detentions
     "cases_person": (
         _LEVEL,
         "SELECT r.id FROM {rows} UNION ALL"
         " SELECT l.person_id FROM {rows} JOIN cases_statement i ON i.issuer_person_id = r.id"
-        " JOIN cases_statement_persons l ON l.statement_id = i.id",
+        " JOIN cases_statement_persons l ON l.statement_id = i.id UNION ALL"
+        " SELECT a.person_id FROM {rows} JOIN cases_detention d ON d.person_id = r.id"
+        " JOIN cases_allegation a ON a.detention_id = d.id",
     ),
     "cases_detention": (
-        ("person_id", "released_on", "released_on_precision", "legal_stage_id", *_LEVEL),
-        "SELECT r.person_id FROM {rows}",
-    ),
+        (
+            "person_id",
+            "released_on",
+            "released_on_precision",
+            "legal_stage_id",
+            "arrested_on",
+            *_LEVEL,
+        ),
+        "SELECT r.person_id FROM {rows} UNION ALL "
+        + _ALLEGATION_PERSONS.format(rows="{rows}", key="detention_id", column="id"),
+    ),  # fmt: skip
     "cases_caseevent": (
         ("detention_id", *_LEVEL),
         _DETENTION_PERSONS.format(rows="{rows}", column="detention_id"),
@@ -700,10 +849,27 @@ _WATCHED: dict[str, tuple[tuple[str, ...] | None, str]] = {
         _STATEMENT_PERSONS.format(rows="{rows}", column="id"),
     ),  # fmt: skip
     "cases_statement_persons": (None, "SELECT r.person_id FROM {rows}"),
-    "sources_citation": (
-        ("source_id", "detention_id", "case_event_id", "statement_id", *_LEVEL),
-        _CITATION_PERSONS,
+    "cases_allegation": (
+        ("person_id", "detention_id", "kind_id", *_LEVEL),
+        "SELECT r.person_id FROM {rows}",
     ),
+    "cases_affiliation": (
+        ("person_id", "organization_id", *_LEVEL),
+        "SELECT r.person_id FROM {rows}",
+    ),
+    "cases_person_occupations": (None, "SELECT r.person_id FROM {rows}"),
+    "sources_citation": (
+        (
+            "source_id",
+            "detention_id",
+            "case_event_id",
+            "statement_id",
+            "allegation_id",
+            "affiliation_id",
+            *_LEVEL,
+        ),
+        _CITATION_PERSONS,
+    ),  # fmt: skip
     # a source's date, confidentiality, level and trash: every fact citing it
     "sources_source": (
         ("published_on", "published_on_precision", "is_confidential", *_LEVEL),
@@ -711,10 +877,12 @@ _WATCHED: dict[str, tuple[tuple[str, ...] | None, str]] = {
             rows="(SELECT c.* FROM {rows} JOIN sources_citation c ON c.source_id = r.id) r"
         ),
     ),
+    # an organization's level and trash: the calls it issued, its affiliations
     "cases_organization": (
         _LEVEL,
         "SELECT l.person_id FROM {rows} JOIN cases_statement i ON i.issuer_organization_id = r.id"
-        " JOIN cases_statement_persons l ON l.statement_id = i.id",
+        " JOIN cases_statement_persons l ON l.statement_id = i.id UNION ALL "
+        + _AFFILIATION_PERSONS.format(rows="{rows}", key="organization_id", column="id"),
     ),
     "cases_legalstage": (
         ("code", "in_detention"),
@@ -728,7 +896,8 @@ _WATCHED: dict[str, tuple[tuple[str, ...] | None, str]] = {
 }
 # a TRUNCATE of these (the tests' flush) recomputes everyone; the others cannot be
 # truncated without them
-_TRUNCATED = ("cases_person", "cases_detention", "cases_statement_persons", "sources_citation")
+_TRUNCATED = ("cases_person", "cases_detention", "cases_statement_persons", "sources_citation",
+              "cases_person_occupations")  # fmt: skip
 
 
 def _watch_function(table: str) -> str:
@@ -746,12 +915,12 @@ DECLARE
     persons bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT p) INTO persons FROM ({persons.format(rows="new_rows r")}) x(p);
+        SELECT array_agg(DISTINCT p) INTO persons FROM ({persons.format(rows="new_rows r")}) x(p) WHERE p IS NOT NULL;
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT p) INTO persons FROM ({persons.format(rows="old_rows r")}) x(p);
+        SELECT array_agg(DISTINCT p) INTO persons FROM ({persons.format(rows="old_rows r")}) x(p) WHERE p IS NOT NULL;
     ELSE
         SELECT array_agg(DISTINCT p) INTO persons FROM (
-            {persons.format(rows=changed)} UNION ALL {persons.format(rows=was)}) x(p);
+            {persons.format(rows=changed)} UNION ALL {persons.format(rows=was)}) x(p) WHERE p IS NOT NULL;
     END IF;
     IF persons IS NOT NULL THEN
         INSERT INTO {PENDING_TABLE} (person_id) SELECT DISTINCT unnest(persons)
@@ -765,9 +934,12 @@ $body$;"""
 
 
 def install_stored_status(connection) -> None:
-    """Create or replace the stored status's functions (the rule as this code writes
-    it) and triggers; `rebuild_stored_status` then fills the table."""
-    statements = [
+    """Create or replace the stored status's functions (the rule and the filter
+    values as this code writes them) and triggers, and the table of filter values
+    when missing (migration 0022 installs the code of its day, which writes
+    them); `rebuild_stored_status` then fills the tables."""
+    statements = [FACET_TABLE_SQL, *FACET_INDEXES.values()]
+    statements += [
         f"CREATE OR REPLACE FUNCTION {name}{options} LANGUAGE plpgsql AS $body${body}$body$"
         for name, (options, body) in stored_status_functions(connection).items()
     ]
@@ -818,7 +990,8 @@ def install_stored_status(connection) -> None:
 
 
 def uninstall_stored_status(connection) -> None:
-    """Drop the triggers and functions `install_stored_status` created."""
+    """Drop the triggers, functions and table of filter values
+    `install_stored_status` created."""
     with connection.cursor() as cursor:
         for table in _WATCHED:
             for event in ("insert", "update", "delete"):
@@ -831,15 +1004,17 @@ def uninstall_stored_status(connection) -> None:
         cursor.execute("DROP FUNCTION IF EXISTS cases_status_truncated()")
         for name in stored_status_functions(connection):
             cursor.execute(f"DROP FUNCTION IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FACET_TABLE}")
 
 
 def rebuild_stored_status(using: str = "default") -> None:
-    """Compute every person's stored status again, for every reader: after rows were
-    loaded with the triggers off (the benchmark's seeding; a VACUUM of STATUS_TABLE
-    after lets the counts read its index alone). 10-20 s at 100,000 persons."""
+    """Compute every person's stored status and filter values again, for every
+    reader: after rows were loaded with the triggers off (the benchmark's seeding;
+    a VACUUM of STATUS_TABLE and FACET_TABLE after lets the counts read their
+    indexes alone)."""
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT cases_status_rebuild()")
-        cursor.execute(f"ANALYZE {STATUS_TABLE}")
+        cursor.execute(f"ANALYZE {STATUS_TABLE}, {FACET_TABLE}")
 
 
 class StatusAmong(Func):
