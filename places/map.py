@@ -109,13 +109,14 @@ class MapPoint:
     x: float
     y: float
     held_now: int
+    facility: dict  # the row drawn (its link and labels, for the page)
 
 
 @dataclass(frozen=True)
 class FacilityMap:
     width: int
     height: int
-    countries: list[dict]  # {"name", "path"}
+    countries: tuple[dict, ...]  # {"name", "path"}
     points: list[MapPoint]
 
 
@@ -171,25 +172,14 @@ def _cut_y(a, b, y):
     return (a[0] + t * (b[0] - a[0]), y)
 
 
-def facility_map(facilities: list[dict]) -> FacilityMap | None:
-    """The map of `facilities` (dicts with slug, name, latitude, longitude,
-    held_now): those with coordinates as points, the countries in view as paths.
-    None when no facility has coordinates."""
-    placed = [f for f in facilities if f["latitude"] is not None and f["longitude"] is not None]
-    if not placed:
-        return None
-    west, south, east, north = _bounds(
-        [(float(f["longitude"]), float(f["latitude"])) for f in placed]
-    )
-    stretch = math.cos(math.radians((south + north) / 2))
-    # a view taller than MAX_HEIGHT at the full width is widened (more longitude)
-    # rather than drawn narrower, so the drawing always fills the frame
-    wide_enough = (north - south) * WIDTH / MAX_HEIGHT / stretch
-    if east - west < wide_enough:
-        middle = (west + east) / 2
-        west, east = middle - wide_enough / 2, middle + wide_enough / 2
-    scale = WIDTH / ((east - west) * stretch)
-    height = round((north - south) * scale)
+@lru_cache(maxsize=64)
+def _country_paths(
+    view: tuple[float, float, float, float], stretch: float, scale: float
+) -> tuple[dict, ...]:
+    """The countries in `view` (west, south, east, north) as SVG paths: clipping
+    every outline near the view is most of the map's time, and a list shows the
+    same view until its facilities' coordinates or filters change."""
+    west, south, east, north = view
 
     def project(lon: float, lat: float) -> tuple[float, float]:
         return (lon - west) * stretch * scale, (north - lat) * scale
@@ -217,8 +207,37 @@ def facility_map(facilities: list[dict]) -> FacilityMap | None:
                 parts.append("M" + "L".join(path) + "Z")
         if parts:
             countries.append({"name": country["name"], "path": "".join(parts)})
+    return tuple(countries)
+
+
+def facility_map(facilities: list[dict]) -> FacilityMap | None:
+    """The map of `facilities` (dicts with slug, name, latitude, longitude,
+    held_now): those with coordinates as points, the countries in view as paths.
+    None when no facility has coordinates."""
+    placed = [f for f in facilities if f["latitude"] is not None and f["longitude"] is not None]
+    if not placed:
+        return None
+    west, south, east, north = _bounds(
+        [(float(f["longitude"]), float(f["latitude"])) for f in placed]
+    )
+    stretch = math.cos(math.radians((south + north) / 2))
+    # a view taller than MAX_HEIGHT at the full width is widened (more longitude)
+    # rather than drawn narrower, so the drawing always fills the frame
+    wide_enough = (north - south) * WIDTH / MAX_HEIGHT / stretch
+    if east - west < wide_enough:
+        middle = (west + east) / 2
+        west, east = middle - wide_enough / 2, middle + wide_enough / 2
+    scale = WIDTH / ((east - west) * stretch)
+    height = round((north - south) * scale)
+
+    def project(lon: float, lat: float) -> tuple[float, float]:
+        return (lon - west) * stretch * scale, (north - lat) * scale
+
+    countries = _country_paths((west, south, east, north), stretch, scale)
     points = []
     for f in placed:
         x, y = project(float(f["longitude"]), float(f["latitude"]))
-        points.append(MapPoint(f["slug"], f["name"], round(x, 1), round(y, 1), f["held_now"]))
+        points.append(
+            MapPoint(f["slug"], f["name"], round(x, 1), round(y, 1), f["held_now"], facility=f)
+        )
     return FacilityMap(WIDTH, height, countries, points)

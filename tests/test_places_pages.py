@@ -275,6 +275,31 @@ def test_the_facility_page_shows_who_is_held_now_who_was_and_allegations(client,
     assert 'href="/persons/sevda-aliyeva/"' in allegations
 
 
+def held_now_names(client) -> list[str]:
+    page = html(client.get("/facilities/prison-a/"))
+    now = page.split('id="held-now-title"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'href="/persons/[^"]+/">([^<]+)<', now)
+
+
+def test_the_facility_page_cached_follows_a_rename_a_transfer_and_a_release(client, places):
+    sevda = places["a"].custody_periods.get(detention__person__display_name="Sevda Aliyeva")
+    assert held_now_names(client) == held_now_names(client) == ["Sevda Aliyeva"]
+    newcomer, detention = held("Nigar Hajiyeva")
+    custody(detention, places["a"], "2024-06")
+    assert held_now_names(client) == ["Nigar Hajiyeva", "Sevda Aliyeva"]
+    person = Person.objects.get(pk=newcomer.pk)
+    person.display_name = "Nigar Hajiyeva-Mammadova"
+    person.save()
+    assert held_now_names(client) == ["Nigar Hajiyeva-Mammadova", "Sevda Aliyeva"]
+    sevda.held_until = PartialDate.parse("2024-10")
+    sevda.save()
+    assert held_now_names(client) == ["Nigar Hajiyeva-Mammadova"]
+    released = detention
+    released.released_on = PartialDate.parse("2024-11")
+    released.save()
+    assert held_now_names(client) == []
+
+
 def test_a_hidden_or_uncited_facility_is_a_404(client, places):
     assert client.get("/facilities/secret-site/").status_code == 404
     facility("Uncited Prison", cited=False)
@@ -502,6 +527,7 @@ def test_the_facility_page_query_count_is_pinned(client, places):
         custody(detention, places["a"], "2024-01")
         factories.allegation(person, kind="torture", facility=places["a"])
     assert queries(client, "/facilities/prison-a/") == before == PAGE_QUERIES
+    assert queries(client, "/facilities/prison-a/") == PAGE_QUERIES_CACHED  # nothing changed
 
 
 def test_the_person_page_query_count_does_not_grow_with_custody_periods(client, places):
@@ -528,10 +554,13 @@ HOW_TO_WRITE_QUERIES = 2
 LIST_QUERIES_CACHED = 3 + 2
 LIST_QUERIES = LIST_QUERIES_CACHED + 2 + 1
 LIST_QUERIES_EVERYWHERE = LIST_QUERIES_CACHED + 1 + 1
-# the facility, its names, its operator, who is held now (the persons held with an
-# open period there, the first of those placed there by name), the first custody
-# periods before, its allegations and their persons, the citations, their sources
-PAGE_QUERIES = 10
+# the facility, its names, its operator, the change markers, who is held there and
+# who was (the cache's read; when not cached, the persons held with an open period
+# there, the first of those placed there by name, the first custody periods before,
+# and the cache's write), its allegations (the cache's read; when not cached, the
+# newest and their persons, and the cache's write), the citations, their sources
+PAGE_QUERIES_CACHED = 8
+PAGE_QUERIES = PAGE_QUERIES_CACHED + (3 + 1) + (2 + 1)
 
 
 @pytest.mark.parametrize(
