@@ -30,6 +30,9 @@ over rows whose parents were already passed through `visible` uses
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import Enum
 from functools import cache
 
@@ -135,8 +138,32 @@ CITED_FACTS: dict[str, str] = {
 }
 
 
+# the readers whose visibility the conditions built inside `readers_applied()` apply
+_APPLIED: ContextVar[set[Reader] | None] = ContextVar("readers_applied", default=None)
+
+
+@contextmanager
+def readers_applied() -> Iterator[set[Reader]]:
+    """The readers whose visibility the conditions built inside the block apply,
+    gathered as they are built: for code that keeps a query built once to run it
+    again (cases.reads.compiled), which must keep one per reader."""
+    applied: set[Reader] = set()
+    token = _APPLIED.set(applied)
+    try:
+        yield applied
+    finally:
+        _APPLIED.reset(token)
+
+
+def _applying(reader: Reader) -> None:
+    applied = _APPLIED.get()
+    if applied is not None:
+        applied.add(reader)
+
+
 def visible_levels(reader: Reader) -> tuple[str, ...]:
     """The visibility levels a reader may see."""
+    _applying(reader)
     return _LEVELS[reader]
 
 
@@ -152,6 +179,7 @@ def own_level_q(reader: Reader, prefix: str = "") -> Q:
     """The record's own level and the trash (rules 1 and 2 for the row itself) as
     a condition, for rows whose parents and evidence are known to be visible
     otherwise (as `own_level_sql`)."""
+    _applying(reader)
     condition = Q(**{f"{prefix}deleted_at__isnull": True})
     if reader is not Reader.STAFF:
         condition &= Q(**{f"{prefix}visibility__in": visible_levels(reader)})
@@ -173,6 +201,7 @@ def cited_sql(model: type[Model], reader: Reader, alias: str = "") -> tuple[str,
     """Rule 3 (a fact needs a citation the reader may see) as a SQL condition on
     the rows of `model` named `alias`, with its parameters, for hand-written
     queries: TRUE for staff and for records that are not facts."""
+    _applying(reader)
     name = model._meta.model_name
     if reader is Reader.STAFF or name not in CITED_FACTS:
         return "TRUE", []
