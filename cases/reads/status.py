@@ -264,7 +264,7 @@ class _AmongIds(_AnyOf):
     """`column IN (SELECT unnest(%s))`: a join from the ids, each looked up by its
     index (`= ANY` read every person's detentions, filtering them by the array)."""
 
-    template = "{column} IN (SELECT unnest(%s::integer[]))"
+    template = "{column} IN (SELECT unnest(%s::bigint[]))"
 
 
 _DAY_ZERO = "DATE '0001-01-01'"  # report dates are packed as [days since, precision]
@@ -372,7 +372,7 @@ def _status_sql(
     if isinstance(persons, list):
         links = (
             f" call_link AS MATERIALIZED (SELECT id FROM {Statement.persons.through._meta.db_table}"
-            " WHERE person_id IN (SELECT unnest(%s::integer[]))),"
+            " WHERE person_id IN (SELECT unnest(%s::bigint[]))),"
         )
         link_params = [persons]
         call_from = f"SELECT c.* FROM call_link, LATERAL ({call_sql}) c"
@@ -487,7 +487,17 @@ def status_condition_sql(
 # merges, the trash, raw SQL) note the persons a statement touched in PENDING_TABLE;
 # when the transaction commits, a deferred trigger computes their status again
 # (once, however many statements touched them) with `computed_status_sql` itself,
-# written into SQL functions by `install_stored_status`. Until then (inside the
+# written into SQL functions by `install_stored_status`.
+#
+# Concurrent writers: the persons noted are the transaction's own (keyed by its
+# id), so two transactions touching one person never wait for each other on
+# them. A statement works its persons out from what it sees, which a transaction
+# not yet committed may change (a detention moved to another person while this
+# one withdraws its citation): so the triggers also keep the rows themselves
+# (FACTS_TABLE: the ids of the rows written, the old rows as they were), and
+# the commit works their persons out again from what is committed then, holding
+# a lock that makes the commits' refreshes take turns: whichever commits last
+# sees the other's writes, and refreshes every person either touched. Until then (inside the
 # writing transaction: a researcher's own save, a test) the reads compute the
 # status of the noted persons afresh (`status_sql`), so what they give is the rule
 # at every moment. A TRUNCATE of a table the rule reads recomputes everyone. The
@@ -508,14 +518,15 @@ def status_condition_sql(
 STATUS_TABLE = "cases_person_status"
 PENDING_TABLE = "cases_person_status_pending"
 COMMITS_TABLE = "cases_person_status_commit"  # a row per writing transaction, until it commits
+FACTS_TABLE = "cases_person_status_fact"  # the rows a writing transaction wrote, until it commits
 STORED_READERS = tuple(Reader)
 # A transaction touching more persons than this recomputes everyone (one pass over
 # every detention, 0.1 ms a person at 100,000, is then quicker than looking each
-# person up, 0.5 ms); one touching more than LOCK_EACH_UP_TO locks every refresh
-# out (an advisory lock each would fill the lock table) rather than each person's.
+# person up, 0.5 ms).
 REBUILD_ABOVE = 10_000
-LOCK_EACH_UP_TO = 500
-_LOCK = 20_2  # the advisory lock class of the stored status (issue 20, item 2)
+_LOCK = 20_2  # the advisory lock of the stored status (issue 20, item 2)
+# the noted rows of the transaction running (none before it writes: no id yet)
+_OWN = "transaction_id = txid_current_if_assigned()"
 
 
 def _stored_and_pending(
@@ -705,12 +716,24 @@ def stored_status_functions(connection) -> dict[str, tuple[str, str]]:
         ),
     )
     return {
+        # everyone again: `exclusive` (a load with the triggers off, a TRUNCATE)
+        # empties the tables and builds the values' indexes after; else (a
+        # commit that touched more than REBUILD_ABOVE persons) the rows are
+        # replaced as any write does, the reads reading the old ones meanwhile
         "cases_status_rebuild": (
-            "() RETURNS void SET maintenance_work_mem = '256MB'",
+            "(exclusive boolean DEFAULT true) RETURNS void SET maintenance_work_mem = '256MB'",
             f"""
 BEGIN
     PERFORM pg_advisory_xact_lock({_LOCK});
-    DELETE FROM {PENDING_TABLE};
+    DELETE FROM {PENDING_TABLE} WHERE {_OWN};
+    DELETE FROM {FACTS_TABLE} WHERE {_OWN};
+    IF NOT exclusive THEN
+        DELETE FROM {STATUS_TABLE};
+        {_stored_rows_sql(connection, None)};
+        DELETE FROM {FACET_TABLE};
+        {_stored_facets_sql(connection, None)};
+        RETURN;
+    END IF;
     -- every row is written again: no dead half left for the reads to skip
     TRUNCATE {STATUS_TABLE}, {FACET_TABLE};
     {_stored_rows_sql(connection, None)};
@@ -727,18 +750,10 @@ END""",
             "(refreshed_ids bigint[]) RETURNS void SET plan_cache_mode = force_generic_plan",
             f"""
 BEGIN
+    -- the caller holds the lock (cases_status_committing)
     IF cardinality(refreshed_ids) > {REBUILD_ABOVE} THEN
-        PERFORM cases_status_rebuild();
+        PERFORM cases_status_rebuild(false);
         RETURN;
-    END IF;
-    -- a person's status is computed by one transaction at a time, each seeing what
-    -- the one before committed (its statements after the lock see it)
-    IF cardinality(refreshed_ids) > {LOCK_EACH_UP_TO} THEN
-        PERFORM pg_advisory_xact_lock({_LOCK});
-    ELSE
-        PERFORM pg_advisory_xact_lock_shared({_LOCK});
-        PERFORM pg_advisory_xact_lock({_LOCK}, h)
-            FROM (SELECT DISTINCT hashint8(p) AS h FROM unnest(refreshed_ids) p ORDER BY 1) x;
     END IF;
     DELETE FROM {STATUS_TABLE} WHERE person_id = ANY(refreshed_ids);
     {_stored_rows_sql(connection, _RefreshedIds())};
@@ -755,7 +770,7 @@ END""",
 DECLARE
     refreshed_ids bigint[];
 BEGIN
-    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p;
+    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p WHERE p.{_OWN};
     IF refreshed_ids IS NULL THEN
         RETURN;
     END IF;
@@ -772,7 +787,7 @@ END""",
 DECLARE
     refreshed_ids bigint[];
 BEGIN
-    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p;
+    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p WHERE p.{_OWN};
     IF refreshed_ids IS NULL THEN
         RETURN;
     END IF;
@@ -900,31 +915,73 @@ _TRUNCATED = ("cases_person", "cases_detention", "cases_statement_persons", "sou
               "cases_person_occupations")  # fmt: skip
 
 
+_DIRECT = "SELECT r.person_id FROM {rows}"
+
+
+def _facts_kept(table: str) -> bool:
+    """Whether the rows written to `table` are kept for the commit to work their
+    persons out again: when the persons are read through other rows (a
+    citation's detention's person), which another transaction may change."""
+    return _WATCHED[table][1] != _DIRECT
+
+
+def _facts_of(table: str) -> str:
+    """The rows of `table` the running transaction wrote, named r: as they are
+    now (those that are still there) and as they were (those it changed or
+    deleted)."""
+    own = f"f.transaction_id = txid_current() AND f.watched = '{table}'"
+    return (
+        f"(SELECT t.* FROM {FACTS_TABLE} f JOIN {table} t ON t.id = f.id WHERE {own}"
+        f" UNION ALL SELECT o.* FROM {FACTS_TABLE} f,"
+        f" jsonb_populate_record(NULL::{table}, f.old) o WHERE {own} AND f.old IS NOT NULL) r"
+    )
+
+
 def _watch_function(table: str) -> str:
     columns, persons = _WATCHED[table]
     if columns is None:
         changed, was = "new_rows r", "old_rows r"
+        pairs = "old_rows o JOIN new_rows n ON n.id = o.id"
     else:
         differ = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in columns)
-        changed = f"(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {differ}) r"
+        pairs = f"old_rows o JOIN new_rows n ON n.id = o.id WHERE {differ}"
+        changed = f"(SELECT n.* FROM {pairs}) r"
         was = changed.replace("SELECT n.*", "SELECT o.*")
+    kept = {"INSERT": "", "DELETE": "", "UPDATE": ""}
+    if _facts_kept(table):
+        into = f"INSERT INTO {FACTS_TABLE} (watched, id, old)"
+        kept = {
+            "INSERT": f"{into} SELECT '{table}', r.id, NULL FROM new_rows r;",
+            "DELETE": f"{into} SELECT '{table}', NULL, to_jsonb(r) FROM old_rows r;",
+            "UPDATE": f"{into} SELECT '{table}', n.id, to_jsonb(o) FROM {pairs};",
+        }
+        kept = {
+            event: f"{sql}\n        GET DIAGNOSTICS facts = ROW_COUNT;"
+            for event, sql in kept.items()
+        }
     return f"""
 CREATE OR REPLACE FUNCTION cases_status_{table}_changed() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 DECLARE
     persons bigint[];
+    facts bigint := 0;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(DISTINCT p) INTO persons FROM ({persons.format(rows="new_rows r")}) x(p) WHERE p IS NOT NULL;
+        {kept["INSERT"]}
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT p) INTO persons FROM ({persons.format(rows="old_rows r")}) x(p) WHERE p IS NOT NULL;
+        {kept["DELETE"]}
     ELSE
         SELECT array_agg(DISTINCT p) INTO persons FROM (
             {persons.format(rows=changed)} UNION ALL {persons.format(rows=was)}) x(p) WHERE p IS NOT NULL;
+        {kept["UPDATE"]}
     END IF;
     IF persons IS NOT NULL THEN
         INSERT INTO {PENDING_TABLE} (person_id) SELECT DISTINCT unnest(persons)
             ON CONFLICT DO NOTHING;
+    END IF;
+    IF persons IS NOT NULL OR facts > 0 THEN
         INSERT INTO {COMMITS_TABLE} (transaction_id) VALUES (txid_current())
             ON CONFLICT DO NOTHING;
     END IF;
@@ -933,12 +990,41 @@ END
 $body$;"""
 
 
+# The transaction's own noted persons and kept rows (created here rather than by a
+# migration of their own: migration 0022 installs the code of its day, which
+# reads them)
+_BOOKKEEPING = (
+    f"ALTER TABLE {PENDING_TABLE} ADD COLUMN IF NOT EXISTS"
+    " transaction_id bigint NOT NULL DEFAULT txid_current()",
+    f"ALTER TABLE {PENDING_TABLE} DROP CONSTRAINT IF EXISTS {PENDING_TABLE}_pkey",
+    f"ALTER TABLE {PENDING_TABLE} ADD PRIMARY KEY (person_id, transaction_id)",
+    f"CREATE INDEX IF NOT EXISTS {PENDING_TABLE}_transaction ON {PENDING_TABLE} (transaction_id)",
+    # unlogged: its rows live as long as their transaction, and only its commit reads them
+    f"CREATE UNLOGGED TABLE IF NOT EXISTS {FACTS_TABLE} (transaction_id bigint NOT NULL"
+    " DEFAULT txid_current(), watched text NOT NULL, id bigint, old jsonb)",
+    f"CREATE INDEX IF NOT EXISTS {FACTS_TABLE}_transaction ON {FACTS_TABLE}"
+    " (transaction_id, watched)",
+    # the rebuild without arguments, before it took `exclusive`
+    "DROP FUNCTION IF EXISTS cases_status_rebuild()",
+)
+
+
+def _resolved_again() -> str:
+    """The persons of the rows the running transaction wrote, worked out again
+    (UNION ALL each watched table's whose rows are kept)."""
+    return "".join(
+        f" UNION ALL {_WATCHED[table][1].format(rows=_facts_of(table))}"
+        for table in _WATCHED
+        if _facts_kept(table)
+    )
+
+
 def install_stored_status(connection) -> None:
     """Create or replace the stored status's functions (the rule and the filter
     values as this code writes them) and triggers, and the table of filter values
     when missing (migration 0022 installs the code of its day, which writes
     them); `rebuild_stored_status` then fills the tables."""
-    statements = [FACET_TABLE_SQL, *FACET_INDEXES.values()]
+    statements = [FACET_TABLE_SQL, *FACET_INDEXES.values(), *_BOOKKEEPING]
     statements += [
         f"CREATE OR REPLACE FUNCTION {name}{options} LANGUAGE plpgsql AS $body${body}$body$"
         for name, (options, body) in stored_status_functions(connection).items()
@@ -946,14 +1032,20 @@ def install_stored_status(connection) -> None:
     statements += [
         "CREATE OR REPLACE FUNCTION cases_status_truncated() RETURNS trigger LANGUAGE plpgsql"
         " AS $body$ BEGIN PERFORM cases_status_rebuild(); RETURN NULL; END $body$",
-        # at the commit of a transaction that noted persons: their status, once
+        # at the commit of a transaction that noted persons: their status, once;
+        # the commits take turns, and each works the persons of the rows it
+        # wrote out again from what is committed when its turn comes
         f"""CREATE OR REPLACE FUNCTION cases_status_committing() RETURNS trigger
         LANGUAGE plpgsql AS $body$
         DECLARE
             noted bigint[];
         BEGIN
-            WITH gone AS (DELETE FROM {PENDING_TABLE} RETURNING person_id)
-            SELECT array_agg(person_id) INTO noted FROM gone;
+            PERFORM pg_advisory_xact_lock({_LOCK});
+            SELECT array_agg(DISTINCT p) INTO noted FROM (
+                SELECT person_id FROM {PENDING_TABLE} WHERE transaction_id = txid_current()
+                {_resolved_again()}) x(p) WHERE p IS NOT NULL;
+            DELETE FROM {PENDING_TABLE} WHERE transaction_id = txid_current();
+            DELETE FROM {FACTS_TABLE} WHERE transaction_id = txid_current();
             IF noted IS NOT NULL THEN
                 PERFORM cases_status_refresh(noted);
             END IF;
@@ -1004,7 +1096,7 @@ def uninstall_stored_status(connection) -> None:
         cursor.execute("DROP FUNCTION IF EXISTS cases_status_truncated()")
         for name in stored_status_functions(connection):
             cursor.execute(f"DROP FUNCTION IF EXISTS {name}")
-        cursor.execute(f"DROP TABLE IF EXISTS {FACET_TABLE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FACET_TABLE}, {FACTS_TABLE}")
 
 
 def rebuild_stored_status(using: str = "default") -> None:
