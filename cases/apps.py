@@ -15,3 +15,20 @@ class CasesConfig(AppConfig):
         post_migrate.connect(
             install_after_migrate, sender=self, dispatch_uid="casebook_history_sql"
         )
+        post_migrate.connect(
+            install_stored_status_after_migrate, sender=self, dispatch_uid="casebook_stored_status"
+        )
+
+
+def install_stored_status_after_migrate(using: str, **kwargs) -> None:
+    """post_migrate handler: the stored status as this code writes it
+    (cases.reads.status.install_if_changed), once every migration is applied (a
+    migrate back to an older schema leaves it be: the code is not that schema's)."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    from cases.reads.status import install_if_changed
+
+    executor = MigrationExecutor(connections[using])
+    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        install_if_changed(using)

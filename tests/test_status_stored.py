@@ -71,8 +71,7 @@ def _source(published: str) -> Source:
 
 
 def test_the_installed_functions_are_the_rule_as_the_code_writes_it():
-    """A change of the rule (or of the visibility policy it applies) needs a
-    migration that installs the functions again: until then this fails."""
+    """After `migrate` (the test database's), the functions are the code's."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)",
@@ -334,3 +333,32 @@ def test_a_transaction_stores_the_status_of_its_persons_once_when_it_commits(voc
         Detention.objects.filter(pk=detention.pk).update(released_on=None)
         assert _rows(f"SELECT person_id FROM {PENDING_TABLE}", []) == {(person.pk,)}
     assert status_of(person) == (HELD, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_installs_the_rule_the_code_writes_when_the_database_holds_another(
+    vocabularies,
+):
+    """A deployment whose code writes the rule otherwise (a change of the rule or
+    of cases.visibility) gets it, and everyone's status computed with it, at its
+    next `migrate`, without a migration of its own; a `migrate` with nothing
+    changed installs nothing."""
+    from django.core.management import call_command
+
+    from cases.reads.status import INSTALLED_TABLE, install_if_changed
+
+    person = factories.person("Older Rule")
+    factories.detention(person, arrested="2021", stage="pre-trial-detention")
+    assert install_if_changed() is False
+    # the database as an older rule left it: another function, another digest,
+    # a status the rule does not give
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION cases_status_refresh(refreshed_ids bigint[])"
+            " RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$"
+        )
+        cursor.execute(f"UPDATE {INSTALLED_TABLE} SET digest = 'older'")
+        cursor.execute(f"UPDATE {STATUS_TABLE} SET status = %s", [RELEASED])
+    call_command("migrate", verbosity=0)
+    test_the_installed_functions_are_the_rule_as_the_code_writes_it()
+    assert status_of(person)[0] == HELD

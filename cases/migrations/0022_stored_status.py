@@ -10,9 +10,11 @@ SQL (cases.reads.status.install_stored_status writes the functions from
 `computed_status_sql`); until then the reads compute the noted persons' status
 afresh. Derived data: not in the history, not in the change feed.
 
-A later change of the rule ships with a migration that calls
-install_stored_status and rebuild_stored_status again (tests/test_status_stored.py
-fails until the installed functions are the code's)."""
+The functions and triggers are installed after every `migrate` by
+cases.apps (cases.reads.status.install_if_changed: when the code writes them
+otherwise than the database holds them, everyone's status is computed again),
+not here: the code of a later day may read tables that later migrations
+create. A change of the rule needs no migration of its own."""
 
 from django.db import migrations
 
@@ -30,13 +32,6 @@ CREATE INDEX cases_person_status_reader
 CREATE TABLE cases_person_status_pending (person_id bigint PRIMARY KEY);
 CREATE TABLE cases_person_status_commit (transaction_id bigint PRIMARY KEY);
 """
-
-
-def install(apps, schema_editor):
-    from cases.reads.status import install_stored_status, rebuild_stored_status
-
-    install_stored_status(schema_editor.connection)
-    rebuild_stored_status(schema_editor.connection.alias)
 
 
 def uninstall(apps, schema_editor):
@@ -57,5 +52,5 @@ class Migration(migrations.Migration):
             "DROP TABLE cases_person_status, cases_person_status_pending,"
             " cases_person_status_commit",
         ),
-        migrations.RunPython(install, uninstall),
+        migrations.RunPython(migrations.RunPython.noop, uninstall),
     ]

@@ -10,18 +10,12 @@ allegations, affiliations and occupations too and on the citation columns
 that point at them, and the commit computes their status and values again.
 Derived data: not in the history, not in the change feed.
 
-install_stored_status creates the table (0022, which calls the code of its day,
-needs it there), replaces the functions and adds the triggers; going back
-leaves them as they are (0022's way back drops them all)."""
+install_stored_status creates the table, replaces the functions and adds the
+triggers, after every `migrate` (cases.apps: install_if_changed); this
+migration marks when they came. Going back leaves them as they are (0022's way
+back drops them all)."""
 
 from django.db import migrations
-
-
-def install(apps, schema_editor):
-    from cases.reads.status import install_stored_status, rebuild_stored_status
-
-    install_stored_status(schema_editor.connection)
-    rebuild_stored_status(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
@@ -30,5 +24,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(install, migrations.RunPython.noop),
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

@@ -35,12 +35,13 @@ could identify an interview."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import BooleanField, Case, F, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -1019,11 +1020,10 @@ def _resolved_again() -> str:
     )
 
 
-def install_stored_status(connection) -> None:
-    """Create or replace the stored status's functions (the rule and the filter
-    values as this code writes them) and triggers, and the table of filter values
-    when missing (migration 0022 installs the code of its day, which writes
-    them); `rebuild_stored_status` then fills the tables."""
+def _install_statements(connection) -> list[str]:
+    """The statements that create or replace the stored status's functions (the
+    rule and the filter values as this code writes them) and triggers, and its
+    tables of filter values and bookkeeping when missing."""
     statements = [FACET_TABLE_SQL, *FACET_INDEXES.values(), *_BOOKKEEPING]
     statements += [
         f"CREATE OR REPLACE FUNCTION {name}{options} LANGUAGE plpgsql AS $body${body}$body$"
@@ -1076,9 +1076,40 @@ def install_stored_status(connection) -> None:
             f"CREATE TRIGGER status_truncate AFTER TRUNCATE ON {table}"
             " FOR EACH STATEMENT EXECUTE FUNCTION cases_status_truncated()"
         )
+    return statements
+
+
+def install_stored_status(connection) -> None:
+    """Create or replace the stored status's functions and triggers, and its tables
+    when missing; `rebuild_stored_status` then fills them."""
     with connection.cursor() as cursor:
-        for statement in statements:
+        for statement in _install_statements(connection):
             cursor.execute(statement)
+
+
+INSTALLED_TABLE = "cases_person_status_installed"  # the digest of what is installed
+
+
+def install_if_changed(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Install the stored status as this code writes it, and compute everyone's
+    again, when what the database holds was written by other code (a change of
+    the rule, of the filter values or of cases.visibility): run after every
+    `migrate` (cases.apps), so that no deployment keeps an older rule, which a
+    migration to write would be easy to forget. True when it installed."""
+    connection = connections[using]
+    digest = hashlib.sha256("\n".join(_install_statements(connection)).encode()).hexdigest()
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {INSTALLED_TABLE} (digest text NOT NULL)")
+        # one migrate at a time installs
+        cursor.execute(f"LOCK TABLE {INSTALLED_TABLE} IN EXCLUSIVE MODE")
+        cursor.execute(f"SELECT digest FROM {INSTALLED_TABLE}")
+        if cursor.fetchone() == (digest,):
+            return False
+        install_stored_status(connection)
+        rebuild_stored_status(using)
+        cursor.execute(f"DELETE FROM {INSTALLED_TABLE}")
+        cursor.execute(f"INSERT INTO {INSTALLED_TABLE} (digest) VALUES (%s)", [digest])
+    return True
 
 
 def uninstall_stored_status(connection) -> None:
@@ -1096,7 +1127,7 @@ def uninstall_stored_status(connection) -> None:
         cursor.execute("DROP FUNCTION IF EXISTS cases_status_truncated()")
         for name in stored_status_functions(connection):
             cursor.execute(f"DROP FUNCTION IF EXISTS {name}")
-        cursor.execute(f"DROP TABLE IF EXISTS {FACET_TABLE}, {FACTS_TABLE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FACET_TABLE}, {FACTS_TABLE}, {INSTALLED_TABLE}")
 
 
 def rebuild_stored_status(using: str = "default") -> None:
