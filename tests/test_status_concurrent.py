@@ -18,9 +18,10 @@ from django.db import connection
 
 from cases.choices import PersonStatus, Visibility
 from cases.models import Detention
-from cases.reads.status import STATUS_TABLE, STORED_READERS, computed_status_sql
+from cases.reads.status import STATUS_TABLE
 from tests import factories
 from tests.feed_mirror import second_connection
+from tests.test_status_stored import assert_stored_is_computed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,19 +32,6 @@ def _session():
     session = second_connection()
     session.execute("SET lock_timeout = '5s'")
     return session
-
-
-def _stored_is_computed() -> None:
-    with connection.cursor() as cursor:
-        for reader in STORED_READERS:
-            cursor.execute(
-                f"SELECT person_id, status, as_of, as_of_precision FROM {STATUS_TABLE}"
-                " WHERE reader = %s",
-                [reader.value],
-            )
-            stored = set(cursor.fetchall())
-            cursor.execute(*computed_status_sql(reader=reader))
-            assert stored == set(cursor.fetchall()), reader
 
 
 def _public_status(person) -> str | None:
@@ -81,7 +69,7 @@ def test_writers_touching_one_person_do_not_wait_for_each_other(vocabularies):
         one.close()
         other.close()
     assert _public_status(person) is None
-    _stored_is_computed()
+    assert_stored_is_computed()
 
 
 def test_a_fact_moved_while_its_evidence_is_withdrawn(vocabularies):
@@ -110,7 +98,7 @@ def test_a_fact_moved_while_its_evidence_is_withdrawn(vocabularies):
     assert Detention.objects.get(pk=detention.pk).person_id == after.pk
     assert _public_status(after) is None
     assert _public_status(before) is None
-    _stored_is_computed()
+    assert_stored_is_computed()
 
 
 def test_evidence_added_while_its_source_is_withdrawn(vocabularies):
@@ -144,4 +132,4 @@ def test_evidence_added_while_its_source_is_withdrawn(vocabularies):
         citer.close()
         withdrawer.close()
     assert _public_status(person) is None
-    _stored_is_computed()
+    assert_stored_is_computed()

@@ -698,6 +698,23 @@ def _by_reader(connection, rows) -> str:
     )
 
 
+def _pending_body(by_reader: str) -> str:
+    """The body of a function giving the noted persons' rows computed afresh, the
+    query `by_reader` returns for the function's reader (`_by_reader`)."""
+    return f"""
+#variable_conflict use_column
+DECLARE
+    refreshed_ids bigint[];
+BEGIN
+    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p WHERE p.{_OWN};
+    IF refreshed_ids IS NULL THEN
+        RETURN;
+    END IF;
+    {by_reader}
+    END IF;
+END"""
+
+
 def stored_status_functions(connection) -> dict[str, tuple[str, str]]:
     """Each SQL function of the stored status and filter values, by its name: its
     arguments and options, and its body, the rule as `computed_status_sql` and
@@ -766,35 +783,13 @@ END""",
         "cases_status_pending": (
             "(reader text) RETURNS TABLE (person_id bigint, status text, as_of date,"
             " as_of_precision integer) STABLE ROWS 10",
-            f"""
-#variable_conflict use_column
-DECLARE
-    refreshed_ids bigint[];
-BEGIN
-    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p WHERE p.{_OWN};
-    IF refreshed_ids IS NULL THEN
-        RETURN;
-    END IF;
-    {pending}
-    END IF;
-END""",
+            _pending_body(pending),
         ),
         # the filter values of the persons noted and not yet stored
         "cases_facets_pending": (
             "(reader text) RETURNS TABLE (facet text, value bigint, person_id bigint)"
             " STABLE ROWS 50",
-            f"""
-#variable_conflict use_column
-DECLARE
-    refreshed_ids bigint[];
-BEGIN
-    SELECT array_agg(p.person_id) INTO refreshed_ids FROM {PENDING_TABLE} p WHERE p.{_OWN};
-    IF refreshed_ids IS NULL THEN
-        RETURN;
-    END IF;
-    {pending_facets}
-    END IF;
-END""",
+            _pending_body(pending_facets),
         ),
     }
 
