@@ -119,6 +119,16 @@ class Organization(Record):
         super().save(*args, **kwargs)
 
 
+# The name a numbered slug was issued under ("ali-gasanov" of "ali-gasanov-3"; NULL
+# for a slug without a number). Indexed (IssuedSlug.Meta), so that the slugs issued
+# under a name are found in the index rather than by matching every slug ever issued
+# (0.4 s a new person at 100,000 persons); queries must use this very expression.
+NUMBERED_SLUG_BASE = models.Func(
+    models.F("slug"), models.Value(r"^(.*)-[0-9]{1,9}$"), function="substring",
+    output_field=models.CharField(),
+)  # fmt: skip
+
+
 class IssuedSlug(models.Model):
     """Every person slug ever issued, so that a slug is never given to anyone else,
     even after the person it named is merged or deleted."""
@@ -129,6 +139,7 @@ class IssuedSlug(models.Model):
     class Meta:
         verbose_name = _("slug issued")
         verbose_name_plural = _("slugs issued")
+        indexes = [models.Index(NUMBERED_SLUG_BASE, name="issuedslug_numbered_base")]
 
     def __str__(self) -> str:
         return self.slug
@@ -306,12 +317,8 @@ def issue_person_slugs(display_names: list[str]) -> list[str]:
     give the same slug get -2, -3... in the order given."""
     bases = [(slugify(readable_ascii(name)) or "person")[:110] for name in display_names]
     unique = sorted(set(bases))
-    numbered_base = models.Func(
-        models.F("slug"), models.Value(r"^(.*)-[0-9]{1,9}$"), function="substring",
-        output_field=models.CharField(),
-    )  # fmt: skip
     taken = set(
-        IssuedSlug.objects.annotate(base=numbered_base)
+        IssuedSlug.objects.annotate(base=NUMBERED_SLUG_BASE)
         .filter(models.Q(slug__in=unique) | models.Q(base__in=unique))
         .values_list("slug", flat=True)
     )

@@ -2,13 +2,18 @@
 word-prefix index, with the ranking of cases.reads.search kept in every script.
 Times are measured by bench/search_speed.py, never asserted here."""
 
+import importlib
 import re
+from pathlib import Path
 
 import pytest
+import yaml
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.names import AZERBAIJANI_FIRST_NAMES, RUSSIAN_FIRST_NAMES, SURNAMES, feminine
 from cases.models import Detention, NameVariant, Person
 from cases.reads.search import WORDS_TABLE, person_matches, search_persons
 from cases.search import name_key
@@ -16,6 +21,8 @@ from cases.visibility import Reader, visible
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+search_speed_migration = importlib.import_module("cases.migrations.0016_search_speed")
 
 SEARCH_MARKS = ("casebook_name_prefixes", "<% name_key")
 
@@ -329,6 +336,50 @@ def test_the_prefixes_function_lists_every_prefix_of_two_letters_or_more():
         prefixes = set(cursor.fetchone()[0])
     assert prefixes == {"ra", "ras", "rash", "rasha", "rashad",
                         "ga", "gas", "gasa", "gasan", "gasano", "gasanov"}  # fmt: skip
+
+
+def _seed_names() -> list[str]:
+    """Every spelling of every name of the seed cases, and every first name and
+    surname (masculine and feminine) of the benchmark's data set in its three
+    scripts, as written and as keys."""
+    seed = yaml.safe_load((Path(settings.BASE_DIR) / "fixtures" / "seed.yaml").read_text())
+    names = [person["name"] for person in seed["persons"] if "name" in person]
+    names += [variant["name"] for person in seed["persons"]
+              for variant in person.get("variants", ())]  # fmt: skip
+    firsts = AZERBAIJANI_FIRST_NAMES + RUSSIAN_FIRST_NAMES
+    pairs = [(first, SURNAMES[i % len(SURNAMES)]) for i, first in enumerate(firsts)]
+    pairs += [(firsts[i % len(firsts)], surname) for i, surname in enumerate(SURNAMES)]
+    for first, surname in pairs:
+        for script in range(3):
+            names.append(f"{first[script]} {surname[script]}")
+            names.append(f"{first[script]} {feminine(surname[script])}")
+    return names + [name_key(name) for name in names]
+
+
+def test_the_prefixes_function_gives_the_arrays_of_the_sql_it_replaced():
+    # migration 0026 rewrote the function of 0016 for speed; its indexes and the
+    # search rely on the same array, in the same order, for every key
+    awkward = ["", "a", "ab", " ", "   ", "a  b", "  ab  cd  ", "ali alibek ali alibekov",
+               "aa aa aa", "ab-cd ab_cd ab.cd", "гасанов гасанова", "ЁЛКА ёлка", "xədicə əliyeva",
+               "şəhla ığdır üçün öz çay", "İlqar ılqar", "ab\tcd", "日本語 テスト", "𝔄𝔅 ab"]  # fmt: skip
+    keys = _seed_names() + awkward
+    assert len(keys) > 1000
+    with connection.cursor() as cursor:
+        cursor.execute(search_speed_migration.PREFIXES_FUNCTION.replace(
+            "casebook_name_prefixes", "pg_temp.prefixes_of_0016"))  # fmt: skip
+        cursor.execute(
+            "SELECT key, casebook_name_prefixes(key), pg_temp.prefixes_of_0016(key)"
+            " FROM unnest(%s::text[]) AS key"
+            " WHERE casebook_name_prefixes(key) IS DISTINCT FROM pg_temp.prefixes_of_0016(key)",
+            [keys],
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT casebook_name_prefixes(key) FROM unnest(%s::text[]) AS key", [awkward]
+        )
+        arrays = [row[0] for row in cursor.fetchall()]
+    assert arrays[:4] == [[], [], ["ab"], []]
+    assert arrays[7] == sorted({"al", "ali", "alib", "alibe", "alibek", "alibeko", "alibekov"})
 
 
 def test_the_persons_found_can_be_read_inside_a_subquery(namesakes):

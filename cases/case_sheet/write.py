@@ -174,7 +174,8 @@ class PlanWriter(CustodyWriting, TempTables):
             FROM (SELECT base, max(n) AS n FROM (
                       SELECT substring(slug FROM '^(.*)-[0-9]{{1,9}}$') AS base,
                              substring(slug FROM '-([0-9]{{1,9}})$')::integer AS n
-                      FROM cases_issuedslug WHERE slug ~ '-[0-9]{{1,9}}$'
+                      FROM cases_issuedslug  -- through the index of NUMBERED_SLUG_BASE
+                      WHERE substring(slug FROM '^(.*)-[0-9]{{1,9}}$') IN (SELECT base FROM {T}slug)
                       UNION ALL
                       SELECT slug, 1 FROM cases_issuedslug
                       WHERE slug IN (SELECT base FROM {T}slug)) numbered
