@@ -82,6 +82,8 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
         cursor.execute(ATTACH_CONTEXT)
 
 
-def install_after_migrate(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """post_migrate handler: after the migrations that re-created the slow ones."""
-    install(using)
+def install_after_migrate(using: str = DEFAULT_DB_ALIAS, plan=None, **kwargs) -> None:
+    """post_migrate handler: after the migrations that re-created the slow ones.
+    Not after a flush (sent without a plan), which leaves functions as they are."""
+    if plan is not None:
+        install(using)
