@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from collections.abc import Collection
 
 import django_filters
 from django import forms
@@ -41,6 +42,7 @@ from cases.models import (
     StatementKind,
 )
 from cases.partial_dates import PartialDate, PartialDateError
+from cases.reads.facets import NO_DAY, PAST_EVERY_DAY, day_value, with_detention
 from cases.reads.search import search_persons
 from cases.reads.status import with_status
 from cases.search import (
@@ -578,6 +580,36 @@ class PersonFilterSet(ReaderFilterSet):
             condition &= Q(Exists(charges))
         return condition
 
+    def detention_values(
+        self, *, leave_out: Collection[str] = ()
+    ) -> tuple[list[int] | None, list[tuple[int, int]] | None] | None:
+        """The detention filters given (all but those `leave_out` names) as the stored
+        detentions read them (cases.reads.facets.detention_rows_sql): the legal
+        stages' ids (None: any stage or none) and the days of arrest, ranges of
+        `day_value` with both ends in (None: any day or none; an empty list:
+        none matches, as arrest_year=2019 with arrested_after=2020). None when
+        a charge is given: the stored detentions do not hold their charges."""
+        data = self.form.cleaned_data
+        given = {name: data.get(name) for name in self.DETENTION_FILTERS if name not in leave_out}
+        if given.get("charge"):
+            return None
+        stages = [stage.pk for stage in given["legal_stage"]] if given.get("legal_stage") else None
+        after, before = given.get("arrested_after"), given.get("arrested_before")
+        if not (after or before or given.get("arrest_year")):
+            return stages, None
+        first = day_value(after.start) if after else NO_DAY + 1
+        last = day_value(before.end) if before else PAST_EVERY_DAY
+        spans = [(first, last)]
+        if given.get("arrest_year"):
+            spans = [
+                (
+                    max(first, day_value(datetime.date(year, 1, 1))),
+                    min(last, day_value(datetime.date(year, 12, 31))),
+                )
+                for year in sorted(set(given["arrest_year"]))
+            ]
+        return stages, [(lo, hi) for lo, hi in spans if lo <= hi]
+
     # The status conditions apply to one and the same status row (one subquery).
     STATUS_FILTERS = ("status", "status_as_of_after", "status_as_of_before")
     # Where a person is held: each a list of persons read once (places.reads).
@@ -604,7 +636,11 @@ class PersonFilterSet(ReaderFilterSet):
             # which the filters after it narrow (cases.reads.search)
             queryset = self.filters["q"].filter(queryset, data["q"])
         detention = self.detention_condition()
-        if detention:
+        stored = self.detention_values()
+        if detention and stored is not None:
+            stages, days = stored
+            queryset = with_detention(queryset, reader=self.reader, stages=stages, days=days)
+        elif detention:  # with a charge: the records
             matching = self.visible(Detention.objects).filter(detention, person=OuterRef("pk"))
             queryset = queryset.filter(Exists(matching))
         intervention = self.intervention_condition()

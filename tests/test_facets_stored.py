@@ -32,6 +32,8 @@ from cases.models import (
 )
 from cases.partial_dates import PartialDate
 from cases.reads.facet_rows import (
+    DETENTION,
+    DETENTION_STAGE,
     FACET_INDEXES,
     FACET_TABLE,
     STORED_FACETS,
@@ -46,6 +48,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 PUBLIC, PARTNERS, INTERNAL = Visibility.PUBLIC, Visibility.PARTNERS, Visibility.INTERNAL
+# the stored values a count shows (the detentions' are read by the detention filters)
+COUNTED = tuple(name for name in STORED_FACETS if name != DETENTION)
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -76,7 +80,7 @@ def chosen_counts(reader: Reader) -> dict[str, dict[str, int]]:
         },
     }
     counts = {}
-    for name in STORED_FACETS:
+    for name in COUNTED:
         counts[name] = {}
         for value in values[name]:
             filterset = PersonFilterSet(
@@ -89,7 +93,7 @@ def chosen_counts(reader: Reader) -> dict[str, dict[str, int]]:
 
 
 def stored_counts(reader: Reader) -> dict[str, dict[str, int]]:
-    counts = count_facets(bound(reader), STORED_FACETS)
+    counts = count_facets(bound(reader), COUNTED)
     counts["organization"] = {slug: n for slug, (_name, n) in counts["organization"].items()}
     return counts
 
@@ -109,7 +113,8 @@ def assert_stored_is_computed(*, counts: bool = True) -> None:
 
 
 def stored_of(person: Person, reader: Reader = Reader.PUBLIC) -> set[tuple[str, object]]:
-    """The person's stored values, (filter, value) by code, slug or year."""
+    """The person's stored values, (filter, value) by code, slug or year; a
+    detention's as (stage code or None, YYYYMMDD or 0)."""
     codes = {
         "legal_stage": dict(LegalStage.objects.values_list("pk", "code")),
         "allegation": dict(AllegationKind.objects.values_list("pk", "code")),
@@ -120,6 +125,10 @@ def stored_of(person: Person, reader: Reader = Reader.PUBLIC) -> set[tuple[str, 
         f"SELECT facet, value FROM {FACET_TABLE} WHERE reader = %s AND person_id = %s",
         [reader.value, person.pk],
     )
+    codes[DETENTION] = {}
+    for value in {value for facet, value in rows if facet == DETENTION}:
+        stage = codes["legal_stage"].get(value // DETENTION_STAGE)
+        codes[DETENTION][value] = (stage, value % DETENTION_STAGE)
     return {(facet, codes[facet][value] if facet in codes else value) for facet, value in rows}
 
 
@@ -128,14 +137,27 @@ def test_a_detentions_stage_and_year_follow_each_write(vocabularies):
     person = factories.person("Detained")
     detention = factories.detention(person, arrested="2021-03-02", stage="pre-trial-detention")
     assert_stored_is_computed()
-    assert stored_of(person) == {("legal_stage", "pre-trial-detention"), ("arrest_year", 2021)}
+    assert stored_of(person) == {
+        ("legal_stage", "pre-trial-detention"), ("arrest_year", 2021),
+        (DETENTION, ("pre-trial-detention", 20210302)),
+    }  # fmt: skip
     detention.legal_stage = LegalStage.objects.get(code="convicted")
     detention.arrested_on = PartialDate.parse("2020")
     detention.save()
     assert_stored_is_computed()
-    assert stored_of(person) == {("legal_stage", "convicted"), ("arrest_year", 2020)}
-    # restricted, then its only citation restricted: hidden from the public only
+    assert stored_of(person) == {
+        ("legal_stage", "convicted"), ("arrest_year", 2020), (DETENTION, ("convicted", 20200101)),
+    }  # fmt: skip
+    # without a stage, then without a day of arrest too: no detention value
     detentions = Detention.objects.filter(pk=detention.pk)
+    detentions.update(legal_stage=None)
+    assert_stored_is_computed(counts=False)
+    assert stored_of(person) == {("arrest_year", 2020), (DETENTION, (None, 20200101))}
+    detentions.update(arrested_on=None, arrested_on_precision=None)
+    assert_stored_is_computed(counts=False)
+    assert stored_of(person) == set()
+    detention.save()  # its stage and day again
+    # restricted, then its only citation restricted: hidden from the public only
     detentions.update(visibility=PARTNERS)
     assert_stored_is_computed()
     assert stored_of(person) == set() and stored_of(person, Reader.PARTNER)
@@ -331,7 +353,7 @@ def test_a_writing_transaction_counts_its_own_writes(vocabularies):
         factories.allegation(person, "torture")
         assert stored_of(person) == {
             ("legal_stage", "pre-trial-detention"), ("arrest_year", 2022),
-            ("occupation", "journalist"),
+            (DETENTION, ("pre-trial-detention", 20220101)), ("occupation", "journalist"),
         }  # fmt: skip
         for reader in STORED_READERS:
             assert stored_counts(reader) == chosen_counts(reader)
@@ -339,7 +361,8 @@ def test_a_writing_transaction_counts_its_own_writes(vocabularies):
         assert stored_counts(Reader.PUBLIC)["occupation"] == {}
     assert_stored_is_computed()
     assert stored_of(person) == {
-        ("legal_stage", "convicted"), ("arrest_year", 2022), ("allegation", "torture"),
+        ("legal_stage", "convicted"), ("arrest_year", 2022), (DETENTION, ("convicted", 20220101)),
+        ("allegation", "torture"),
     }  # fmt: skip
 
 
@@ -469,6 +492,8 @@ def test_the_rebuild_gives_the_stored_values_again_and_their_indexes(vocabularie
         cursor.execute(f"DELETE FROM {FACET_TABLE}")
     rebuild_stored_status()
     assert_stored_is_computed()
-    assert stored_of(person) == {("legal_stage", "convicted"), ("arrest_year", 2020)}
+    assert stored_of(person) == {
+        ("legal_stage", "convicted"), ("arrest_year", 2020), (DETENTION, ("convicted", 20200101)),
+    }  # fmt: skip
     indexes = _rows("SELECT indexname FROM pg_indexes WHERE tablename = %s", [FACET_TABLE])
     assert indexes == sorted((name,) for name in FACET_INDEXES)
