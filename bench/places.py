@@ -39,49 +39,41 @@ import time
 from functools import partial
 
 from bench import raw
-from bench.raw import CUSTODY_JOINS, PUBLIC, VISIBLE_CUSTODY, cited, current_custody
+from bench.raw import CUSTODY_JOINS, PUBLIC, VISIBLE_CUSTODY, cited
 
 API_P95_MS = 50.0
 API_RATIO = 3.0
 PAGE_P95_MS = 60.0
 SLOW_MS = 250.0  # an address slower than this is timed within the section's budget
 
-# the persons with an open custody period at the facilities %(facilities)s: the
-# candidates whose current place is read (an index on open periods by facility)
-PLACED_AT = (
-    "SELECT DISTINCT d.person_id FROM places_custodyperiod o"
-    " JOIN cases_detention d ON d.id = o.detention_id"
-    " WHERE o.held_until IS NULL AND o.deleted_at IS NULL AND o.facility_id = ANY(%(facilities)s)"
-)
-# a visible detention of person `cur` says held: no release, a stage that holds
-# (cases.reads.status); any one makes the person's status held
-SAYS_HELD = (
-    "EXISTS (SELECT 1 FROM cases_detention h JOIN cases_legalstage hs ON hs.id = h.legal_stage_id"
-    " WHERE h.person_id = cur.person_id AND h.released_on IS NULL AND hs.in_detention"
-    f" AND h.visibility = {PUBLIC} AND {cited('h', 'detention_id')})"
-)
+# The current places and statuses as the database stores them per reader
+# (cases.reads.status), read as the views read them: a person's stored place at
+# one of %(facilities)s, joined to their stored status when held now is asked
+# (bench.status_check holds the stored places to the rule computed afresh).
+# Outside a writing transaction no person is noted: the stored rows are all.
 
 
 def held_now_sql(*, held: bool = True) -> str:
-    """(person_id, facility_id, custody_id) of the persons %(persons)s whose current
-    place is at one of %(facilities)s, held now (`held`) or whatever their status."""
-    current = current_custody("cp_d.person_id = ANY(%(persons)s)")
+    """(person_id, facility_id, custody_id) of the persons whose current place is
+    at one of %(facilities)s, held now (`held`) or whatever their status."""
+    status = (
+        " JOIN cases_person_status st ON st.person_id = pl.person_id"
+        f" AND st.reader = {PUBLIC} AND st.status = 'held'"
+    )
     return (
-        f"SELECT cur.person_id, cur.facility_id, cur.custody_id FROM ({current}) cur"
-        f" WHERE cur.facility_id = ANY(%(facilities)s){f' AND {SAYS_HELD}' if held else ''}"
+        "SELECT pl.person_id, pl.facility_id, pl.custody_id FROM cases_person_place pl"
+        f"{status if held else ''} WHERE pl.reader = {PUBLIC}"
+        " AND pl.facility_id = ANY(%(facilities)s)"
     )
 
 
 def placed_at(cur, facility_ids: list[int]) -> dict:
-    """The parameters of `held_now_sql`: the facilities, and the persons with an
-    open custody period there (read first, through the index of open periods by
-    facility, so that the current place is read for them only)."""
-    persons = [r[0] for r in cur.execute(PLACED_AT, {"facilities": facility_ids}).fetchall()]
-    return {"facilities": facility_ids, "persons": persons}
+    """The parameters of `held_now_sql`."""
+    return {"facilities": facility_ids}
 
 
 def raw_held_now(cur, facility_ids: list[int]) -> dict[int, int]:
-    """{facility id: persons held there now}, by hand: 2 queries."""
+    """{facility id: persons held there now}, by hand: 1 query."""
     return dict(
         cur.execute(
             f"SELECT facility_id, count(*) FROM ({held_now_sql()}) held GROUP BY facility_id",

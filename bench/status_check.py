@@ -1,11 +1,13 @@
 """Whether the stored status (cases.reads.status, kept by triggers) is the status
-rule computed afresh, and the stored filter values (cases.reads.facet_rows, kept
-by the same triggers) the values computed afresh, for every reader, on the
-benchmark database:
+rule computed afresh, the stored current places (kept by the same triggers) the
+current-place rule computed afresh (places.reads.current_custody_sql), and the
+stored filter values (cases.reads.facet_rows, kept by the same triggers) the
+values computed afresh, for every reader, on the benchmark database:
 
     DEBUG=1 CASEBOOK_DB_NAME=casebook_bench .venv/bin/python -m bench.status_check
 
-bench.run may call `check_stored_status()` and `check_stored_facets()` after
+bench.run may call `check_stored_status()`, `check_stored_places()` and
+`check_stored_facets()` after
 seeding (the seeding loads rows with the triggers off and calls
 cases.reads.status.rebuild_stored_status)."""
 
@@ -40,6 +42,39 @@ def check_stored_status() -> dict[str, int]:
         print(
             f"  stored status = the rule computed, {reader.value}: {rows:,} persons with a"
             f" status, {differing[reader.value]:,} differing ({seconds:.1f} s) {verdict}"
+        )
+    return differing
+
+
+def check_stored_places() -> dict[str, int]:
+    """For each reader: the persons whose stored current place differs from the
+    one the rule computes (either way; none when they agree), printed with the
+    time the rule took."""
+    from django.db import connection
+
+    from cases.reads.status import STORED_READERS, place_sql
+    from places.reads import current_custody_sql
+
+    differing = {}
+    for reader in STORED_READERS:
+        stored, stored_params = place_sql(reader=reader)
+        rule, rule_params = current_custody_sql(reader=reader)
+        computed = f"SELECT person_id, custody_id, facility_id FROM ({rule}) c"
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (({stored}) EXCEPT ALL ({computed})"
+                f" UNION ALL (({computed}) EXCEPT ALL ({stored}))) d",
+                [*stored_params, *rule_params, *rule_params, *stored_params],
+            )
+            differing[reader.value] = cursor.fetchone()[0]
+            cursor.execute(f"SELECT count(*) FROM ({stored}) s", stored_params)
+            rows = cursor.fetchone()[0]
+        seconds = time.perf_counter() - started
+        verdict = "MET" if not differing[reader.value] else "NOT MET"
+        print(
+            f"  stored current place = the rule computed, {reader.value}: {rows:,} persons"
+            f" placed, {differing[reader.value]:,} differing ({seconds:.1f} s) {verdict}"
         )
     return differing
 
@@ -112,4 +147,5 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casebook.settings")
     django.setup()
     check_stored_status()
+    check_stored_places()
     check_stored_facets()

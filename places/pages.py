@@ -39,8 +39,15 @@ def facility_rows(facilities: QuerySet, *, reader: Reader) -> list[dict]:
     counts = held_now_counts(reader=reader, facility_ids=[f.pk for f in rows])
     persons = reverse("person-list")
     result = []
+    labels: dict[int, tuple[str, str]] = {}  # the plural forms of each number, looked up once
     for f in rows:
         held = counts.get(f.pk, 0)
+        if held not in labels:
+            labels[held] = (
+                ngettext("%(n)s held now", "%(n)s held now", held) % {"n": held},
+                ngettext("%(name)s: %(n)s held now", "%(name)s: %(n)s held now", held),
+            )
+        held_now_label, point_label = labels[held]
         result.append(
             {
                 "slug": f.slug,
@@ -55,13 +62,8 @@ def facility_rows(facilities: QuerySet, *, reader: Reader) -> list[dict]:
                 "held_now": held,
                 # the persons held there now: `?status=held&facility=`
                 "held_now_url": f"{persons}?{urlencode({'status': 'held', 'facility': f.slug})}",
-                "held_now_label": ngettext("%(n)s held now", "%(n)s held now", held) % {"n": held},
-                "point_label": (
-                    ngettext("%(name)s: %(n)s held now", "%(name)s: %(n)s held now", held)
-                    % {"name": f.name, "n": held}
-                    if held
-                    else f.name
-                ),
+                "held_now_label": held_now_label,
+                "point_label": point_label % {"name": f.name, "n": held} if held else f.name,
             }
         )
     return result

@@ -9,7 +9,12 @@ only, as for the status); between equals, the one that began last, then the
 one entered last. A custody period is visible when it, its detention, its
 person and its facility are (cases.visibility: levels, the trash, and a
 citation the reader may see for the custody period, the detention and the
-facility, which are facts)."""
+facility, which are facts).
+
+The database keeps each person's current place per reader (cases.reads.status
+writes `current_custody_sql` into its functions and stores what it gives, with
+the status, by the same triggers): the lists and counts read the stored places
+(`place_sql`); the pages of a few persons run the rule for their dates."""
 
 from __future__ import annotations
 
@@ -21,15 +26,13 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
 
-from cases.choices import PersonStatus
 from cases.models import Detention, Person
 from cases.partial_dates import PartialDate
 from cases.partial_dates import from_columns as _partial
 from cases.reads.citations import citations_of
 from cases.reads.facets import FACETS_CACHE_SECONDS, facet_tables, table_versions
-from cases.reads.status import status_sql
+from cases.reads.status import place_sql
 from cases.search import search_key
 from cases.visibility import (
     Reader,
@@ -163,71 +166,28 @@ def current_places(person_ids: list[int], *, reader: Reader) -> dict[int, Curren
 #
 # "Held now at X" is the persons filter `?status=held&facility=X`: a person whose
 # status is held (cases.reads.status, the rule of `?status=held`) and whose current
-# place (`current_custody_sql`) is at X. tests/test_places_filters.py holds the
-# counts and the filter together for every reader.
+# place (`current_custody_sql`) is at X. Both are read from what the database
+# stores per reader (cases.reads.status: `status_sql`, `place_sql`, kept by the
+# same triggers with this rule's own SQL): an index scan of the places at X, not
+# the rule run for everyone with an open period there (0.3 s at the busiest
+# facility of the benchmark). tests/test_places_filters.py holds the counts and
+# the filter together for every reader.
 
 
-def _open_periods(*, facility_ids: list[int] | None, regions: list[str] | None) -> QuerySet:
-    """The open custody periods (not in the trash) at one of `facility_ids` or at a
-    facility in one of `regions` (lower case), whoever may see them: their persons
-    are the only ones whose current place can be there (the index of open periods
-    by facility)."""
-    periods = CustodyPeriod.objects.filter(held_until__isnull=True, deleted_at__isnull=True)
+def _placed_where(facility_ids: list[int] | None, regions: list[str] | None) -> tuple[str, list]:
+    """The condition on stored places (`place_sql`'s `where`): at one of
+    `facility_ids`, at a facility in one of `regions` (lower case), or anywhere."""
+    conditions, params = ["TRUE"], []
     if facility_ids is not None:
-        periods = periods.filter(facility_id__in=facility_ids)
+        conditions.append("facility_id = ANY(%s)")
+        params.append(facility_ids)
     if regions is not None:
-        periods = periods.alias(region=Lower("facility__region")).filter(region__in=regions)
-    return periods.order_by()
-
-
-def _open_there(*, facility_ids: list[int] | None, regions: list[str] | None) -> list[int]:
-    """The persons with an open period there (`_open_periods`): one query."""
-    periods = _open_periods(facility_ids=facility_ids, regions=regions)
-    return list(periods.values_list("detention__person_id", flat=True).distinct())
-
-
-def _held_open_there(
-    *, reader: Reader, facility_ids: list[int] | None, regions: list[str] | None
-) -> list[int]:
-    """The persons with an open period there (`_open_periods`) whose status is
-    held, read from the stored status (cases.reads.status.status_sql): the only
-    ones who can be held now there. One query; at the busiest facility of the
-    benchmark it leaves the current place's rule 9,058 persons of 12,484."""
-    periods = _open_periods(facility_ids=facility_ids, regions=regions)
-    persons = Person.objects.filter(pk__in=periods.values("detention__person_id"))
-    status, params = status_sql(reader=reader, persons=persons, dated=False)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT person_id FROM ({status}) st WHERE st.status = %s",
-            [*params, PersonStatus.HELD.value],
+        conditions.append(
+            f"facility_id IN (SELECT id FROM {Facility._meta.db_table}"
+            " WHERE lower(region) = ANY(%s))"
         )
-        return [person_id for (person_id,) in cursor.fetchall()]
-
-
-def _placed_sql(
-    *,
-    reader: Reader,
-    persons: list[int] | None,
-    facility_ids: list[int] | None,
-    regions: list[str] | None,
-) -> tuple[str, list]:
-    """SQL (with parameters) of (person_id, custody_id, facility_id) of those of
-    `persons` (everyone: None) whose current place is at one of `facility_ids` or
-    in one of `regions` (lower case; neither: anywhere)."""
-    current, params = current_custody_sql(reader=reader, persons=persons)
-    conditions = ["TRUE"]
-    if facility_ids is not None:
-        conditions.append("cur.facility_id = ANY(%s)")
-        params = [*params, facility_ids]
-    if regions is not None:
-        conditions.append("lower(f.region) = ANY(%s)")
-        params = [*params, regions]
-    return (
-        "SELECT cur.person_id, cur.custody_id, cur.facility_id"
-        f" FROM ({current}) cur JOIN {Facility._meta.db_table} f ON f.id = cur.facility_id"
-        f" WHERE {' AND '.join(conditions)}",
-        params,
-    )
+        params.append(regions)
+    return " AND ".join(conditions), params
 
 
 def placed_rows(
@@ -238,18 +198,9 @@ def placed_rows(
 ) -> list[tuple[int, int, int]]:
     """(person_id, custody_id, facility_id) of the persons whose current place
     (`current_custody_sql`) is at one of `facility_ids`, or at a facility in one
-    of `regions` (compared in lower case), or anywhere (neither given). Given
-    either, the persons with an open period there are read first (`_open_there`)
-    and the rule runs for them only: 2 queries (at 100,000 persons the rule for
-    everyone takes a second, for the busiest facility's persons a third of it,
-    for most a few ms); 1 for everyone."""
-    narrowed = facility_ids is not None or regions is not None
-    persons = _open_there(facility_ids=facility_ids, regions=regions) if narrowed else None
-    if persons == []:
-        return []
-    sql, params = _placed_sql(
-        reader=reader, persons=persons, facility_ids=facility_ids, regions=regions
-    )
+    of `regions` (compared in lower case), or anywhere (neither given), whatever
+    their status: the stored places (`place_sql`), one query."""
+    sql, params = place_sql(reader=reader, where=_placed_where(facility_ids, regions))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -258,17 +209,12 @@ def placed_rows(
 def held_places(person_ids: list[int], *, reader: Reader) -> dict[int, int]:
     """{person id: facility id} of those of `person_ids` held now (status held)
     whose current place the reader may see: where each counts in `held_now_sql`.
-    One query (the rule for these persons only)."""
+    One query."""
     if not person_ids:
         return {}
-    current, current_params = current_custody_sql(reader=reader, persons=list(person_ids))
-    status, status_params = status_sql(reader=reader, persons=list(person_ids), dated=False)
+    sql, params = place_sql(reader=reader, persons=list(person_ids), held=True)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT cur.person_id, cur.facility_id FROM ({current}) cur"
-            f" JOIN ({status}) st ON st.person_id = cur.person_id WHERE st.status = %s",
-            [*current_params, *status_params, PersonStatus.HELD.value],
-        )
+        cursor.execute(f"SELECT person_id, facility_id FROM ({sql}) held", params)
         return dict(cursor.fetchall())
 
 
@@ -280,23 +226,8 @@ def held_now_sql(
 ) -> tuple[str, list]:
     """SQL (with parameters) of one row per person held now (status held) at one
     of `facility_ids`, in one of `regions` (lower case) or anywhere: (person_id,
-    custody_id, facility_id). The status is read with no dates (its rule needs
-    none to say held). Narrowed, the persons held with an open period there are
-    read first (`_held_open_there`, 1 query) and the statement runs the current
-    place's rule for them only; for everywhere, one statement does it all."""
-    if facility_ids is not None or regions is not None:
-        persons = _held_open_there(reader=reader, facility_ids=facility_ids, regions=regions)
-        return _placed_sql(
-            reader=reader, persons=persons, facility_ids=facility_ids, regions=regions
-        )
-    current, current_params = current_custody_sql(reader=reader)
-    status, status_params = status_sql(reader=reader, dated=False)
-    sql = (
-        "SELECT cur.person_id, cur.custody_id, cur.facility_id"
-        f" FROM ({current}) cur JOIN ({status}) st ON st.person_id = cur.person_id"
-        " WHERE st.status = %s"
-    )
-    return sql, [*current_params, *status_params, PersonStatus.HELD.value]
+    custody_id, facility_id), from the stored places and statuses."""
+    return place_sql(reader=reader, where=_placed_where(facility_ids, regions), held=True)
 
 
 # The counts of every facility and of every region are cached per reader, keyed
@@ -304,8 +235,9 @@ def held_now_sql(
 # persons' counted fields, the status's tables, the custody periods', facilities'
 # and detentions' with their citations and sources, and the withdrawals), as the
 # filter counts are: an edit of any of them gives a new key. A few facilities are
-# counted alone when the counts of all are not cached (a facility's own persons:
-# milliseconds, against a second for all at 100,000 persons), cached apart.
+# counted alone when the counts of all are not cached (their stored places: an
+# index scan each, where every facility's are all 60,000 places of the
+# benchmark's readers), cached apart.
 HELD_NOW_CACHE_SECONDS = FACETS_CACHE_SECONDS
 # up to this many facilities asked for are counted alone when not cached
 FEW_FACILITIES = 20
@@ -344,8 +276,9 @@ def held_now_counts(
     """{facility id: persons held there now} (as `held_now_sql`), of `facility_ids`
     or of every facility with someone held; a facility with no one held now is
     not in it. Cached (`held_now_cache_key`): the change markers and the cache's
-    read, when cached; else the counts of every facility (1 statement), or of up
-    to FEW_FACILITIES asked for, counted alone (3), and the cache's write.
+    read, when cached; else the counts of every facility, or of up to
+    FEW_FACILITIES asked for, counted alone (1 statement either way), and the
+    cache's write.
 
     `cached=False` counts, neither reading nor writing the cache: the change
     feed's, which must be exact in its own snapshot, while the change markers

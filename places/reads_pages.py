@@ -90,13 +90,13 @@ def facility_custody(
     shown: int | None = None,
     versions: dict[str, str] | None = None,
 ) -> FacilityCustody:
-    """Who is held at `facility` now (the held-now rule: places.reads.held_now_sql,
-    for the persons held with an open period there only), by name, and who was
-    (its other visible custody periods, newest first): the first `shown` of each
-    (CUSTODY_SHOWN) and their totals. Cached (`facility_custody_cache_key`): the
-    change markers (`versions`: one query when not given) and the cache's read;
-    when not cached, three queries more whatever the number of persons, and the
-    cache's write."""
+    """Who is held at `facility` now (places.reads.held_now_sql: the stored
+    places and statuses), by name, and who was (its other visible custody
+    periods, newest first): the first `shown` of each (CUSTODY_SHOWN) and their
+    totals. Cached (`facility_custody_cache_key`): the change markers
+    (`versions`: one query when not given) and the cache's read; when not
+    cached, two queries more whatever the number of persons, and the cache's
+    write."""
     if shown is None:
         shown = CUSTODY_SHOWN
     if versions is None:
@@ -110,31 +110,34 @@ def facility_custody(
 
 
 def _facility_custody(facility: Facility, *, reader: Reader, shown: int) -> FacilityCustody:
-    held, params = held_now_sql(reader=reader, facility_ids=[facility.pk])
+    held, held_params = held_now_sql(reader=reader, facility_ids=[facility.pk])
     with connection.cursor() as cursor:
-        # every person held now, by name (their ids leave them out of "before"), but
-        # only the first `shown` with their columns
+        # the first `shown` persons held now, by name, and how many there are: the
+        # persons' names read for all, the custody periods for the first only
         cursor.execute(
-            f"SELECT held.custody_id, row_number() OVER (ORDER BY cp_p.display_name, cp.id) <= %s,"
-            f" {_CUSTODY_COLUMNS} FROM ({held}) held"
-            f" JOIN {CustodyPeriod._meta.db_table} cp ON cp.id = held.custody_id"
-            f"{custody_joins()} ORDER BY cp_p.display_name, cp.id",
-            [shown, *params],
+            f"SELECT {_CUSTODY_COLUMNS}, first.n FROM ("
+            "SELECT held.custody_id, p.display_name, count(*) OVER () AS n FROM"
+            f" ({held}) held JOIN {Person._meta.db_table} p ON p.id = held.person_id"
+            " ORDER BY p.display_name, held.custody_id LIMIT %s) first"
+            f" JOIN {CustodyPeriod._meta.db_table} cp ON cp.id = first.custody_id{custody_joins()}"
+            " ORDER BY first.display_name, cp.id",
+            [*held_params, shown],
         )
         now_rows = cursor.fetchall()
-        now_ids = [row[0] for row in now_rows]
+        # the periods held now left out of "before" by the same statement's rows
         visible_sql, visible_params = visible_custody_sql(reader)
         cursor.execute(
             f"SELECT {_CUSTODY_COLUMNS}, count(*) OVER ()"
             f" FROM {CustodyPeriod._meta.db_table} cp{custody_joins()}"
-            f" WHERE cp.facility_id = %s AND {visible_sql} AND NOT (cp.id = ANY(%s))"
+            f" WHERE cp.facility_id = %s AND {visible_sql}"
+            f" AND cp.id NOT IN (SELECT custody_id FROM ({held}) held)"
             " ORDER BY cp.held_from DESC NULLS LAST, cp.id DESC LIMIT %s",
-            [facility.pk, *visible_params, now_ids, shown],
+            [facility.pk, *visible_params, *held_params, shown],
         )
         before_rows = cursor.fetchall()
     return FacilityCustody(
-        held_now=[_custody_row(row[2:]) for row in now_rows if row[1]],
-        held_now_total=len(now_rows),
+        held_now=[_custody_row(row[:-1]) for row in now_rows],
+        held_now_total=now_rows[0][-1] if now_rows else 0,
         held_before=[_custody_row(row[:-1]) for row in before_rows],
         held_before_total=before_rows[0][-1] if before_rows else 0,
     )

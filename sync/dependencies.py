@@ -355,8 +355,9 @@ def _held_elsewhere(persons: set[int]) -> set[int]:
     and the feed's records are the state its last compaction rendered, with the
     facilities' numbers of that same state. So a facility where no marked person
     came or went holds its number: a summary edit, or any edit leaving a person
-    held where they were, re-counts nothing. Two queries per reader class and
-    one for the feed's records."""
+    held where they were, re-counts nothing. One query per reader class (the
+    stored places and statuses: places.reads.held_places) and one for the
+    feed's records."""
     ids = sorted(persons)
     before: dict[tuple[str, int], int] = {}
     with connection.cursor() as cursor:

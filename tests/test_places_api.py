@@ -257,8 +257,8 @@ def test_the_facility_list_query_count_does_not_grow_with_the_page_size(
     # the page, the other names, held now, the citations; the throttle's read and
     # write in the shared cache. Held now (places.reads.held_now_counts): the change
     # markers and the cache's read; not cached, the counts of a few facilities
-    # counted alone (the persons with an open period there, their current places,
-    # their status) or of every facility (one statement), and the cache's write
+    # counted alone or of every facility (one statement each: the stored places
+    # and statuses), and the cache's write
     with django_assert_num_queries(5 + HELD_NOW_ALONE):
         assert len(client.get("/api/v1/facilities/", {"page_size": 2}).json()["results"]) == 2
     cache.clear()
@@ -275,10 +275,10 @@ def test_the_facility_list_query_count_does_not_grow_with_the_page_size(
 
 
 # held now's queries: cached (the change markers, the cache's read), of a few
-# facilities (the persons held with an open period there, their current places;
-# and the cache's write), of every facility (and the write)
+# facilities (their stored places and statuses; and the cache's write), of every
+# facility (and the write)
 HELD_NOW_CACHED = 2
-HELD_NOW_ALONE = HELD_NOW_CACHED + 2 + 1
+HELD_NOW_ALONE = HELD_NOW_CACHED + 1 + 1
 HELD_NOW_EVERYWHERE = HELD_NOW_CACHED + 1 + 1
 
 

@@ -549,18 +549,18 @@ def test_the_person_page_query_count_does_not_grow_with_custody_periods(client, 
 HOW_TO_WRITE_QUERIES = 2
 # the kinds, the regions, the facilities, the held-now counts (places.reads.held_now_counts:
 # the change markers and the cache's read; when not cached, the counts of the few
-# facilities listed (the persons held with an open period there, their current
-# places) or of every facility (one statement), and the cache's write)
+# facilities listed or of every facility (one statement each: the stored places and
+# statuses), and the cache's write)
 LIST_QUERIES_CACHED = 3 + 2
-LIST_QUERIES = LIST_QUERIES_CACHED + 2 + 1
+LIST_QUERIES = LIST_QUERIES_CACHED + 1 + 1
 LIST_QUERIES_EVERYWHERE = LIST_QUERIES_CACHED + 1 + 1
 # the facility, its names, its operator, the change markers, who is held there and
-# who was (the cache's read; when not cached, the persons held with an open period
-# there, the first of those placed there by name, the first custody periods before,
-# and the cache's write), its allegations (the cache's read; when not cached, the
-# newest and their persons, and the cache's write), the citations, their sources
+# who was (the cache's read; when not cached, those held there now by name from the
+# stored places and statuses, the first custody periods before, and the cache's
+# write), its allegations (the cache's read; when not cached, the newest and their
+# persons, and the cache's write), the citations, their sources
 PAGE_QUERIES_CACHED = 8
-PAGE_QUERIES = PAGE_QUERIES_CACHED + (3 + 1) + (2 + 1)
+PAGE_QUERIES = PAGE_QUERIES_CACHED + (2 + 1) + (2 + 1)
 
 
 @pytest.mark.parametrize(

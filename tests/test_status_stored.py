@@ -19,16 +19,21 @@ from cases.models import Detention, LegalStage, Organization, Person, Statement,
 from cases.partial_dates import PartialDate
 from cases.reads.status import (
     PENDING_TABLE,
+    PLACE_TABLE,
     STATUS_TABLE,
     STORED_READERS,
     computed_status_sql,
+    place_sql,
     rebuild_stored_status,
     status_sql,
     stored_status_functions,
 )
 from cases.visibility import Reader
+from places.models import CustodyPeriod, Facility, FacilityKind
+from places.reads import current_custody_sql, held_now_counts
 from sources.models import Citation, Source
 from tests import factories
+from tests.facility_records import custody, facility, held
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +48,8 @@ def _rows(sql: str, params: list) -> set[tuple]:
 
 def assert_stored_is_computed() -> None:
     """Committed: nothing is left to compute, and the stored rows of every reader
-    are the computed ones (and so are the rows the reads give)."""
+    are the computed ones (and so are the rows the reads give): the statuses and
+    the current places."""
     assert not _rows(f"SELECT person_id FROM {PENDING_TABLE}", [])
     for reader in STORED_READERS:
         stored = _rows(
@@ -53,6 +59,18 @@ def assert_stored_is_computed() -> None:
         )
         computed = _rows(*computed_status_sql(reader=reader))
         assert stored == computed == _rows(*status_sql(reader=reader)), reader
+        stored = _rows(
+            f"SELECT person_id, custody_id, facility_id FROM {PLACE_TABLE} WHERE reader = %s",
+            [reader.value],
+        )
+        assert stored == computed_places(reader) == _rows(*place_sql(reader=reader)), reader
+
+
+def computed_places(reader: Reader) -> set[tuple]:
+    """(person, custody period, facility) of everyone's current place for `reader`,
+    by the rule (places.reads.current_custody_sql) run now."""
+    rule, params = current_custody_sql(reader=reader)
+    return _rows(f"SELECT person_id, custody_id, facility_id FROM ({rule}) c", params)
 
 
 def status_of(person: Person, reader: Reader = Reader.PUBLIC) -> tuple | None:
@@ -202,6 +220,83 @@ def test_a_legal_stage_that_stops_depriving_of_liberty_changes_every_status_at_i
     assert {status_of(p) for p in persons} == {None}
 
 
+def place_of(person: Person, reader: Reader = Reader.PUBLIC) -> int | None:
+    """The facility of the person's stored current place, None without one;
+    checked against the rule computed afresh for every reader first."""
+    assert_stored_is_computed()
+    rows = _rows(*place_sql(reader=reader, persons=[person.pk]))
+    return next((facility_id for _id, _custody, facility_id in rows), None)
+
+
+@pytest.fixture
+def prisons():
+    """The kind of facility the places are: migration data, which a transactional
+    test before flushed."""
+    FacilityKind.objects.get_or_create(code="prison", defaults={"label": "prison"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_write_the_current_place_reads_is_stored(vocabularies, prisons):
+    """The current place (places.reads: the open period the reader may see with
+    the newest source) follows its custody periods, their facilities and
+    detentions, the citations of each and their sources' dates."""
+    person, detention = held("Stored Place")
+    prison, colony = facility("Stored Prison"), facility("Stored Colony")
+    first = custody(detention, prison, "2024-03", source=_source("2024-04"))
+    assert place_of(person) == prison.pk
+    # an open period at another facility, with a newer source, is the current place
+    second = custody(detention, colony, "2024-05", source=_source("2024-06"))
+    assert place_of(person) == colony.pk
+    CustodyPeriod.objects.filter(pk=second.pk).update(visibility=Visibility.INTERNAL)
+    assert (place_of(person), place_of(person, Reader.STAFF)) == (prison.pk, colony.pk)
+    CustodyPeriod.objects.filter(pk=second.pk).update(visibility=Visibility.PUBLIC)
+    # the newer source older now, then withdrawn from the public
+    newer = Citation.objects.get(custody_period=second).source
+    Source.objects.filter(pk=newer.pk).update(published_on="2024-01-01")
+    assert place_of(person) == prison.pk
+    Source.objects.filter(pk=newer.pk).update(published_on="2024-12-01")
+    assert place_of(person) == colony.pk
+    Citation.objects.filter(custody_period=second).update(visibility=Visibility.INTERNAL)
+    assert (place_of(person), place_of(person, Reader.STAFF)) == (prison.pk, colony.pk)
+    # the facility's level, trash and only citation
+    Facility.objects.filter(pk=prison.pk).update(visibility=Visibility.INTERNAL)
+    assert place_of(person) is None
+    Facility.objects.filter(pk=prison.pk).update(visibility=Visibility.PUBLIC)
+    Citation.objects.filter(facility=prison).delete()
+    assert (place_of(person), place_of(person, Reader.STAFF)) == (None, colony.pk)
+    factories.cite(prison)
+    Facility.objects.filter(pk=prison.pk).update(deleted_at=timezone.now())
+    assert place_of(person, Reader.STAFF) == colony.pk
+    Facility.objects.filter(pk=prison.pk).update(deleted_at=None)
+    # moved to another facility, closed, moved to another person's detention
+    CustodyPeriod.objects.filter(pk=first.pk).update(facility=colony)
+    assert place_of(person) == colony.pk
+    # held now there while the status is held; placed there whatever it is
+    held_there = {"reader": Reader.PUBLIC, "facility_ids": [colony.pk], "cached": False}
+    assert held_now_counts(**held_there) == {colony.pk: 1}
+    released = PartialDate.parse("2024-10")
+    Detention.objects.filter(pk=detention.pk).update(
+        released_on=released.start, released_on_precision=released.precision
+    )
+    assert (place_of(person), held_now_counts(**held_there)) == (colony.pk, {})
+    Detention.objects.filter(pk=detention.pk).update(released_on=None, released_on_precision=None)
+    closed = PartialDate.parse("2024-09")
+    CustodyPeriod.objects.filter(pk=first.pk).update(
+        held_until=closed.start, held_until_precision=closed.precision
+    )
+    assert place_of(person) is None
+    other, other_detention = held("Other Place")
+    CustodyPeriod.objects.filter(pk=first.pk).update(
+        held_until=None, held_until_precision=None, detention=other_detention
+    )
+    assert (place_of(person), place_of(other)) == (None, colony.pk)
+    # the detention made internal
+    Detention.objects.filter(pk=other_detention.pk).update(visibility=Visibility.INTERNAL)
+    assert (place_of(other), place_of(other, Reader.STAFF)) == (None, colony.pk)
+    CustodyPeriod.objects.filter(pk=first.pk).delete()
+    assert place_of(other, Reader.STAFF) is None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_bulk_and_raw_writes_are_stored(vocabularies):
     persons = [factories.person(f"Bulk {n}") for n in range(5)]
@@ -310,7 +405,7 @@ def test_random_writes_keep_the_stored_status_the_computed_one(vocabularies):
     assert statuses == {HELD, RELEASED, UNKNOWN}
 
 
-def test_a_writing_transaction_reads_the_rule_before_it_commits():
+def test_a_writing_transaction_reads_the_rule_before_it_commits(prisons):
     """Inside the transaction (the tests' own), the persons it touched are noted,
     not yet stored: the reads compute their status."""
     person = factories.person("Not Yet Committed")
@@ -321,6 +416,14 @@ def test_a_writing_transaction_reads_the_rule_before_it_commits():
         assert _rows(*status_sql(reader=reader)) == _rows(*computed_status_sql(reader=reader))
     assert _rows(*status_sql(reader=Reader.PUBLIC, persons=[person.pk])) == {
         (person.pk, HELD, None, None)
+    }
+    # and their current place
+    period = custody(Detention.objects.get(person=person), facility("Not Yet Stored"))
+    assert not _rows(f"SELECT 1 FROM {PLACE_TABLE} WHERE person_id = %s", [person.pk])
+    for reader in STORED_READERS:
+        assert _rows(*place_sql(reader=reader)) == computed_places(reader)
+    assert _rows(*place_sql(reader=Reader.PUBLIC, persons=[person.pk])) == {
+        (person.pk, period.pk, period.facility_id)
     }
 
 
