@@ -161,3 +161,22 @@ def test_the_words_table_finds_the_persons_and_scores_the_names_give(namesakes, 
         persons = search_persons(visible(Person.objects.all(), reader), query, reader=reader)
         assert [p.pk for p in persons] == ranked, query
         assert bool(by_names) == (query != "Zzyzx"), query
+
+
+def test_the_level_function_is_inlined_and_gives_null_for_no_level():
+    """cases_search_seen_by is not STRICT (migration 0027), so its CASE is inlined
+    into the words' trigger statements; it still gives NULL for a NULL level."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proisstrict FROM pg_proc WHERE proname = 'cases_search_seen_by'")
+        assert cursor.fetchall() == [(False,)]
+        cursor.execute(
+            "SELECT cases_search_seen_by(NULL), cases_search_seen_by('public'),"
+            " cases_search_seen_by('partners'), cases_search_seen_by('internal'),"
+            " cases_search_seen_by('other')"
+        )
+        assert cursor.fetchone() == (None, 0, 1, 2, None)
+        cursor.execute(
+            "EXPLAIN (VERBOSE) SELECT cases_search_seen_by(visibility) FROM cases_person"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "cases_search_seen_by" not in plan and "CASE" in plan
