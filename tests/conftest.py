@@ -109,7 +109,10 @@ def pytest_collection_modifyitems(items):
     (-m "not browser and not slow") leaves it out without anyone marking it by hand.
     Then the longest tests (browser and slow: seconds to minutes each) go first,
     so that pytest-xdist hands them out while the quick ones can still fill the
-    other worker, instead of one worker finishing a long test alone at the end.
+    other worker, instead of one worker finishing a long test alone at the end
+    (the Makefile hands tests out one at a time, `--maxschedchunk=1`: in xdist's
+    first hand of a quarter of the suite to each worker, the first worker would
+    get every long one).
     The transactional tests stay after all the others, as pytest-django put
     them: their flush empties what the others read (the migrations' terms)."""
     for item in items:
