@@ -4,12 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-# pytest-xdist workers: each has its own test database on the one embedded server.
-# Tests are handed out one at a time (--maxschedchunk=1): the longest come first
-# (tests/conftest.py), and xdist's first hand of a quarter of the suite each would
-# give every one of them to the first worker.
+# pytest-xdist workers: each has its own test database on the one embedded server
 TEST_WORKERS ?= 2
-XDIST := -n $(TEST_WORKERS) --maxschedchunk=1
 
 .PHONY: run test test-fast lint migrate seed clean-db shell help bench load fuzz messages
 
@@ -44,7 +40,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(MIGRATIONS_CHECK)
-	$(BIN)/pytest $(XDIST)
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The loop while working: everything but the tests marked browser (Chromium) or
 # slow (other programs and servers started, generated cases by the hundred).
@@ -52,7 +48,7 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(MIGRATIONS_CHECK)
-	$(BIN)/pytest $(XDIST) -m "not browser and not slow"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -106,37 +106,10 @@ def staff_client(client, django_user_model):
 
 def pytest_collection_modifyitems(items):
     """Every test that drives the browser is marked `browser`, so `make test-fast`
-    (-m "not browser and not slow") leaves it out without anyone marking it by hand.
-    Then the longest tests (browser and slow: seconds to minutes each) go first,
-    so that pytest-xdist hands them out while the quick ones can still fill the
-    other worker, instead of one worker finishing a long test alone at the end
-    (the Makefile hands tests out one at a time, `--maxschedchunk=1`: in xdist's
-    first hand of a quarter of the suite to each worker, the first worker would
-    get every long one).
-    The transactional tests stay after all the others, as pytest-django put
-    them: their flush empties what the others read (the migrations' terms)."""
+    (-m "not browser and not slow") leaves it out without anyone marking it by hand."""
     for item in items:
         if "browser_page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
-    items.sort(key=lambda item: (_transactional(item), not _long(item)))
-
-
-def _transactional(item) -> bool:
-    """As pytest-django orders tests: a django_db(transaction=True) or
-    (reset_sequences=True) mark, or the transactional_db or live_server fixture."""
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", ())
-    return bool(
-        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-        or "transactional_db" in fixtures
-        or "live_server" in fixtures
-    )
-
-
-def _long(item) -> bool:
-    return item.get_closest_marker("slow") is not None or (
-        item.get_closest_marker("browser") is not None
-    )
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
