@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from access.services import token_issue
 from cases.choices import Visibility
@@ -229,6 +231,42 @@ def test_held_now_equals_the_persons_held_there_now_for_every_reader(held_world,
     assert sum(by_region.values()) == len(persons(reader, status="held", region=["baku", "ganja"]))
     # the released person is still placed there, but not held
     assert "Released Since" in persons(reader, facility=prison.slug)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_held_now_at_a_place_is_the_held_status_and_the_place_filter_together(held_world, reader):
+    """`status=held` with a facility or region reads the held statuses with the
+    stored places (PersonFilterSet.held_here); it finds what the two filters find
+    apart, and with a status date or another status the status filter applies."""
+    prison = held_world["prison"]
+    held_anywhere = set(persons(reader, status="held"))
+    for place in ({"facility": prison.slug}, {"region": ["baku"]}):
+        placed = set(persons(reader, **place))
+        assert set(persons(reader, status="held", **place)) == held_anywhere & placed
+        both = set(persons(reader, status=["held", "released"], **place))
+        assert both == set(persons(reader, status=["held", "released"])) & placed
+        assert "Released Since" in both
+        dated = set(persons(reader, status="held", status_as_of_after="2000", **place))
+        assert dated == set(persons(reader, status="held", status_as_of_after="2000")) & placed
+
+
+def test_a_place_filter_adds_no_query_to_the_persons_list(client, held_world):
+    """The place filters are a condition of the list's query (a subquery on the
+    stored places), not a query of their own: the list with them makes the
+    list's queries and the facility's lookup by its slug (no lookup for a region)."""
+    slug = held_world["prison"].slug
+
+    def queries(**query) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api(client, "/api/v1/persons/", **query).status_code == 200
+        return len(captured.captured_queries)
+
+    queries()  # what is read once per process
+    unfiltered = queries()
+    assert queries(facility=slug) == unfiltered + 1
+    assert queries(status="held", facility=slug) == unfiltered + 1
+    assert queries(region="baku") == unfiltered
+    assert queries(status="held", region="baku") == unfiltered
 
 
 def test_held_now_of_the_api_equals_the_persons_list_for_public_and_partners(
