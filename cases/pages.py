@@ -155,7 +155,7 @@ class Footnotes:
     _numbers: dict = field(default_factory=dict)  # (source, locator, excerpt) -> number
 
     def cite(self, citations: list[dict]) -> list[Mark]:
-        marks = []
+        marks, marked = [], set()
         for citation in citations:
             source = self.sources.get(citation["source"])
             if source is None:  # not visible to this reader: nothing to point to
@@ -166,9 +166,11 @@ class Footnotes:
                     {**citation, "number": len(self.notes) + 1, "source": source, "refs": []}
                 )
                 self._numbers[key] = len(self.notes)
-            if any(mark.number == self._numbers[key] for mark in marks):
+            number = self._numbers[key]
+            if number in marked:
                 continue  # one mark per footnote on one fact
-            marks.append(self.again(self._numbers[key]))
+            marked.add(number)
+            marks.append(self.again(number))
         return marks
 
     def again(self, number: int) -> Mark:
