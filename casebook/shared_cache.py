@@ -68,6 +68,4 @@ class DatabaseCache(DjangoDatabaseCache):
                 [list(key_map), now()],
             )
             rows = cursor.fetchall()
-        return {
-            key_map[key]: pickle.loads(base64.b64decode(value.encode())) for key, value in rows
-        }
+        return {key_map[key]: pickle.loads(base64.b64decode(value.encode())) for key, value in rows}

@@ -12,7 +12,14 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_APPS = ("cases", "sources", "places", "interventions", "officials", "trials")  # every model has an admin
+ADMIN_APPS = (
+    "cases",
+    "sources",
+    "places",
+    "interventions",
+    "officials",
+    "trials",
+)  # every model has an admin
 
 
 def admin_url(model, action="changelist", *args):

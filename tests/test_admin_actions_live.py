@@ -273,8 +273,11 @@ ROWS: dict[type, Callable[[], list]] = {
     ],
     # an investigator: an alleged perpetrator would need two publishers to be public
     Involvement: lambda: [
-        _cited(records.involvement(_official(), detention=_detention(), visibility=INTERNAL,
-                                   cited=False))
+        _cited(
+            records.involvement(
+                _official(), detention=_detention(), visibility=INTERNAL, cited=False
+            )
+        )
     ],  # fmt: skip
     Trial: lambda: [_trial()],
     TrialDefendant: lambda: [records.defendant(_trial(), _person(), visibility=INTERNAL)],

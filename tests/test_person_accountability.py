@@ -339,9 +339,7 @@ def test_a_merge_moves_trials_and_interventions_and_its_undo_moves_them_back():
         "Own trial",
         "Shared trial",
     }
-    assert list(keep.trials_as_defendant.values_list("trial__title", flat=True)) == [
-        "Shared trial"
-    ]
+    assert list(keep.trials_as_defendant.values_list("trial__title", flat=True)) == ["Shared trial"]
     assert set(other.interventions.values_list("title", flat=True)) == {"Petition", "Application"}
     assert list(keep.interventions.values_list("title", flat=True)) == ["Application"]
 
