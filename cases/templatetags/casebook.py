@@ -98,19 +98,3 @@ def footnote_marks(marks: list[Mark]) -> str:
             for mark in marks or ()
         ),
     )
-
-
-@register.simple_tag
-def footnote_back_links(note: dict) -> str:
-    """The back links of a footnote (templates/includes/footnotes.html), one to
-    each mark of it, numbered when there are several."""
-    refs = note["refs"]
-    label = gettext("Back to the text of note %(n)s") % {"n": note["number"]}
-    return format_html_join(
-        "",
-        '<a class="back" href="#{}" aria-label="{}">↩{}</a>',
-        (
-            (ref, label, format_html("<sup>{}</sup>", i) if len(refs) > 1 else "")
-            for i, ref in enumerate(refs, 1)
-        ),
-    )
