@@ -161,14 +161,20 @@ def table_versions() -> dict[str, str]:
     for model in _VERSIONED:
         names.append(model._meta.db_table)
         parts.append(f"(SELECT max(updated_at) FROM {model._meta.db_table})")
-    for fact in _CITED_FACTS:
-        column = Citation._meta.get_field(fact).column
-        names.append(f"{citations}:{fact}")
-        parts.append(
-            f"COALESCE((SELECT updated_at FROM (SELECT updated_at, {column} FROM {citations}"
-            f" ORDER BY updated_at DESC LIMIT {_CITATIONS_READ}) newest WHERE {column} IS NOT NULL"
-            f" ORDER BY updated_at DESC LIMIT 1), (SELECT max(updated_at) FROM {citations}))"
+    # every kind of citation from one read of the newest citations (a read of
+    # them for each kind was 1,000 rows ten times, 3 of the query's 5 ms)
+    columns = [Citation._meta.get_field(fact).column for fact in _CITED_FACTS]
+    newest = (
+        "SELECT "
+        + ", ".join(
+            f"max(updated_at) FILTER (WHERE {column} IS NOT NULL) AS {column}" for column in columns
         )
+        + f" FROM (SELECT updated_at, {', '.join(columns)} FROM {citations}"
+        f" ORDER BY updated_at DESC LIMIT {_CITATIONS_READ}) newest"
+    )
+    for fact, column in zip(_CITED_FACTS, columns, strict=True):
+        names.append(f"{citations}:{fact}")
+        parts.append(f"COALESCE(newest.{column}, (SELECT max(updated_at) FROM {citations}))")
     person_events = apps.get_model("cases", "PersonEvent")._meta.db_table
     counted = ", ".join(f"e.{field}" for field in _COUNTED_FIELDS)
     names.append(PERSONS_COUNTED)
@@ -189,7 +195,9 @@ def table_versions() -> dict[str, str]:
     # by id: the withdrawals of one transaction share their time
     parts.append(f"(SELECT max(id) FROM {Withdrawal._meta.db_table})")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"{part}::text" for part in parts))
+        cursor.execute(
+            "SELECT " + ", ".join(f"{part}::text" for part in parts) + f" FROM ({newest}) newest"
+        )
         row = cursor.fetchone()
     return {name: value or "" for name, value in zip(names, row, strict=True)}
 
