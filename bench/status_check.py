@@ -16,17 +16,18 @@ from __future__ import annotations
 import time
 
 
-def check_stored_status() -> dict[str, int]:
-    """For each reader: the persons whose stored row differs from the computed one
-    (either way; none when they agree), printed with the time the rule took."""
+def _compare(label: str, what: str, sql_pairs) -> dict[str, int]:
+    """For each reader: how many rows the stored SQL and the computed SQL do not
+    share (either way; none when they agree), printed with the stored rows'
+    count and the time the rule took. `sql_pairs(reader)` gives both, each SQL
+    with its parameters."""
     from django.db import connection
 
-    from cases.reads.status import STORED_READERS, computed_status_sql, status_sql
+    from cases.reads.status import STORED_READERS
 
     differing = {}
     for reader in STORED_READERS:
-        stored, stored_params = status_sql(reader=reader)
-        computed, computed_params = computed_status_sql(reader=reader)
+        (stored, stored_params), (computed, computed_params) = sql_pairs(reader)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -40,43 +41,37 @@ def check_stored_status() -> dict[str, int]:
         seconds = time.perf_counter() - started
         verdict = "MET" if not differing[reader.value] else "NOT MET"
         print(
-            f"  stored status = the rule computed, {reader.value}: {rows:,} persons with a"
-            f" status, {differing[reader.value]:,} differing ({seconds:.1f} s) {verdict}"
+            f"  {label} = the rule computed, {reader.value}: {rows:,} {what},"
+            f" {differing[reader.value]:,} differing ({seconds:.1f} s) {verdict}"
         )
     return differing
+
+
+def check_stored_status() -> dict[str, int]:
+    """For each reader: the persons whose stored row differs from the computed one
+    (either way; none when they agree), printed with the time the rule took."""
+    from cases.reads.status import computed_status_sql, status_sql
+
+    return _compare(
+        "stored status",
+        "persons with a status",
+        lambda reader: (status_sql(reader=reader), computed_status_sql(reader=reader)),
+    )
 
 
 def check_stored_places() -> dict[str, int]:
     """For each reader: the persons whose stored current place differs from the
     one the rule computes (either way; none when they agree), printed with the
     time the rule took."""
-    from django.db import connection
-
-    from cases.reads.status import STORED_READERS, place_sql
+    from cases.reads.status import place_sql
     from places.reads import current_custody_sql
 
-    differing = {}
-    for reader in STORED_READERS:
-        stored, stored_params = place_sql(reader=reader)
+    def pairs(reader):
         rule, rule_params = current_custody_sql(reader=reader)
         computed = f"SELECT person_id, custody_id, facility_id FROM ({rule}) c"
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (({stored}) EXCEPT ALL ({computed})"
-                f" UNION ALL (({computed}) EXCEPT ALL ({stored}))) d",
-                [*stored_params, *rule_params, *rule_params, *stored_params],
-            )
-            differing[reader.value] = cursor.fetchone()[0]
-            cursor.execute(f"SELECT count(*) FROM ({stored}) s", stored_params)
-            rows = cursor.fetchone()[0]
-        seconds = time.perf_counter() - started
-        verdict = "MET" if not differing[reader.value] else "NOT MET"
-        print(
-            f"  stored current place = the rule computed, {reader.value}: {rows:,} persons"
-            f" placed, {differing[reader.value]:,} differing ({seconds:.1f} s) {verdict}"
-        )
-    return differing
+        return place_sql(reader=reader), (computed, rule_params)
+
+    return _compare("stored current place", "persons placed", pairs)
 
 
 def check_stored_facets() -> dict[str, int]:
