@@ -366,6 +366,11 @@ def with_detention(
     own. (An EXISTS over the records looked each person's detentions, their
     citations and sources up.)"""
     halves = detention_rows_sql(reader, "f.person_id", stages=stages, days=days)
+    # each person once: a detention filter over every stage (a range of days, or
+    # released=true with arrested_before) was estimated at 1.3 million rows, a
+    # person for each stage and detention, too many to hash, and the lookup then
+    # ran through all of them for each person (minutes, under make load)
+    halves = tuple((f"SELECT DISTINCT person_id FROM ({sql}) h", params) for sql, params in halves)
     return queryset.filter(StatusAmong(F("pk"), halves))
 
 
