@@ -46,12 +46,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2):
-            return True
-    except (urllib.error.URLError, OSError):
-        return False
+def _answers(port: int, *, within: float = 0) -> bool:
+    """Whether gunicorn answers on `port`, trying for up to `within` seconds (a
+    busy two-core machine, its workers serving locust's readers, may keep a
+    request waiting longer than one try allows)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=5):
+                return True
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
 
 
 def _database(name: str):
@@ -154,7 +161,7 @@ def test_an_interrupted_run_stops_gunicorn_and_locust_and_cleans_up(load_db, tmp
             lines.append(line)
             if line.startswith("locust:"):
                 break
-        assert _answers(port), "".join(lines)
+        assert _answers(port, within=30), "".join(lines)
         time.sleep(3)  # the readers and the researcher at work
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
         output, _ = process.communicate(timeout=120)
