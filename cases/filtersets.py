@@ -459,10 +459,12 @@ def _charge_q(prefix: str, articles: list[str]) -> Q:
 
 
 class _PlacedIn(Func):
-    """`column IN (the persons placed)`: the place filter's persons as a subquery
-    on the stored places (places.reads.placed_sql), read by the database where the
-    filter is used (not a subclass of cases.reads.search's or the status filter's
-    matches, which cases.reads.facets tells apart by class)."""
+    """`column = ANY(ARRAY(the persons placed))`: the place filter's persons as a
+    subquery on the stored places (places.reads.placed_sql), read once by the
+    database and looked up by the persons' primary key (as `IN (subquery)`, the
+    planner read every person beside the status filter's `IN ... OR IN ...`); not
+    a subclass of cases.reads.search's or the status filter's matches, which
+    cases.reads.facets tells apart by class."""
 
     output_field = BooleanField()
 

@@ -197,28 +197,15 @@ def placed_sql(
     regions: list[str] | None = None,
     held: bool = False,
 ) -> tuple[str, list]:
-    """SQL (with parameters) of the ids of the persons `placed_rows` gives (only
-    those held now, `held_now_sql`'s, when `held`), for a filter to read as a
-    subquery: the database reads the stored places itself rather than sending
-    their ids here and back (6,648 at the benchmark's busiest facility)."""
-    sql, params = place_sql(reader=reader, where=_placed_where(facility_ids, regions), held=held)
-    return f"SELECT person_id FROM ({sql}) placed", params
-
-
-def placed_rows(
-    *,
-    reader: Reader,
-    facility_ids: list[int] | None = None,
-    regions: list[str] | None = None,
-) -> list[tuple[int, int, int]]:
-    """(person_id, custody_id, facility_id) of the persons whose current place
+    """SQL (with parameters) of the ids of the persons whose current place
     (`current_custody_sql`) is at one of `facility_ids`, or at a facility in one
     of `regions` (compared in lower case), or anywhere (neither given), whatever
-    their status: the stored places (`place_sql`), one query."""
-    sql, params = place_sql(reader=reader, where=_placed_where(facility_ids, regions))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    their status, or only those held now (`held_now_sql`'s) when `held`: the
+    stored places (`place_sql`), for a filter to read as a subquery (the
+    database reads them itself rather than sending their ids here and back:
+    6,648 at the benchmark's busiest facility)."""
+    sql, params = place_sql(reader=reader, where=_placed_where(facility_ids, regions), held=held)
+    return f"SELECT person_id FROM ({sql}) placed", params
 
 
 def held_places(person_ids: list[int], *, reader: Reader) -> dict[int, int]:
