@@ -1010,10 +1010,14 @@ _WATCHED: dict[str, tuple[tuple[str, ...] | None, str]] = {
         _CITATION_PERSONS,
     ),  # fmt: skip
     # a source's date, confidentiality, level and trash: every fact citing it
+    # (its citations planned apart, OFFSET 0: merged into the joins below, the
+    # planner read every citation in statement or affiliation order for a merge
+    # join it expected to stop early, 0.4 s for each source saved)
     "sources_source": (
         ("published_on", "published_on_precision", "is_confidential", *_LEVEL),
         _CITATION_PERSONS.format(
-            rows="(SELECT c.* FROM {rows} JOIN sources_citation c ON c.source_id = r.id) r"
+            rows="(SELECT c.* FROM {rows} JOIN sources_citation c ON c.source_id = r.id"
+            " OFFSET 0) r"
         ),
     ),
     # an organization's level and trash: the calls it issued, its affiliations
