@@ -90,6 +90,24 @@ def custody_joins(alias: str = "cp") -> str:
     )
 
 
+def newest_source_sql(reader: Reader, custody: str) -> tuple[str, list]:
+    """A LATERAL subquery (with parameters) giving the date (`source_date`,
+    `source_precision`) of the newest dated source the reader may see that
+    cites the custody period whose id is the SQL expression `custody`: when
+    the current place was last reported."""
+    citation_level, citation_params = own_level_sql(reader, "c")
+    source_level, source_params = own_level_sql(reader, "s")
+    confidential = "" if reader is Reader.STAFF else " AND NOT s.is_confidential"
+    return (
+        "SELECT s.published_on AS source_date, s.published_on_precision AS source_precision"
+        f" FROM {Citation._meta.db_table} c JOIN {Source._meta.db_table} s ON s.id = c.source_id"
+        f" WHERE c.custody_period_id = {custody} AND {citation_level} AND {source_level}"
+        f" AND s.published_on IS NOT NULL{confidential}"
+        " ORDER BY s.published_on DESC, s.published_on_precision DESC LIMIT 1",
+        [*citation_params, *source_params],
+    )
+
+
 def current_custody_sql(*, reader: Reader, persons: list[int] | None = None) -> tuple[str, list]:
     """SQL (with parameters) of one row per person held somewhere now by the rule
     of the module's docstring: (person_id, custody_id, facility_id, source_date,
@@ -97,9 +115,7 @@ def current_custody_sql(*, reader: Reader, persons: list[int] | None = None) -> 
     The persons filters `facility` and `region`, the facility pages' counts and
     the statistics select from it."""
     visible_sql, visible_params = visible_custody_sql(reader)
-    citation_level, citation_params = own_level_sql(reader, "c")
-    source_level, source_params = own_level_sql(reader, "s")
-    confidential = "" if reader is Reader.STAFF else " AND NOT s.is_confidential"
+    newest, newest_params = newest_source_sql(reader, "cp.id")
     among, among_params = (
         ("", []) if persons is None else (" AND cp_d.person_id = ANY(%s)", [persons])
     )
@@ -107,18 +123,12 @@ def current_custody_sql(*, reader: Reader, persons: list[int] | None = None) -> 
         "SELECT DISTINCT ON (cp_d.person_id) cp_d.person_id AS person_id, cp.id AS custody_id,"
         " cp.facility_id AS facility_id, newest.source_date, newest.source_precision"
         f" FROM {CustodyPeriod._meta.db_table} cp{custody_joins()}"
-        " LEFT JOIN LATERAL ("
-        " SELECT s.published_on AS source_date, s.published_on_precision AS source_precision"
-        f" FROM {Citation._meta.db_table} c JOIN {Source._meta.db_table} s ON s.id = c.source_id"
-        f" WHERE c.custody_period_id = cp.id AND {citation_level} AND {source_level}"
-        f" AND s.published_on IS NOT NULL{confidential}"
-        " ORDER BY s.published_on DESC, s.published_on_precision DESC LIMIT 1"
-        ") newest ON TRUE"
+        f" LEFT JOIN LATERAL ({newest}) newest ON TRUE"
         f" WHERE cp.held_until IS NULL AND {visible_sql}{among}"
         " ORDER BY cp_d.person_id, newest.source_date DESC NULLS LAST,"
         " cp.held_from DESC NULLS LAST, cp.id DESC"
     )
-    return sql, [*citation_params, *source_params, *visible_params, *among_params]
+    return sql, [*newest_params, *visible_params, *among_params]
 
 
 def current_places(person_ids: list[int], *, reader: Reader) -> dict[int, CurrentPlace]:

@@ -540,10 +540,10 @@ PLACE_TABLE_SQL = (
     " (reader, facility_id, person_id) INCLUDE (custody_id)",
 )
 STORED_READERS = tuple(Reader)
-# A transaction touching more persons than this recomputes everyone (one pass over
-# every detention, 0.1 ms a person at 100,000, is then quicker than looking each
-# person up, 0.5 ms).
-MANY_ABOVE = 10_000  # persons above which a commit's refresh is planned for them
+# A transaction touching more persons than this has their rows computed by
+# statements planned for them (hash joins: 0.1 ms a person at 100,000) rather
+# than by the generic plan that looks each person up (0.5 ms).
+MANY_ABOVE = 10_000
 _LOCK = 20_2  # the advisory lock of the stored status (issue 20, item 2)
 # the noted rows of the transaction running (none before it writes: no id yet)
 _OWN = "transaction_id = txid_current_if_assigned()"
