@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cases.pages import Footnotes
 from cases.partial_dates import PartialDate
-from cases.templatetags.casebook import footnote_marks
+from cases.templatetags.casebook import footnote_marks, person_url
 from sources.templatetags.source_titles import footnote_items
 
 HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
@@ -63,3 +63,13 @@ def test_a_confidential_source_is_named_by_what_stands_for_it_and_high_confidenc
     items = footnote_items(notes.notes)
     assert "Confidential source on file" in items
     assert "confidence" not in items
+
+
+def test_a_persons_address_is_the_one_reverse_gives_in_every_language():
+    """`person_url` reverses once per language and puts the slug in its place."""
+    from django.utils import translation
+
+    for language in ("en", "az", "ru", "en"):
+        with translation.override(language):
+            for slug in ("ali-aliyev", "ali-aliyev-2", "x"):
+                assert person_url(slug) == reverse("person-detail", kwargs={"slug": slug})

@@ -70,6 +70,17 @@ def test_display_follows_the_interface_language():
         assert "ноя" in str(PartialDate.parse("2023-11")).lower()
 
 
+def test_a_date_written_again_in_another_language_is_written_in_that_one():
+    """Dates are remembered per language (cases.partial_dates._date_text): the
+    same date in English, Azerbaijani, Russian and English again."""
+    day = PartialDate.parse("2024-06-03")
+    written = {}
+    for language in ("en", "az", "ru", "en", "az"):
+        with translation.override(language):
+            written.setdefault(language, set()).add(str(day))
+    assert written == {"en": {"3 June 2024"}, "az": {"3 iyun 2024"}, "ru": {"3 июня 2024 г."}}
+
+
 def test_isoformat_round_trips_at_each_precision():
     for text in ("2023", "2023-11", "2023-11-21"):
         assert PartialDate.parse(text).isoformat() == text

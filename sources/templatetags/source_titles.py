@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from sources.models import source_title as _source_title
 
 register = template.Library()
+_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
 
 @register.filter
@@ -40,6 +41,8 @@ def footnote_items(footnotes: list[dict]) -> str:
         "low": gettext("The source supports this with low confidence."),
         "medium": gettext("The source supports this with medium confidence."),
     }
+    # one reverse() for every source: the UUID put in its place
+    address = reverse("source-detail", kwargs={"uuid": _PLACEHOLDER})
     items = []
     for note in footnotes:
         source, number = note["source"], note["number"]
@@ -52,7 +55,7 @@ def footnote_items(footnotes: list[dict]) -> str:
                 details.append(str(source["published_on"]))
         if note.get("locator"):
             details.append(note["locator"])
-        url = reverse("source-detail", kwargs={"uuid": source["uuid"]})
+        url = address.replace(_PLACEHOLDER, str(source["uuid"]))
         excerpt = f"<q>{_e(note['excerpt'])}</q>" if note.get("excerpt") else ""
         sure = confidence.get(note.get("confidence"))
         sure = f'<span class="confidence">{_e(sure)}</span>' if sure else ""
