@@ -14,11 +14,13 @@ from bench.duplicates_speed import naive_possible_duplicates
 from cases import services
 from cases.models import NameVariant, Person
 from cases.reads.duplicates import BLOCK_LIMIT, PAIR_THRESHOLD, possible_duplicates
+from cases.search import name_key
 from tests import factories
 from tests.test_workflow import form_data, make_user
 
 pytestmark = pytest.mark.django_db
 EVERY = 100_000
+EAGER = 100  # persons brought up to date at once (migration 0017's EAGER_PERSONS)
 
 
 def assert_same_pairs_as_the_old_query() -> list[dict]:
@@ -159,6 +161,33 @@ def test_pairs_follow_bulk_and_raw_sql_writes_across_commits(varied):
             [varied["other"].pk, varied["leyla"].pk],
         )
     assert_same_pairs_as_the_old_query()
+
+
+def test_while_persons_wait_a_single_save_waits_with_them(varied):
+    """While a bulk write's persons wait for the next read, their names' counts
+    are behind: a person saved then waits too (migration 0028) rather than
+    being paired at once against those counts, and the read brings everyone up
+    to date."""
+    names = [f"Rauf Aliyev{n}" for n in numbered(20)]
+    Person.objects.bulk_create(
+        Person(display_name=names[i % 20], name_key=name_key(names[i % 20]),
+               slug=f"rauf-aliyev-bulk-{i}")
+        for i in range(EAGER + 20)
+    )  # fmt: skip
+    single = factories.person(names[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM cases_duplicate_pending WHERE person_id = %s", [single.pk])
+        assert cursor.fetchall() == [(1,)]
+    pairs = assert_same_pairs_as_the_old_query()
+    assert any(single.pk in (p["first_id"], p["second_id"]) for p in pairs)
+    with connection.cursor() as cursor:  # nothing waits now: a save is brought up to date
+        cursor.execute("SELECT count(*) FROM cases_duplicate_pending")
+        assert cursor.fetchone() == (0,)
+    another = factories.person(names[2])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_duplicate_pending")
+        assert cursor.fetchone() == (0,)
+    assert any(another.pk in pair for pair in pair_ids())
 
 
 def test_a_new_birth_year_moves_a_pair(varied):
