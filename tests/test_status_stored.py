@@ -332,6 +332,25 @@ def test_the_rebuild_gives_the_stored_rows_again(vocabularies):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_citation_written_before_its_source_is_stored_at_the_commit(vocabularies):
+    """An insert into a table whose persons are found through the rows that refer
+    to it (a source: its citations) notes no person; a citation inserted before
+    its source in the same transaction (keys are checked at the commit) noted its
+    own, and the commit works the source's out again from its kept rows."""
+    person = factories.person("Cited Before Its Source")
+    detention = factories.detention(person, stage="convicted", cited=False)
+    assert status_of(person) is None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('sources_source', 'id'))")
+        (source_id,) = cursor.fetchone()
+        Citation.objects.create(source_id=source_id, detention=detention, visibility="public")
+        cursor.execute(f"DELETE FROM {PENDING_TABLE}")  # only the source's insert may note now
+        factories.source("Published After Its Citation", id=source_id)
+        assert _rows(f"SELECT person_id FROM {PENDING_TABLE}", []) == set()
+    assert status_of(person) == (HELD, None)
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("function", ["cases_status_refresh", "cases_status_refresh_many"])
 def test_a_refresh_writes_again_the_rows_of_the_persons_given_and_no_others(
     vocabularies, prisons, function
