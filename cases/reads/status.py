@@ -1208,6 +1208,7 @@ def _install_statements(connection) -> list[str]:
     rule and the filter values as this code writes them) and triggers, and its
     tables of filter values and bookkeeping when missing."""
     statements = [FACET_TABLE_SQL, *FACET_INDEXES.values(), *PLACE_TABLE_SQL, *_BOOKKEEPING]
+    fact_arrays, facts_read = _facts_read()
     statements += [
         f"CREATE OR REPLACE FUNCTION {name}{options} LANGUAGE plpgsql AS $body${body}$body$"
         for name, (options, body) in stored_status_functions(connection).items()
@@ -1222,10 +1223,10 @@ def _install_statements(connection) -> list[str]:
         LANGUAGE plpgsql AS $body$
         DECLARE
             noted bigint[];
-            {_facts_read()[0]}
+            {fact_arrays}
         BEGIN
             PERFORM pg_advisory_xact_lock({_LOCK});
-            {_facts_read()[1]}
+            {facts_read}
             SELECT array_agg(DISTINCT p) INTO noted FROM (
                 SELECT person_id FROM {PENDING_TABLE} WHERE transaction_id = txid_current()
                 {_resolved_again()}) x(p) WHERE p IS NOT NULL;
