@@ -209,7 +209,7 @@ def test_a_manipulated_encrypted_backup_restores_nothing(empty_database, tmp_pat
     data[-1] ^= 1
     path.write_bytes(data)
 
-    with pytest.raises(CommandError, match="damaged.*Nothing was restored"):
+    with pytest.raises(CommandError, match="(?s)damaged.*Nothing was restored"):
         call_command("restore", str(path), "--database", empty_database, stdout=io.StringIO())
     assert count_tables(database=empty_database) == 0
 
